@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as billingCore from './20261125000000_billing_core.js';
+
+/**
+ * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
+ * vitest). Names are timestamps; order is by name.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261125000000_billing_core': billingCore,
+};

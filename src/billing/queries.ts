@@ -1,0 +1,410 @@
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { invoiceStatus, type InvoiceStatus } from './status.js';
+
+/**
+ * Read side of billing. Every function takes the database, then the account id (from the
+ * verified session), then its arguments. An invoice of another account is indistinguishable
+ * from one that does not exist: lookups always filter by account.
+ */
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+export interface Paged<T> {
+  items: T[];
+  limit: number;
+  offset: number;
+  /** Offset of the next page, or null on the last page. */
+  nextOffset: number | null;
+}
+
+export interface Balance {
+  accountId: string;
+  currency: string;
+  asOf: string;
+  outstandingCents: bigint;
+  overdueCents: bigint;
+  overdueCount: number;
+  openCount: number;
+  unappliedCreditsCents: bigint;
+  /** Outstanding minus unapplied credits. */
+  balanceCents: bigint;
+  /** Earliest due date among open invoices that are not yet overdue. */
+  nextDueOn: string | null;
+}
+
+export interface InvoiceSummary {
+  number: string;
+  issuedOn: string;
+  dueOn: string;
+  currency: string;
+  totalCents: bigint;
+  paidCents: bigint;
+  creditedCents: bigint;
+  amountDueCents: bigint;
+  status: InvoiceStatus;
+  statusLabel: string;
+  partiallyPaid: boolean;
+  isOpening: boolean;
+}
+
+export interface InvoiceLine {
+  position: number;
+  kind: string;
+  description: string;
+  reference: string | null;
+  quantity: number;
+  unitCents: bigint;
+  amountCents: bigint;
+}
+
+export interface InvoiceDetail extends InvoiceSummary {
+  accountId: string;
+  accountName: string;
+  memo: string | null;
+  lines: InvoiceLine[];
+  payments: Array<{ number: string; receivedOn: string; method: string; amountCents: bigint }>;
+  credits: Array<{ number: string; appliedOn: string; reason: string; amountCents: bigint }>;
+}
+
+export interface PaymentItem {
+  number: string;
+  receivedOn: string;
+  currency: string;
+  amountCents: bigint;
+  method: string;
+  allocations: Array<{ invoiceNumber: string; amountCents: bigint }>;
+}
+
+export interface CreditItem {
+  number: string;
+  issuedOn: string;
+  currency: string;
+  amountCents: bigint;
+  appliedCents: bigint;
+  availableCents: bigint;
+  reason: string;
+  applications: Array<{ invoiceNumber: string; amountCents: bigint; appliedOn: string }>;
+}
+
+export interface InvoiceFilter {
+  status?: InvoiceStatus | 'open' | undefined;
+  /** Issued on or after (inclusive). */
+  from?: string | undefined;
+  /** Issued on or before (inclusive). */
+  to?: string | undefined;
+}
+
+const summaryColumns = [
+  'invoices.number',
+  'invoices.issued_on',
+  'invoices.due_on',
+  'invoices.currency',
+  'invoices.total_cents',
+  'invoices.paid_cents',
+  'invoices.credited_cents',
+  'invoices.amount_due_cents',
+  'invoices.voided_at',
+  'invoices.is_opening',
+] as const;
+
+interface SummaryRow {
+  number: string;
+  issued_on: string;
+  due_on: string;
+  currency: string;
+  total_cents: bigint;
+  paid_cents: bigint;
+  credited_cents: bigint;
+  amount_due_cents: bigint;
+  voided_at: Date | null;
+  is_opening: boolean;
+}
+
+function toSummary(r: SummaryRow, today: string): InvoiceSummary {
+  const s = invoiceStatus(r, today);
+  return {
+    number: r.number,
+    issuedOn: r.issued_on,
+    dueOn: r.due_on,
+    currency: r.currency.trim(),
+    totalCents: r.total_cents,
+    paidCents: r.paid_cents,
+    creditedCents: r.credited_cents,
+    amountDueCents: r.amount_due_cents,
+    status: s.status,
+    statusLabel: s.label,
+    partiallyPaid: s.partiallyPaid,
+    isOpening: r.is_opening,
+  };
+}
+
+function paged<T>(rows: T[], page: Page): Paged<T> {
+  const more = rows.length > page.limit;
+  return {
+    items: more ? rows.slice(0, page.limit) : rows,
+    limit: page.limit,
+    offset: page.offset,
+    nextOffset: more ? page.offset + page.limit : null,
+  };
+}
+
+/** Invoice numbers are normalised: "in 7654321", "IN-7654321", "7654321" all mean IN7654321. */
+export function normalizeInvoiceNumber(input: string): string | null {
+  const m = /^\s*(?:in)?[\s#:-]*(\d{7})\s*$/i.exec(input);
+  return m ? `IN${m[1]}` : null;
+}
+
+export async function getAccount(db: Kysely<DB>, accountId: string) {
+  return db.selectFrom('accounts').select(['id', 'name', 'currency', 'opened_on']).where('id', '=', accountId).executeTakeFirst();
+}
+
+export async function getBalance(db: Kysely<DB>, accountId: string, today: string): Promise<Balance | null> {
+  // One round trip; the open-invoice aggregate reads only the partial index of open invoices.
+  const r = await sql<{
+    currency: string;
+    outstanding: bigint;
+    overdue: bigint;
+    overdue_count: number;
+    open_count: number;
+    next_due_on: string | null;
+    unapplied: bigint;
+  }>`
+    select a.currency, o.outstanding, o.overdue, o.overdue_count, o.open_count, o.next_due_on, c.unapplied
+    from accounts a
+    cross join lateral (
+      select coalesce(sum(i.amount_due_cents), 0)::bigint as outstanding,
+             coalesce(sum(i.amount_due_cents) filter (where i.due_on < ${today}::date), 0)::bigint as overdue,
+             (count(*) filter (where i.due_on < ${today}::date))::int as overdue_count,
+             count(*)::int as open_count,
+             min(i.due_on) filter (where i.due_on >= ${today}::date) as next_due_on
+      from invoices i
+      where i.account_id = a.id and i.amount_due_cents > 0 and i.voided_at is null
+    ) o
+    cross join lateral (
+      select coalesce(sum(m.amount_cents - m.applied_cents), 0)::bigint as unapplied
+      from credit_memos m
+      where m.account_id = a.id and m.amount_cents > m.applied_cents
+    ) c
+    where a.id = ${accountId}`.execute(db);
+  const row = r.rows[0];
+  if (!row) return null;
+  return {
+    accountId,
+    currency: row.currency.trim(),
+    asOf: today,
+    outstandingCents: row.outstanding,
+    overdueCents: row.overdue,
+    overdueCount: row.overdue_count,
+    openCount: row.open_count,
+    unappliedCreditsCents: row.unapplied,
+    balanceCents: row.outstanding - row.unapplied,
+    nextDueOn: row.next_due_on,
+  };
+}
+
+export async function getInvoice(db: Kysely<DB>, accountId: string, number: string, today: string): Promise<InvoiceDetail | null> {
+  const normalized = normalizeInvoiceNumber(number);
+  if (!normalized) return null;
+  const head = await db
+    .selectFrom('invoices')
+    .innerJoin('accounts', 'accounts.id', 'invoices.account_id')
+    .where('invoices.number', '=', normalized)
+    .where('invoices.account_id', '=', accountId)
+    .select([...summaryColumns, 'invoices.id', 'invoices.memo', 'accounts.id as account_id', 'accounts.name as account_name'])
+    .executeTakeFirst();
+  if (!head) return null;
+  const [lines, payments, credits] = await Promise.all([
+    db
+      .selectFrom('invoice_lines')
+      .where('invoice_id', '=', head.id)
+      .orderBy('position')
+      .select(['position', 'kind', 'description', 'reference', 'quantity', 'unit_cents', 'amount_cents'])
+      .execute(),
+    db
+      .selectFrom('payment_allocations as pa')
+      .innerJoin('payments as p', 'p.id', 'pa.payment_id')
+      .where('pa.invoice_id', '=', head.id)
+      .orderBy('p.received_on')
+      .orderBy('p.id')
+      .select(['p.number', 'p.received_on', 'p.method', 'pa.amount_cents'])
+      .execute(),
+    db
+      .selectFrom('credit_applications as ca')
+      .innerJoin('credit_memos as c', 'c.id', 'ca.credit_memo_id')
+      .where('ca.invoice_id', '=', head.id)
+      .orderBy('ca.applied_on')
+      .select(['c.number', 'ca.applied_on', 'c.reason', 'ca.amount_cents'])
+      .execute(),
+  ]);
+  return {
+    ...toSummary(head, today),
+    accountId: head.account_id,
+    accountName: head.account_name,
+    memo: head.memo,
+    lines: lines.map((l) => ({
+      position: l.position,
+      kind: l.kind,
+      description: l.description,
+      reference: l.reference,
+      quantity: l.quantity,
+      unitCents: l.unit_cents,
+      amountCents: l.amount_cents,
+    })),
+    payments: payments.map((p) => ({ number: p.number, receivedOn: p.received_on, method: p.method, amountCents: p.amount_cents })),
+    credits: credits.map((c) => ({ number: c.number, appliedOn: c.applied_on, reason: c.reason, amountCents: c.amount_cents })),
+  };
+}
+
+/** Open invoices (amount due > 0, not void), most recently issued first. */
+export async function listOutstanding(db: Kysely<DB>, accountId: string, page: Page, today: string): Promise<Paged<InvoiceSummary>> {
+  const rows = await db
+    .selectFrom('invoices')
+    .where('account_id', '=', accountId)
+    .where('amount_due_cents', '>', 0n)
+    .where('voided_at', 'is', null)
+    .orderBy('issued_on', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .select(summaryColumns)
+    .execute();
+  return paged(
+    rows.map((r) => toSummary(r, today)),
+    page,
+  );
+}
+
+function applyStatusFilter<O>(
+  q: SelectQueryBuilder<DB, 'invoices', O>,
+  status: InvoiceFilter['status'],
+  today: string,
+): SelectQueryBuilder<DB, 'invoices', O> {
+  switch (status) {
+    case undefined:
+      return q;
+    case 'void':
+      return q.where('voided_at', 'is not', null);
+    case 'paid':
+      return q.where('voided_at', 'is', null).where('amount_due_cents', '<=', 0n);
+    case 'open':
+      return q.where('voided_at', 'is', null).where('amount_due_cents', '>', 0n);
+    case 'overdue':
+      return q.where('voided_at', 'is', null).where('amount_due_cents', '>', 0n).where('due_on', '<', today);
+    case 'due':
+      return q.where('voided_at', 'is', null).where('amount_due_cents', '>', 0n).where('due_on', '>=', today);
+    case 'partially_paid':
+      return q
+        .where('voided_at', 'is', null)
+        .where('amount_due_cents', '>', 0n)
+        .where(sql<boolean>`paid_cents + credited_cents > 0`);
+  }
+}
+
+/**
+ * Invoice history, newest first. Status filters: paid, due (open, not overdue), overdue,
+ * partially_paid (open with something settled, overdue or not), open, void.
+ */
+export async function listInvoices(
+  db: Kysely<DB>,
+  accountId: string,
+  filter: InvoiceFilter,
+  page: Page,
+  today: string,
+): Promise<Paged<InvoiceSummary>> {
+  let q = db.selectFrom('invoices').where('account_id', '=', accountId);
+  if (filter.from) q = q.where('issued_on', '>=', filter.from);
+  if (filter.to) q = q.where('issued_on', '<=', filter.to);
+  q = applyStatusFilter(q, filter.status, today);
+  const rows = await q
+    .orderBy('issued_on', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .select(summaryColumns)
+    .execute();
+  return paged(
+    rows.map((r) => toSummary(r, today)),
+    page,
+  );
+}
+
+export async function listPayments(
+  db: Kysely<DB>,
+  accountId: string,
+  filter: { from?: string | undefined; to?: string | undefined },
+  page: Page,
+): Promise<Paged<PaymentItem>> {
+  let q = db.selectFrom('payments').where('account_id', '=', accountId);
+  if (filter.from) q = q.where('received_on', '>=', filter.from);
+  if (filter.to) q = q.where('received_on', '<=', filter.to);
+  const rows = await q
+    .orderBy('received_on', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .select(['id', 'number', 'received_on', 'currency', 'amount_cents', 'method'])
+    .execute();
+  const ids = rows.map((r) => r.id);
+  const allocs =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('payment_allocations as pa')
+          .innerJoin('invoices as i', 'i.id', 'pa.invoice_id')
+          .where('pa.payment_id', 'in', ids)
+          .orderBy('i.number')
+          .select(['pa.payment_id', 'i.number', 'pa.amount_cents'])
+          .execute();
+  return paged(
+    rows.map((r) => ({
+      number: r.number,
+      receivedOn: r.received_on,
+      currency: r.currency.trim(),
+      amountCents: r.amount_cents,
+      method: r.method,
+      allocations: allocs.filter((a) => a.payment_id === r.id).map((a) => ({ invoiceNumber: a.number, amountCents: a.amount_cents })),
+    })),
+    page,
+  );
+}
+
+export async function listCredits(db: Kysely<DB>, accountId: string, page: Page): Promise<Paged<CreditItem>> {
+  const rows = await db
+    .selectFrom('credit_memos')
+    .where('account_id', '=', accountId)
+    .orderBy('issued_on', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .select(['id', 'number', 'issued_on', 'currency', 'amount_cents', 'applied_cents', 'reason'])
+    .execute();
+  const ids = rows.map((r) => r.id);
+  const apps =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('credit_applications as ca')
+          .innerJoin('invoices as i', 'i.id', 'ca.invoice_id')
+          .where('ca.credit_memo_id', 'in', ids)
+          .orderBy('ca.applied_on')
+          .select(['ca.credit_memo_id', 'i.number', 'ca.amount_cents', 'ca.applied_on'])
+          .execute();
+  return paged(
+    rows.map((r) => ({
+      number: r.number,
+      issuedOn: r.issued_on,
+      currency: r.currency.trim(),
+      amountCents: r.amount_cents,
+      appliedCents: r.applied_cents,
+      availableCents: r.amount_cents - r.applied_cents,
+      reason: r.reason,
+      applications: apps
+        .filter((a) => a.credit_memo_id === r.id)
+        .map((a) => ({ invoiceNumber: a.number, amountCents: a.amount_cents, appliedOn: a.applied_on })),
+    })),
+    page,
+  );
+}

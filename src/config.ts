@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/** The JWT secret shipped for local development. `npm run token` only works with it, and production refuses it. */
+export const DEV_JWT_SECRET = 'dev-only-portal-secret-change-me-0123456789';
+/** The link-signing key shipped for local development; production refuses it. */
+export const DEV_LINK_KEY = 'dev-only-link-key-change-me-0123456789abcdef';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+
+/**
+ * Every environment variable the service reads. Unknown variables with our prefixes are rejected
+ * so that a typo never silently falls back to a default.
+ */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_BASE_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+    AUTO_MIGRATE: bool.default(true),
+    AUTO_SEED: bool.default(true),
+
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    AUTH_JWT_ISSUER: z.string().min(1).default('reseller-portal'),
+    AUTH_JWT_AUDIENCE: z.string().min(1).default('billing-assistant'),
+
+    LINK_SIGNING_KEYS: z
+      .string()
+      .min(1)
+      .default(`k1:${DEV_LINK_KEY}`)
+      .describe('comma-separated kid:secret pairs; the first signs, all verify'),
+    LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(60 * 60 * 24 * 30).default(60 * 60 * 24 * 7),
+
+    BILLING_TIME_ZONE: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'unknown IANA time zone')
+      .default('America/Toronto'),
+    FIXED_TODAY: isoDate.optional().describe('pins the clock (demo, evals); never in production'),
+
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_BASE_URL: z.url().optional(),
+    OPENAI_MODEL: z.string().min(1).optional(),
+    OPENAI_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+    OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+
+    AGENT_MAX_ROUNDS: z.coerce.number().int().min(1).max(20).default(6),
+    AGENT_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(4000),
+    CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+    LOG_PROMPTS: bool.default(false),
+
+    CORS_ORIGINS: z.string().default('').describe('comma-separated origins allowed to call the API'),
+  })
+  .strict();
+
+export type Config = Readonly<
+  z.infer<typeof envSchema> & {
+    publicBaseUrl: string;
+    linkKeys: ReadonlyArray<{ kid: string; secret: string }>;
+    corsOrigins: readonly string[];
+    openai: { enabled: boolean };
+  }
+>;
+
+/** Variables that belong to us: anything else in the environment is ignored, ours must be known. */
+const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_'];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = new Set(Object.keys(envSchema.shape));
+  const picked: Record<string, string> = {};
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined || value === '') continue;
+    if (known.has(key)) picked[key] = value;
+    else if (OUR_PREFIXES.some((p) => key.startsWith(p)) && !key.startsWith('OPENAI_ORG')) unknown.push(key);
+  }
+  if (unknown.length > 0) {
+    throw new ConfigError(`Unknown configuration variable(s): ${unknown.sort().join(', ')}`);
+  }
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+
+  const linkKeys = c.LINK_SIGNING_KEYS.split(',').map((pair) => {
+    const idx = pair.indexOf(':');
+    const kid = pair.slice(0, idx).trim();
+    const secret = pair.slice(idx + 1).trim();
+    if (idx <= 0 || !/^[A-Za-z0-9_-]{1,16}$/.test(kid) || secret.length < 32) {
+      throw new ConfigError(
+        'Invalid configuration:\n  LINK_SIGNING_KEYS: expected kid:secret pairs (kid 1-16 of [A-Za-z0-9_-], secret >= 32 chars)',
+      );
+    }
+    return { kid, secret };
+  });
+  if (new Set(linkKeys.map((k) => k.kid)).size !== linkKeys.length) {
+    throw new ConfigError('Invalid configuration:\n  LINK_SIGNING_KEYS: duplicate key id');
+  }
+
+  if (c.NODE_ENV === 'production') {
+    const problems: string[] = [];
+    if (c.AUTH_JWT_SECRET === DEV_JWT_SECRET) problems.push('  AUTH_JWT_SECRET: the development default is not allowed in production');
+    if (linkKeys.some((k) => k.secret === DEV_LINK_KEY)) problems.push('  LINK_SIGNING_KEYS: the development default is not allowed in production');
+    if (c.FIXED_TODAY) problems.push('  FIXED_TODAY: a pinned clock is not allowed in production');
+    if (!c.DATABASE_URL) problems.push('  DATABASE_URL: production needs PostgreSQL (the embedded PGlite is for development)');
+    if (!c.PUBLIC_BASE_URL) problems.push('  PUBLIC_BASE_URL: production needs the public URL used in signed links');
+    if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  if (c.OPENAI_BASE_URL && !c.OPENAI_MODEL) {
+    throw new ConfigError('Invalid configuration:\n  OPENAI_MODEL: required when OPENAI_BASE_URL is set');
+  }
+
+  const publicBaseUrl = (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
+  const corsOrigins = c.CORS_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (corsOrigins.includes('*')) {
+    throw new ConfigError('Invalid configuration:\n  CORS_ORIGINS: "*" is not allowed; list the portal origins');
+  }
+  const openaiEnabled = Boolean(c.OPENAI_MODEL && (c.OPENAI_API_KEY || c.OPENAI_BASE_URL));
+
+  return Object.freeze({
+    ...c,
+    publicBaseUrl,
+    linkKeys: Object.freeze(linkKeys),
+    corsOrigins: Object.freeze(corsOrigins),
+    openai: Object.freeze({ enabled: openaiEnabled }),
+  });
+}
+
+/** A config for tests and tools: defaults plus overrides, never reading process.env. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', AUTO_SEED: 'false', ...overrides });
+}
