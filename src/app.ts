@@ -1,0 +1,77 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Clock } from './billing/dates.js';
+import type { Config } from './config.js';
+import type { Database } from './db/index.js';
+import { bearerToken, verifySessionToken } from './http/auth.js';
+import { registerErrorHandling } from './http/errors.js';
+import { billingRoutes } from './http/routes/billing.js';
+import { healthRoutes } from './http/routes/health.js';
+import { UnauthorizedError } from './errors.js';
+import { createServices, type Services } from './services.js';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  clock?: Clock;
+  /** Close the database when the app closes (the server does; tests that share a database don't). */
+  closeDatabase?: boolean;
+}
+
+export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["stripe-signature"]', 'headers.authorization'];
+
+/** Builds the app without listening: the server starts it, tests use `app.inject`. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config } = opts;
+  const app = Fastify({
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: { paths: LOG_REDACT, censor: '[redacted]' },
+    },
+    bodyLimit: 64 * 1024,
+    trustProxy: config.NODE_ENV === 'production',
+    genReqId: () => crypto.randomUUID(),
+  });
+  const services = createServices({ config, database: opts.database, ...(opts.clock ? { clock: opts.clock } : {}) });
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  app.decorateRequest('session', null);
+  app.decorate('services', services);
+
+  // Tier 1: infrastructure.
+  if (opts.closeDatabase) app.addHook('onClose', async () => opts.database.close());
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Billing Assistant API', version: '1.0.0', description: 'Billing data and the assistant for the Reseller Portal.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Tier 3: routes.
+  await app.register(healthRoutes(services));
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (req) => {
+        const token = bearerToken(req);
+        if (!token) throw new UnauthorizedError();
+        req.session = await verifySessionToken(config, token);
+      });
+      await v1.register(billingRoutes(services), { prefix: '/billing' });
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}
