@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as billingCore from './20261125000000_billing_core.js';
+import * as chat from './20261125010000_chat.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -7,4 +8,5 @@ import * as billingCore from './20261125000000_billing_core.js';
  */
 export const migrations: Record<string, Migration> = {
   '20261125000000_billing_core': billingCore,
+  '20261125010000_chat': chat,
 };

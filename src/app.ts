@@ -8,6 +8,8 @@ import type { Database } from './db/index.js';
 import { bearerToken, verifySessionToken } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { billingRoutes } from './http/routes/billing.js';
+import { chatRoutes } from './http/routes/chat.js';
+import { webRoutes } from './web/routes.js';
 import { healthRoutes } from './http/routes/health.js';
 import { UnauthorizedError } from './errors.js';
 import { createServices, type Services } from './services.js';
@@ -61,6 +63,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // Tier 3: routes.
   await app.register(healthRoutes(services));
+  await app.register(webRoutes(services));
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (req) => {
@@ -69,6 +72,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         req.session = await verifySessionToken(config, token);
       });
       await v1.register(billingRoutes(services), { prefix: '/billing' });
+      await v1.register(chatRoutes(services), { prefix: '/chat' });
     },
     { prefix: '/v1' },
   );

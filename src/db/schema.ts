@@ -3,20 +3,21 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 /** `date` columns travel as ISO strings (YYYY-MM-DD); see the type parsers in `src/db/index.ts`. */
 type DateString = string;
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface AccountsTable {
   id: string; // account number, e.g. R10042
   name: string;
   currency: string;
   opened_on: DateString;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
 }
 
 export interface AccountUsersTable {
   account_id: string;
   email: string;
   name: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
 }
 
 export interface AccountDomainsTable {
@@ -30,7 +31,7 @@ export interface BillingContactsTable {
   account_id: string;
   email: string;
   name: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
 }
 
 export interface InvoicesTable {
@@ -47,7 +48,7 @@ export interface InvoicesTable {
   memo: string | null;
   is_opening: Generated<boolean>;
   voided_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
 }
 
 export interface InvoiceLinesTable {
@@ -71,7 +72,7 @@ export interface PaymentsTable {
   currency: string;
   method: string;
   processor_ref: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
 }
 
 export interface PaymentAllocationsTable {
@@ -89,7 +90,7 @@ export interface CreditMemosTable {
   applied_cents: Generated<bigint>;
   currency: string;
   reason: string;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
 }
 
 export interface CreditApplicationsTable {
@@ -99,7 +100,46 @@ export interface CreditApplicationsTable {
   applied_on: DateString;
 }
 
+export interface ConversationsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface ChatMessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  role: 'user' | 'assistant';
+  text: string;
+  cards: ColumnType<unknown[], string, string>;
+  status: Generated<'complete' | 'error' | 'cancelled'>;
+  prompt_version: string | null;
+  model: string | null;
+  redacted: Generated<boolean>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface ToolCallAuditTable {
+  id: Generated<string>;
+  message_id: string;
+  conversation_id: string;
+  account_id: string;
+  call_id: string;
+  name: string;
+  arguments: ColumnType<unknown, string, string>;
+  outcome: string;
+  error: string | null;
+  latency_ms: number;
+  created_at: DefaultedTimestamp;
+}
+
 export interface DB {
+  conversations: ConversationsTable;
+  chat_messages: ChatMessagesTable;
+  tool_call_audit: ToolCallAuditTable;
   accounts: AccountsTable;
   account_users: AccountUsersTable;
   account_domains: AccountDomainsTable;

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { ToolRegistry } from '../../tools/registry.js';
+import type { ToolContext } from '../../tools/types.js';
+import type { Clock } from '../billing/dates.js';
+import { normalizeInvoiceNumber } from '../billing/queries.js';
+import type { BillingService } from '../billing/service.js';
+import type { DB } from '../db/schema.js';
+import { NotFoundError } from '../errors.js';
+import type { Session } from '../http/auth.js';
+import type { LinkSigner } from '../payments/links.js';
+import { redactCardData } from './card-guard.js';
+import { runTurn, type ToolCallRecord } from './loop.js';
+import type { SystemPrompt } from './prompt.js';
+import type { Card, ChatMessage, ChatModel, TurnEvent } from './types.js';
+
+export interface StoredMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  cards: Card[];
+  status: 'complete' | 'error' | 'cancelled';
+  createdAt: string;
+  promptVersion: string | null;
+  model: string | null;
+}
+
+export interface AssistantReply {
+  id: string;
+  text: string;
+  cards: Card[];
+  promptVersion: string;
+  model: string;
+  toolCalls: ToolCallRecord[];
+}
+
+export const CARD_POLICY_TEXT =
+  "For your security, I can't take card details in chat, and I've removed them from this conversation. Card details are only ever entered on our secure payment page.";
+
+/** How many earlier messages the model sees. */
+const HISTORY_WINDOW = 20;
+
+export type ChatService = ReturnType<typeof createChatService>;
+
+export function createChatService(deps: {
+  db: Kysely<DB>;
+  model: ChatModel;
+  registry: ToolRegistry;
+  links: LinkSigner;
+  clock: Clock;
+  billing: BillingService;
+  prompt: SystemPrompt;
+  maxRounds: number;
+  toolTimeoutMs: number;
+  logger?: Logger;
+  logPrompts?: boolean;
+  extras?: Record<string, unknown>;
+}) {
+  const { db } = deps;
+
+  async function owned(session: Session, conversationId: string) {
+    const conv = await db
+      .selectFrom('conversations')
+      .select(['id', 'created_at'])
+      .where('id', '=', conversationId)
+      .where('account_id', '=', session.accountId)
+      .where('user_id', '=', session.userId)
+      .executeTakeFirst();
+    // Another account's (or user's) conversation is indistinguishable from a missing one.
+    if (!conv) throw new NotFoundError('Conversation not found');
+    return conv;
+  }
+
+  async function history(conversationId: string): Promise<Array<{ role: 'user' | 'assistant'; text: string; cards: Card[] }>> {
+    const rows = await db
+      .selectFrom('chat_messages')
+      .select(['role', 'text', 'cards'])
+      .where('conversation_id', '=', conversationId)
+      .orderBy('seq', 'desc')
+      .limit(HISTORY_WINDOW)
+      .execute();
+    return rows.reverse().map((r) => ({ role: r.role, text: r.text, cards: r.cards as Card[] }));
+  }
+
+  async function store(
+    conversationId: string,
+    session: Session,
+    msgs: Array<{
+      id: string;
+      role: 'user' | 'assistant';
+      text: string;
+      cards: Card[];
+      redacted?: boolean;
+      promptVersion?: string;
+      model?: string;
+      status?: 'complete' | 'error';
+    }>,
+    audit: ToolCallRecord[] = [],
+    auditMessageId?: string,
+  ): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      // Serialise writers of one conversation so sequence numbers never collide.
+      await trx.selectFrom('conversations').select('id').where('id', '=', conversationId).forUpdate().executeTakeFirstOrThrow();
+      const max = await trx
+        .selectFrom('chat_messages')
+        .select((eb) => eb.fn.max<number | null>('seq').as('m'))
+        .where('conversation_id', '=', conversationId)
+        .executeTakeFirst();
+      let seq = Number(max?.m ?? 0);
+      for (const m of msgs) {
+        await trx
+          .insertInto('chat_messages')
+          .values({
+            id: m.id,
+            conversation_id: conversationId,
+            seq: ++seq,
+            role: m.role,
+            text: m.text,
+            cards: JSON.stringify(m.cards),
+            prompt_version: m.promptVersion ?? null,
+            model: m.model ?? null,
+            redacted: m.redacted ?? false,
+            status: m.status ?? 'complete',
+          })
+          .execute();
+      }
+      if (audit.length > 0 && auditMessageId) {
+        await trx
+          .insertInto('tool_call_audit')
+          .values(
+            audit.map((a) => ({
+              message_id: auditMessageId,
+              conversation_id: conversationId,
+              account_id: session.accountId,
+              call_id: a.id,
+              name: a.name,
+              arguments: JSON.stringify(a.arguments ?? null),
+              outcome: a.outcome,
+              error: a.error,
+              latency_ms: a.latencyMs,
+            })),
+          )
+          .execute();
+      }
+      await trx.updateTable('conversations').set({ updated_at: new Date() }).where('id', '=', conversationId).execute();
+    });
+  }
+
+  function toolContext(session: Session, conversationId: string): ToolContext {
+    return { session, conversationId, clock: deps.clock, billing: deps.billing, links: deps.links, extras: deps.extras ?? {} };
+  }
+
+  /** The invoice the conversation is about: named in this message, else on the last single-invoice answer. */
+  function invoiceInContext(text: string, past: Array<{ role: string; text: string; cards: Card[] }>): string | null {
+    const inText = [...text.matchAll(/\bIN[\s-]?\d{7}\b/gi)].map((m) => normalizeInvoiceNumber(m[0])).filter(Boolean);
+    if (inText.length === 1) return inText[0]!;
+    for (let i = past.length - 1; i >= 0; i--) {
+      const m = past[i]!;
+      const invoiceCards = m.cards.filter((c) => c.type === 'invoice');
+      if (invoiceCards.length === 1 && invoiceCards[0]!.type === 'invoice') return invoiceCards[0]!.invoiceNumber;
+      const named = [...m.text.matchAll(/\bIN\d{7}\b/g)].map((x) => x[0]);
+      if (m.role === 'user' && new Set(named).size === 1) return named[0]!;
+      if (m.role === 'assistant') return null;
+    }
+    return null;
+  }
+
+  return {
+    /** Throws 404 unless the conversation belongs to this session's account and user. */
+    async assertConversation(session: Session, conversationId: string): Promise<void> {
+      await owned(session, conversationId);
+    },
+
+    async createConversation(session: Session): Promise<{ id: string; createdAt: string }> {
+      const id = randomUUID();
+      const row = await db
+        .insertInto('conversations')
+        .values({ id, account_id: session.accountId, user_id: session.userId })
+        .returning(['id', 'created_at'])
+        .executeTakeFirstOrThrow();
+      return { id: row.id, createdAt: new Date(row.created_at).toISOString() };
+    },
+
+    async listMessages(session: Session, conversationId: string): Promise<StoredMessage[]> {
+      await owned(session, conversationId);
+      const rows = await db
+        .selectFrom('chat_messages')
+        .select(['id', 'role', 'text', 'cards', 'status', 'created_at', 'prompt_version', 'model'])
+        .where('conversation_id', '=', conversationId)
+        .orderBy('seq')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        role: r.role,
+        text: r.text,
+        cards: r.cards as Card[],
+        status: r.status,
+        createdAt: new Date(r.created_at).toISOString(),
+        promptVersion: r.prompt_version,
+        model: r.model,
+      }));
+    },
+
+    /**
+     * Runs one turn. The turn always completes and is stored, even if the client goes away
+     * (events are simply not delivered then).
+     */
+    async sendMessage(session: Session, conversationId: string, rawText: string, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
+      await owned(session, conversationId);
+      // Card data never goes further than this line.
+      const guard = redactCardData(rawText);
+      const userText = guard.text;
+      const userMessageId = randomUUID();
+      const assistantId = randomUUID();
+      const past = await history(conversationId);
+      if (deps.logPrompts) deps.logger?.debug({ conversationId, userText }, 'chat message');
+
+      if (guard.found) {
+        const ctx = toolContext(session, conversationId);
+        const cards: Card[] = [];
+        let text = CARD_POLICY_TEXT;
+        const invoice = invoiceInContext(userText, past);
+        if (invoice) {
+          const tool = deps.registry.get('createPaymentLink');
+          try {
+            const out = tool ? await tool.execute(ctx, { invoiceNumber: invoice }) : null;
+            const card = out?.cards?.find((c) => c.type === 'invoice');
+            if (card && card.type === 'invoice' && card.payUrl) {
+              cards.push(card);
+              text += ` To pay ${invoice}, use the Pay button below to open the secure payment page.`;
+            }
+          } catch {
+            // No payable invoice in context: the policy text alone answers.
+          }
+        }
+        if (cards.length === 0) text += ' Ask me for a payment link for the invoice you want to pay.';
+        for (const c of cards) onEvent?.({ type: 'card', card: c });
+        await store(conversationId, session, [
+          { id: userMessageId, role: 'user', text: userText, cards: [], redacted: true },
+          { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model: 'policy' },
+        ]);
+        onEvent?.({ type: 'completed', messageId: assistantId, text, cards });
+        return { id: assistantId, text, cards, promptVersion: deps.prompt.version, model: 'policy', toolCalls: [] };
+      }
+
+      const modelHistory: ChatMessage[] = past.map((m) => (m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text }));
+      const result = await runTurn({
+        model: deps.model,
+        registry: deps.registry,
+        ctx: toolContext(session, conversationId),
+        links: deps.links,
+        systemPrompt: deps.prompt.text,
+        history: modelHistory,
+        userText,
+        maxRounds: deps.maxRounds,
+        toolTimeoutMs: deps.toolTimeoutMs,
+        ...(onEvent ? { onEvent } : {}),
+      });
+      await store(
+        conversationId,
+        session,
+        [
+          { id: userMessageId, role: 'user', text: userText, cards: [] },
+          {
+            id: assistantId,
+            role: 'assistant',
+            text: result.text,
+            cards: result.cards,
+            promptVersion: deps.prompt.version,
+            model: deps.model.id,
+            status: result.stopReason === 'model_error' ? 'error' : 'complete',
+          },
+        ],
+        result.toolCalls,
+        assistantId,
+      );
+      deps.logger?.info(
+        {
+          conversationId,
+          model: deps.model.id,
+          rounds: result.rounds,
+          stop: result.stopReason,
+          tools: result.toolCalls.map((t) => `${t.name}:${t.outcome}`),
+          usage: result.usage,
+        },
+        'chat turn',
+      );
+      if (result.stopReason === 'model_error') onEvent?.({ type: 'error', code: 'model_unavailable', message: result.text });
+      onEvent?.({ type: 'completed', messageId: assistantId, text: result.text, cards: result.cards });
+      return { id: assistantId, text: result.text, cards: result.cards, promptVersion: deps.prompt.version, model: deps.model.id, toolCalls: result.toolCalls };
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { cardSchema } from '../../agent/cards.js';
+import type { TurnEvent } from '../../agent/types.js';
+import { PayloadTooLargeError, ValidationError } from '../../errors.js';
+import type { Services } from '../../services.js';
+import { requireSession } from '../auth.js';
+import { errorBody, errorResponses } from '../errors.js';
+import { createRateLimiter } from '../rate-limit.js';
+import { security } from './billing.js';
+
+const messageView = z.object({
+  id: z.string(),
+  role: z.enum(['user', 'assistant']),
+  text: z.string(),
+  cards: z.array(cardSchema),
+  status: z.enum(['complete', 'error', 'cancelled']),
+  createdAt: z.string(),
+  promptVersion: z.string().nullable(),
+  model: z.string().nullable(),
+});
+const replyView = z.object({
+  id: z.string(),
+  text: z.string(),
+  cards: z.array(cardSchema),
+  promptVersion: z.string(),
+  model: z.string(),
+});
+const idParams = z.object({ id: z.uuid().describe('conversation id') });
+
+function sse(event: TurnEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export const chatRoutes =
+  (services: Services): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const chat = services.chat;
+    const limiter = createRateLimiter({ limit: services.config.CHAT_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
+    const maxChars = services.config.CHAT_MAX_MESSAGE_CHARS;
+
+    r.post(
+      '/conversations',
+      {
+        schema: {
+          tags: ['chat'],
+          summary: 'Start a conversation owned by the signed-in account and user',
+          security,
+          response: { 201: z.object({ id: z.string(), createdAt: z.string() }), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const s = requireSession(req);
+        return reply.code(201).send(await chat.createConversation(s));
+      },
+    );
+
+    r.get(
+      '/conversations/:id/messages',
+      {
+        schema: {
+          tags: ['chat'],
+          summary: 'The conversation so far',
+          security,
+          params: idParams,
+          response: { 200: z.object({ messages: z.array(messageView) }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const s = requireSession(req);
+        return { messages: await chat.listMessages(s, req.params.id) };
+      },
+    );
+
+    r.post(
+      '/conversations/:id/messages',
+      {
+        schema: {
+          tags: ['chat'],
+          summary: 'Send a message; with Accept: text/event-stream the reply streams as server-sent events',
+          description:
+            'SSE events: text_delta, tool_started, tool_finished, card, error, completed. The completed event carries the final text (authoritative: it replaces the streamed deltas) and cards.',
+          security,
+          params: idParams,
+          body: z.object({ text: z.string().min(1, 'must not be empty').describe('the user message') }).strict(),
+          response: { 200: replyView, 413: errorBody, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const s = requireSession(req);
+        const text = req.body.text.trim();
+        if (text.length === 0) throw new ValidationError('body.text: must not be empty');
+        if (text.length > maxChars) throw new PayloadTooLargeError(`text: messages are limited to ${maxChars} characters`);
+        await chat.assertConversation(s, req.params.id);
+        limiter.take(s.accountId, 'messages');
+
+        if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+          const res = await chat.sendMessage(s, req.params.id, text);
+          return { id: res.id, text: res.text, cards: res.cards, promptVersion: res.promptVersion, model: res.model };
+        }
+
+        reply.hijack();
+        const raw = reply.raw;
+        let open = true;
+        raw.on('close', () => {
+          open = false;
+        });
+        const origin = req.headers.origin;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+          ...(origin && services.config.corsOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
+        });
+        const write = (e: TurnEvent) => {
+          if (open) raw.write(sse(e));
+        };
+        raw.write(': stream open\n\n');
+        try {
+          // The turn completes and is stored even if the client disconnects.
+          await chat.sendMessage(s, req.params.id, text, write);
+        } catch (err) {
+          req.log.error({ err }, 'chat turn failed');
+          write({ type: 'error', code: 'internal', message: 'Something went wrong on our side. Please try again.' });
+        } finally {
+          if (open) raw.end();
+        }
+      },
+    );
+  };

@@ -1,0 +1,62 @@
+/** HTML escaping for every interpolated value (invoice memos and descriptions are user-controlled). */
+export function esc(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** A tagged template that escapes every interpolation unless it is wrapped with `raw()`. */
+export class Raw {
+  constructor(readonly html: string) {}
+}
+export const raw = (html: string) => new Raw(html);
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    if (v instanceof Raw) out += v.html;
+    else if (Array.isArray(v)) out += v.map((x) => (x instanceof Raw ? x.html : esc(x))).join('');
+    else out += esc(v);
+    out += strings[i + 1] ?? '';
+  });
+  return new Raw(out);
+}
+
+export const BASE_CSS = `
+  :root { color-scheme: light; --ink:#1b2430; --muted:#5b6673; --line:#d9dee4; --brand:#0b5cab; --ok:#1e7b34; --warn:#a05a00; --bad:#b42318; }
+  * { box-sizing: border-box; }
+  body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); background:#f5f7fa; }
+  main { max-width: 760px; margin: 2rem auto; padding: 0 1rem; }
+  .panel { background:#fff; border:1px solid var(--line); border-radius:10px; padding:1.5rem; }
+  h1 { font-size:1.5rem; margin:0 0 .5rem; }
+  table { width:100%; border-collapse:collapse; margin:1rem 0; }
+  th, td { text-align:left; padding:.5rem; border-bottom:1px solid var(--line); }
+  td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
+  .status { display:inline-block; padding:.1rem .6rem; border-radius:999px; font-size:.85rem; font-weight:600; }
+  .status-paid { background:#e3f4e8; color:var(--ok); } .status-due, .status-partially_paid { background:#fff3e0; color:var(--warn); }
+  .status-overdue { background:#fde8e7; color:var(--bad); } .status-void { background:#eee; color:#555; }
+  .button { display:inline-block; background:var(--brand); color:#fff; border:0; border-radius:8px; padding:.7rem 1.3rem; font-size:1rem; font-weight:600; cursor:pointer; text-decoration:none; }
+  .button:focus-visible { outline:3px solid #ffbf47; outline-offset:2px; }
+  .muted { color: var(--muted); }
+  .notice { border-left:4px solid var(--brand); background:#eef5fc; padding:.75rem 1rem; border-radius:6px; }
+`;
+
+export function page(title: string, body: Raw, opts: { head?: Raw } = {}): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style>${raw(BASE_CSS)}</style>
+${opts.head ?? raw('')}
+</head>
+<body>
+${body}
+</body>
+</html>`.html;
+}

@@ -1,0 +1,82 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { formatDate } from '../billing/dates.js';
+import { formatMoney } from '../billing/money.js';
+import { LinkError } from '../payments/links.js';
+import type { Services } from '../services.js';
+import { html, page } from './html.js';
+
+/** Security headers for our HTML pages: no framing, no third-party anything. */
+export const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function linkProblem(err: LinkError): string {
+  const body =
+    err.reason === 'expired'
+      ? html`<main><div class="panel"><h1>This payment link has expired</h1>
+          <p>For your security, payment links are valid for a limited time.</p>
+          <p class="notice">Ask the Billing Assistant for a new one (for example "Pay invoice IN7654321"), or open the invoice from <strong>Billing → Invoices</strong> in the portal and choose <strong>Pay Now</strong>.</p></div></main>`
+      : html`<main><div class="panel"><h1>This link is not valid</h1>
+          <p>The link may have been copied incompletely or changed.</p>
+          <p class="notice">Ask the Billing Assistant for a new payment link, or open the invoice from <strong>Billing → Invoices</strong> in the portal.</p></div></main>`;
+  return page('Link not valid', body);
+}
+
+export const webRoutes =
+  (services: Services): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    /** The page a signed link opens: the invoice summary and a Pay button (payment itself: Payments). */
+    r.get(
+      '/pay/:token',
+      { schema: { hide: true, params: z.object({ token: z.string().max(600) }) } },
+      async (req, reply) => {
+        let claims;
+        try {
+          claims = services.links.verify(req.params.token, 'pay');
+        } catch (err) {
+          if (err instanceof LinkError) return reply.code(403).headers(PAGE_HEADERS).send(linkProblem(err));
+          throw err;
+        }
+        const inv = await services.billing.invoice(claims.accountId, claims.invoiceNumber);
+        if (!inv) return reply.code(404).headers(PAGE_HEADERS).send(page('Invoice not found', html`<main><div class="panel"><h1>Invoice not found</h1></div></main>`));
+        const c = inv.currency;
+        const payable = inv.amountDueCents > 0n && inv.status !== 'void';
+        const body = html`<main>
+  <div class="panel">
+    <p class="muted">${inv.accountName} · ${inv.accountId}</p>
+    <h1>Invoice ${inv.number} <span class="status status-${inv.status}">${inv.statusLabel}</span></h1>
+    <p>Issued ${formatDate(inv.issuedOn)} · Due ${formatDate(inv.dueOn)}</p>
+    <table>
+      <thead><tr><th scope="col">Description</th><th scope="col" class="num">Amount</th></tr></thead>
+      <tbody>
+        ${inv.lines.map((l) => html`<tr><td>${l.description}${l.quantity > 1 ? ` (${l.quantity} × ${formatMoney(l.unitCents, c)})` : ''}</td><td class="num">${formatMoney(l.amountCents, c)}</td></tr>`)}
+      </tbody>
+      <tfoot>
+        <tr><th scope="row">Total</th><td class="num">${formatMoney(inv.totalCents, c)}</td></tr>
+        ${inv.paidCents > 0n ? html`<tr><th scope="row">Payments</th><td class="num">−${formatMoney(inv.paidCents, c)}</td></tr>` : ''}
+        ${inv.creditedCents > 0n ? html`<tr><th scope="row">Credits</th><td class="num">−${formatMoney(inv.creditedCents, c)}</td></tr>` : ''}
+        <tr><th scope="row">Amount due (${c})</th><td class="num"><strong>${formatMoney(inv.amountDueCents, c)}</strong></td></tr>
+      </tfoot>
+    </table>
+    ${
+      payable
+        ? html`<form method="post" action="/pay/${req.params.token}/checkout">
+      <button class="button" type="submit">Pay ${formatMoney(inv.amountDueCents, c)} now</button>
+    </form>
+    <p class="muted">You will enter your card details on our secure payment processor's page. We never ask for card details in chat or by email.</p>`
+        : html`<p class="notice">Nothing is due on this invoice.</p>`
+    }
+  </div>
+</main>`;
+        return reply.headers(PAGE_HEADERS).send(page(`Invoice ${inv.number}`, body));
+      },
+    );
+  };

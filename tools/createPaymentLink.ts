@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { invoiceBrief, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
+import { defineTool, ToolFailure } from './types.js';
+
+export const createPaymentLink = defineTool({
+  name: 'createPaymentLink',
+  description:
+    'Creates a signed link to the secure payment page for one invoice of this account. This is the only way to pay: never ask for or accept card details in chat. The link is shown to the user on a card.',
+  parameters: z.object({ invoiceNumber: invoiceNumberParam }).strict(),
+  effect: 'read-only',
+  label: (a) => `Preparing a secure payment link for ${a.invoiceNumber}`,
+  async execute(ctx, args) {
+    const number = requireInvoiceNumber(args.invoiceNumber);
+    const inv = await ctx.billing.invoice(ctx.session.accountId, number);
+    if (!inv) throw new ToolFailure('invoice_not_found', NOT_FOUND_MESSAGE(number));
+    const item = invoiceItem(ctx, inv);
+    if (!item.payUrl) {
+      return {
+        result: { ...invoiceBrief(item), payable: false, reason: inv.status === 'void' ? 'The invoice is void.' : 'Nothing is due on this invoice.' },
+        cards: [{ type: 'invoice', ...item }],
+      };
+    }
+    return {
+      result: { ...invoiceBrief(item), payable: true, link: 'shown to the user on the invoice card (Pay button)' },
+      cards: [{ type: 'invoice', ...item }],
+    };
+  },
+});

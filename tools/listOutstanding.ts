@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { money } from '../src/billing/money.js';
+import { invoiceBrief, invoiceItem, limitParam } from './shared.js';
+import { defineTool } from './types.js';
+
+export const listOutstanding = defineTool({
+  name: 'listOutstanding',
+  description: 'Unpaid invoices of this account (anything with an amount due, including overdue and partially paid), most recently issued first.',
+  parameters: z.object({ limit: limitParam(50, 10) }).strict(),
+  effect: 'read-only',
+  label: () => 'Finding your outstanding invoices',
+  async execute(ctx, args) {
+    const page = await ctx.billing.outstanding(ctx.session.accountId, { limit: args.limit ?? 10, offset: 0 });
+    const items = page.items.map((i) => invoiceItem(ctx, i));
+    const currency = page.items[0]?.currency ?? 'CAD';
+    const totalCents = page.items.reduce((s, i) => s + i.amountDueCents, 0n);
+    return {
+      result: {
+        count: items.length,
+        more: page.nextOffset !== null,
+        totalDueShown: money(totalCents, currency).display,
+        invoices: items.map(invoiceBrief),
+      },
+      cards: [
+        {
+          type: 'invoice_list',
+          title: 'Outstanding invoices',
+          items,
+          total: items.length ? money(totalCents, currency) : null,
+          more: page.nextOffset !== null,
+        },
+      ],
+    };
+  },
+});

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { isIsoDate } from '../src/billing/dates.js';
+import { money } from '../src/billing/money.js';
+import { dateParam, limitParam } from './shared.js';
+import { defineTool, ToolFailure } from './types.js';
+
+export const listPayments = defineTool({
+  name: 'listPayments',
+  description: 'Payments this account has made, newest first, with the invoices each one paid; optionally within a date range.',
+  parameters: z.object({ from: dateParam('Received on or after'), to: dateParam('Received on or before'), limit: limitParam(50, 20) }).strict(),
+  effect: 'read-only',
+  label: () => 'Looking up your payments',
+  async execute(ctx, args) {
+    for (const v of [args.from, args.to]) if (v && !isIsoDate(v)) throw new ToolFailure('invalid_date', `Not a valid date: ${v}`);
+    if (args.from && args.to && args.from > args.to) throw new ToolFailure('invalid_range', '"from" is after "to".');
+    const page = await ctx.billing.payments(
+      ctx.session.accountId,
+      { from: args.from ?? undefined, to: args.to ?? undefined },
+      { limit: args.limit ?? 20, offset: 0 },
+    );
+    const items = page.items.map((p) => ({
+      paymentNumber: p.number,
+      receivedOn: p.receivedOn,
+      amount: money(p.amountCents, p.currency),
+      method: p.method,
+      invoices: p.allocations.map((a) => a.invoiceNumber),
+    }));
+    return {
+      result: {
+        count: items.length,
+        more: page.nextOffset !== null,
+        payments: items.map((p) => ({ payment: p.paymentNumber, date: p.receivedOn, amount: p.amount.display, method: p.method, invoices: p.invoices })),
+      },
+      cards: [{ type: 'payment_list', items, more: page.nextOffset !== null }],
+    };
+  },
+});
