@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { ChatModel } from './agent/types.js';
 import type { Clock } from './billing/dates.js';
 import type { Config } from './config.js';
 import type { Database } from './db/index.js';
@@ -20,6 +22,10 @@ export interface AppOptions {
   clock?: Clock;
   /** Close the database when the app closes (the server does; tests that share a database don't). */
   closeDatabase?: boolean;
+  /** Inject a model (tests: a scripted model) instead of the configured one. */
+  model?: ChatModel;
+  /** Inject a tool registry instead of the default one. */
+  registry?: ToolRegistry;
 }
 
 export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["stripe-signature"]', 'headers.authorization'];
@@ -42,7 +48,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.NODE_ENV === 'production',
     genReqId: () => crypto.randomUUID(),
   });
-  const services = createServices({ config, database: opts.database, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const services = createServices({
+    config,
+    database: opts.database,
+    logger: app.log,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.model ? { model: opts.model } : {}),
+    ...(opts.registry ? { registry: opts.registry } : {}),
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

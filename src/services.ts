@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import { systemClock, fixedClock, type Clock } from './billing/dates.js';
 import { createBillingService, type BillingService } from './billing/service.js';
 import type { Config } from './config.js';
 import type { Database } from './db/index.js';
 import type { DB } from './db/schema.js';
 import { createToolRegistry, type ToolRegistry } from '../tools/registry.js';
-import { createChatService, type ChatService } from './agent/chat-service.js';
+import { createChatService, type ChatLog, type ChatService } from './agent/chat-service.js';
 import { createOfflineModel } from './agent/offline/engine.js';
 import { createOpenAIModel } from './agent/openai-model.js';
 import { loadSystemPrompt, type SystemPrompt } from './agent/prompt.js';
@@ -49,7 +48,7 @@ export function createServices(deps: {
   config: Config;
   database: Database;
   clock?: Clock;
-  logger?: Logger;
+  logger?: ChatLog;
   model?: ChatModel;
   registry?: ToolRegistry;
 }): Services {

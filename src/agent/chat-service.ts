@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import type { ToolRegistry } from '../../tools/registry.js';
 import type { ToolContext } from '../../tools/types.js';
 import type { Clock } from '../billing/dates.js';
@@ -41,6 +40,12 @@ export const CARD_POLICY_TEXT =
 /** How many earlier messages the model sees. */
 const HISTORY_WINDOW = 20;
 
+/** The slice of a pino/fastify logger the chat service uses. */
+export interface ChatLog {
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
 export type ChatService = ReturnType<typeof createChatService>;
 
 export function createChatService(deps: {
@@ -53,7 +58,7 @@ export function createChatService(deps: {
   prompt: SystemPrompt;
   maxRounds: number;
   toolTimeoutMs: number;
-  logger?: Logger;
+  logger?: ChatLog;
   logPrompts?: boolean;
   extras?: Record<string, unknown>;
 }) {

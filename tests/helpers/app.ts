@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppOptions } from '../../src/app.js';
 import { fixedClock } from '../../src/billing/dates.js';
 import { testConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
@@ -16,10 +16,13 @@ export interface TestApp {
 }
 
 /** An app over a fresh fixture database with the clock at TEST_TODAY. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  inject: Pick<AppOptions, 'model' | 'registry'> = {},
+): Promise<TestApp> {
   const config = testConfig({ FIXED_TODAY: TEST_TODAY, ...env });
   const database = await freshDatabase();
-  const app = await buildApp({ config, database, clock: fixedClock(TEST_TODAY) });
+  const app = await buildApp({ config, database, clock: fixedClock(TEST_TODAY), ...inject });
   await app.ready();
   const token = (accountId: string, userId = `user@${accountId.toLowerCase()}.test`) => signSessionToken(config, { accountId, userId });
   return {
