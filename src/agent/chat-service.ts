@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ToolRegistry } from '../../tools/registry.js';
 import type { ToolContext } from '../../tools/types.js';
 import type { Clock } from '../billing/dates.js';
@@ -77,79 +77,94 @@ export function createChatService(deps: {
     return conv;
   }
 
-  async function history(conversationId: string): Promise<Array<{ role: 'user' | 'assistant'; text: string; cards: Card[] }>> {
-    const rows = await db
-      .selectFrom('chat_messages')
-      .select(['role', 'text', 'cards'])
-      .where('conversation_id', '=', conversationId)
-      .orderBy('seq', 'desc')
-      .limit(HISTORY_WINDOW)
-      .execute();
-    return rows.reverse().map((r) => ({ role: r.role, text: r.text, cards: r.cards as Card[] }));
+  type PastMessage = { role: 'user' | 'assistant'; text: string; cards: Card[] };
+
+  /** Ownership check and the recent history in one round trip; 404 when not this session's. */
+  async function ownedHistory(session: Session, conversationId: string): Promise<PastMessage[]> {
+    const r = await sql<{ role: 'user' | 'assistant' | null; text: string | null; cards: Card[] | null }>`
+      select m.role, m.text, m.cards
+      from conversations c
+      left join lateral (
+        select role, text, cards, seq from chat_messages
+        where conversation_id = c.id order by seq desc limit ${HISTORY_WINDOW}
+      ) m on true
+      where c.id = ${conversationId} and c.account_id = ${session.accountId} and c.user_id = ${session.userId}
+      order by m.seq asc`.execute(db);
+    if (r.rows.length === 0) throw new NotFoundError('Conversation not found');
+    return r.rows.filter((x) => x.role !== null).map((x) => ({ role: x.role!, text: x.text ?? '', cards: x.cards ?? [] }));
   }
 
-  async function store(
-    conversationId: string,
-    session: Session,
-    msgs: Array<{
-      id: string;
-      role: 'user' | 'assistant';
-      text: string;
-      cards: Card[];
-      redacted?: boolean;
-      promptVersion?: string;
-      model?: string;
-      status?: 'complete' | 'error';
-    }>,
-    audit: ToolCallRecord[] = [],
-    auditMessageId?: string,
-  ): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      // Serialise writers of one conversation so sequence numbers never collide.
-      await trx.selectFrom('conversations').select('id').where('id', '=', conversationId).forUpdate().executeTakeFirstOrThrow();
-      const max = await trx
-        .selectFrom('chat_messages')
-        .select((eb) => eb.fn.max<number | null>('seq').as('m'))
-        .where('conversation_id', '=', conversationId)
-        .executeTakeFirst();
-      let seq = Number(max?.m ?? 0);
-      for (const m of msgs) {
-        await trx
-          .insertInto('chat_messages')
-          .values({
-            id: m.id,
-            conversation_id: conversationId,
-            seq: ++seq,
-            role: m.role,
-            text: m.text,
-            cards: JSON.stringify(m.cards),
-            prompt_version: m.promptVersion ?? null,
-            model: m.model ?? null,
-            redacted: m.redacted ?? false,
-            status: m.status ?? 'complete',
-          })
-          .execute();
-      }
-      if (audit.length > 0 && auditMessageId) {
-        await trx
-          .insertInto('tool_call_audit')
-          .values(
-            audit.map((a) => ({
-              message_id: auditMessageId,
-              conversation_id: conversationId,
-              account_id: session.accountId,
-              call_id: a.id,
-              name: a.name,
-              arguments: JSON.stringify(a.arguments ?? null),
-              outcome: a.outcome,
-              error: a.error,
-              latency_ms: a.latencyMs,
-            })),
+  interface NewMessage {
+    id: string;
+    role: 'user' | 'assistant';
+    text: string;
+    cards: Card[];
+    redacted?: boolean;
+    promptVersion?: string;
+    model?: string;
+    status?: 'complete' | 'error';
+  }
+
+  /**
+   * Stores a turn (its messages, the tool-call audit, the conversation's updated_at) in ONE
+   * statement, so it is atomic without a transaction round trip. Sequence numbers come from the
+   * current maximum; a concurrent writer to the same conversation hits the unique (conversation,
+   * seq) constraint and the statement is retried.
+   */
+  async function store(conversationId: string, session: Session, msgs: NewMessage[], audit: ToolCallRecord[] = [], auditMessageId?: string): Promise<void> {
+    const rows = JSON.stringify(
+      msgs.map((m, i) => ({
+        id: m.id,
+        n: i + 1,
+        role: m.role,
+        text: m.text,
+        cards: m.cards,
+        status: m.status ?? 'complete',
+        prompt_version: m.promptVersion ?? null,
+        model: m.model ?? null,
+        redacted: m.redacted ?? false,
+      })),
+    );
+    const auditRows = JSON.stringify(
+      auditMessageId
+        ? audit.map((a) => ({
+            message_id: auditMessageId,
+            call_id: a.id,
+            name: a.name,
+            arguments: a.arguments ?? null,
+            outcome: a.outcome,
+            error: a.error,
+            latency_ms: a.latencyMs,
+          }))
+        : [],
+    );
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sql`
+          with base as (
+            select coalesce(max(seq), 0) as s from chat_messages where conversation_id = ${conversationId}
+          ),
+          ins as (
+            insert into chat_messages (id, conversation_id, seq, role, text, cards, status, prompt_version, model, redacted)
+            select r.id, ${conversationId}, base.s + r.n, r.role, r.text, r.cards, r.status, r.prompt_version, r.model, r.redacted
+            from base, jsonb_to_recordset(${rows}::jsonb) as r(
+              id uuid, n int, role text, text text, cards jsonb, status text, prompt_version text, model text, redacted boolean)
+            returning id
+          ),
+          aud as (
+            insert into tool_call_audit (message_id, conversation_id, account_id, call_id, name, arguments, outcome, error, latency_ms)
+            select a.message_id, ${conversationId}, ${session.accountId}, a.call_id, a.name, coalesce(a.arguments, 'null'::jsonb), a.outcome, a.error, a.latency_ms
+            from jsonb_to_recordset(${auditRows}::jsonb) as a(
+              message_id uuid, call_id text, name text, arguments jsonb, outcome text, error text, latency_ms double precision)
+            where exists (select 1 from ins)
           )
-          .execute();
+          update conversations set updated_at = now() where id = ${conversationId}`.execute(db);
+        return;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (code !== '23505' || attempt >= 5) throw err;
       }
-      await trx.updateTable('conversations').set({ updated_at: new Date() }).where('id', '=', conversationId).execute();
-    });
+    }
   }
 
   function toolContext(session: Session, conversationId: string): ToolContext {
@@ -212,13 +227,12 @@ export function createChatService(deps: {
      * (events are simply not delivered then).
      */
     async sendMessage(session: Session, conversationId: string, rawText: string, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
-      await owned(session, conversationId);
       // Card data never goes further than this line.
       const guard = redactCardData(rawText);
       const userText = guard.text;
       const userMessageId = randomUUID();
       const assistantId = randomUUID();
-      const past = await history(conversationId);
+      const past = await ownedHistory(session, conversationId);
       if (deps.logPrompts) deps.logger?.debug({ conversationId, userText }, 'chat message');
 
       if (guard.found) {

@@ -93,7 +93,6 @@ export const chatRoutes =
         const text = req.body.text.trim();
         if (text.length === 0) throw new ValidationError('body.text: must not be empty');
         if (text.length > maxChars) throw new PayloadTooLargeError(`text: messages are limited to ${maxChars} characters`);
-        await chat.assertConversation(s, req.params.id);
         limiter.take(s.accountId, 'messages');
 
         if (!(req.headers.accept ?? '').includes('text/event-stream')) {
@@ -101,6 +100,8 @@ export const chatRoutes =
           return { id: res.id, text: res.text, cards: res.cards, promptVersion: res.promptVersion, model: res.model };
         }
 
+        // Errors that have a status (404) must be answered before the stream opens.
+        await chat.assertConversation(s, req.params.id);
         reply.hijack();
         const raw = reply.raw;
         let open = true;
