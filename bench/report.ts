@@ -9,21 +9,37 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
-/** Replaces (or appends) the `## <heading>` section of BENCHMARKS.md, keeping the others. */
+const PREAMBLE =
+  '# Benchmarks\n\nFigures come from shared, noisy 2-core machines: medians over several runs; compare ratios, not absolutes.\n';
+
+/**
+ * Replaces the `## <heading>` section of BENCHMARKS.md (up to the next `## ` heading outside a
+ * code fence) or appends it, keeping the other sections.
+ */
 export function writeBenchSection(heading: string, body: string): void {
   const file = projectPath('BENCHMARKS.md');
-  const current = fs.existsSync(file)
-    ? fs.readFileSync(file, 'utf8')
-    : '# Benchmarks\n\nFigures come from shared, noisy 2-core machines: medians over several runs; compare ratios, not absolutes.\n';
   const marker = `## ${heading}`;
-  const start = current.indexOf(marker);
   const section = `${marker}\n\n${body.trim()}\n`;
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : PREAMBLE;
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.trimEnd() === marker);
   let next: string;
-  if (start < 0) {
-    next = `${current.trimEnd()}\n\n${section}`;
+  if (start === -1) {
+    next = `${text.trimEnd()}\n\n${section}`;
   } else {
-    const after = current.indexOf('\n## ', start + marker.length);
-    next = `${current.slice(0, start)}${section}${after < 0 ? '' : `\n${current.slice(after + 1)}`}`;
+    let end = lines.length;
+    let fence = false;
+    for (let i = start + 1; i < lines.length; i++) {
+      const l = lines[i] ?? '';
+      if (/^\s*(```|~~~)/.test(l)) fence = !fence;
+      if (!fence && /^## /.test(l)) {
+        end = i;
+        break;
+      }
+    }
+    const before = lines.slice(0, start).join('\n').trimEnd();
+    const after = lines.slice(end).join('\n').trim();
+    next = `${before ? `${before}\n\n` : ''}${section}${after ? `\n${after}\n` : ''}`;
   }
   fs.writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
 }

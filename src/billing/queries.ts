@@ -205,56 +205,58 @@ export async function getBalance(db: Kysely<DB>, accountId: string, today: strin
   };
 }
 
+interface DetailJson {
+  lines: Array<{ position: number; kind: string; description: string; reference: string | null; quantity: number; unit: string; amount: string }>;
+  payments: Array<{ number: string; received_on: string; method: string; amount: string }>;
+  credits: Array<{ number: string; applied_on: string; reason: string; amount: string }>;
+}
+
+/**
+ * One invoice with its lines, payments and credits applied, in one statement (one round trip,
+ * one plan). Cents travel as text inside the JSON so they come back as exact bigints.
+ */
 export async function getInvoice(db: Kysely<DB>, accountId: string, number: string, today: string): Promise<InvoiceDetail | null> {
   const normalized = normalizeInvoiceNumber(number);
   if (!normalized) return null;
-  const head = await db
-    .selectFrom('invoices')
-    .innerJoin('accounts', 'accounts.id', 'invoices.account_id')
-    .where('invoices.number', '=', normalized)
-    .where('invoices.account_id', '=', accountId)
-    .select([...summaryColumns, 'invoices.id', 'invoices.memo', 'accounts.id as account_id', 'accounts.name as account_name'])
-    .executeTakeFirst();
+  const r = await sql<SummaryRow & { memo: string | null; account_id: string; account_name: string; detail: DetailJson }>`
+    select i.number, i.issued_on, i.due_on, i.currency, i.total_cents, i.paid_cents, i.credited_cents,
+           i.amount_due_cents, i.voided_at, i.is_opening, i.memo, a.id as account_id, a.name as account_name,
+           json_build_object(
+             'lines', coalesce((
+               select json_agg(json_build_object('position', l.position, 'kind', l.kind, 'description', l.description,
+                 'reference', l.reference, 'quantity', l.quantity, 'unit', l.unit_cents::text, 'amount', l.amount_cents::text)
+                 order by l.position)
+               from invoice_lines l where l.invoice_id = i.id), '[]'::json),
+             'payments', coalesce((
+               select json_agg(json_build_object('number', p.number, 'received_on', p.received_on, 'method', p.method,
+                 'amount', pa.amount_cents::text) order by p.received_on, p.id)
+               from payment_allocations pa join payments p on p.id = pa.payment_id where pa.invoice_id = i.id), '[]'::json),
+             'credits', coalesce((
+               select json_agg(json_build_object('number', c.number, 'applied_on', ca.applied_on, 'reason', c.reason,
+                 'amount', ca.amount_cents::text) order by ca.applied_on, c.id)
+               from credit_applications ca join credit_memos c on c.id = ca.credit_memo_id where ca.invoice_id = i.id), '[]'::json)
+           ) as detail
+    from invoices i join accounts a on a.id = i.account_id
+    where i.number = ${normalized} and i.account_id = ${accountId}`.execute(db);
+  const head = r.rows[0];
   if (!head) return null;
-  const [lines, payments, credits] = await Promise.all([
-    db
-      .selectFrom('invoice_lines')
-      .where('invoice_id', '=', head.id)
-      .orderBy('position')
-      .select(['position', 'kind', 'description', 'reference', 'quantity', 'unit_cents', 'amount_cents'])
-      .execute(),
-    db
-      .selectFrom('payment_allocations as pa')
-      .innerJoin('payments as p', 'p.id', 'pa.payment_id')
-      .where('pa.invoice_id', '=', head.id)
-      .orderBy('p.received_on')
-      .orderBy('p.id')
-      .select(['p.number', 'p.received_on', 'p.method', 'pa.amount_cents'])
-      .execute(),
-    db
-      .selectFrom('credit_applications as ca')
-      .innerJoin('credit_memos as c', 'c.id', 'ca.credit_memo_id')
-      .where('ca.invoice_id', '=', head.id)
-      .orderBy('ca.applied_on')
-      .select(['c.number', 'ca.applied_on', 'c.reason', 'ca.amount_cents'])
-      .execute(),
-  ]);
+  const d = head.detail;
   return {
     ...toSummary(head, today),
     accountId: head.account_id,
     accountName: head.account_name,
     memo: head.memo,
-    lines: lines.map((l) => ({
+    lines: d.lines.map((l) => ({
       position: l.position,
       kind: l.kind,
       description: l.description,
       reference: l.reference,
       quantity: l.quantity,
-      unitCents: l.unit_cents,
-      amountCents: l.amount_cents,
+      unitCents: BigInt(l.unit),
+      amountCents: BigInt(l.amount),
     })),
-    payments: payments.map((p) => ({ number: p.number, receivedOn: p.received_on, method: p.method, amountCents: p.amount_cents })),
-    credits: credits.map((c) => ({ number: c.number, appliedOn: c.applied_on, reason: c.reason, amountCents: c.amount_cents })),
+    payments: d.payments.map((p) => ({ number: p.number, receivedOn: p.received_on, method: p.method, amountCents: BigInt(p.amount) })),
+    credits: d.credits.map((c) => ({ number: c.number, appliedOn: c.applied_on, reason: c.reason, amountCents: BigInt(c.amount) })),
   };
 }
 
