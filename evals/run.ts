@@ -128,9 +128,10 @@ export async function runEvals(opts: EvalOptions): Promise<EvalSummary> {
   const database = await openDatabase(evalsDb ? { url: evalsDb } : { pgliteDataDir: 'memory://' });
   const clock = fixedClock(EVAL_TODAY);
   const results: CaseResult[] = [];
+  let services: Services | undefined;
   try {
     await migrateToLatest(database.db);
-    const services = createServices({ config, database, clock, ...(opts.registry ? { registry: opts.registry } : {}) });
+    services = createServices({ config, database, clock, ...(opts.registry ? { registry: opts.registry } : {}) });
     let done = 0;
     const total = cases.length * opts.trials;
     for (const c of cases) {
@@ -151,6 +152,7 @@ export async function runEvals(opts: EvalOptions): Promise<EvalSummary> {
     }
     if (!opts.quiet && process.stderr.isTTY) process.stderr.write('\n');
   } finally {
+    await services?.pdf.close();
     await database.close();
   }
 

@@ -1,0 +1,324 @@
+import { addDays, endOfMonth, formatDate, isIsoDate } from '../../billing/dates.js';
+
+/**
+ * Date ranges in plain language, relative to "today": "invoices from October", "last month",
+ * "this year", "last 30 days", "between 2026-09-01 and 2026-10-15", "since September".
+ * A month (or day) named without a year that would fall after today means last year's.
+ */
+
+export interface Period {
+  from: string | null;
+  to: string | null;
+}
+
+const MONTHS: Record<string, number> = {
+  january: 1,
+  jan: 1,
+  february: 2,
+  feb: 2,
+  march: 3,
+  mar: 3,
+  april: 4,
+  apr: 4,
+  may: 5,
+  june: 6,
+  jun: 6,
+  july: 7,
+  jul: 7,
+  august: 8,
+  aug: 8,
+  september: 9,
+  sep: 9,
+  october: 10,
+  oct: 10,
+  november: 11,
+  nov: 11,
+  december: 12,
+  dec: 12,
+};
+const MONTH_ALT = Object.keys(MONTHS).sort((a, b) => b.length - a.length).join('|');
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  fifteen: 15,
+  thirty: 30,
+  sixty: 60,
+  ninety: 90,
+};
+const NUM_ALT = `\\d{1,3}|${Object.keys(NUMBER_WORDS).join('|')}`;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const ymd = (y: number, m: number, d: number) => `${y}-${pad(m)}-${pad(d)}`;
+
+interface Parts {
+  y: number;
+  m: number;
+  d: number;
+}
+function parts(iso: string): Parts {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  return { y, m, d };
+}
+
+function addMonths(iso: string, months: number): string {
+  const { y, m, d } = parts(iso);
+  const total = y * 12 + (m - 1) + months;
+  const ny = Math.floor(total / 12);
+  const nm = (total % 12) + 1;
+  const last = Number(endOfMonth(`${ny}-${pad(nm)}`).slice(8));
+  return ymd(ny, nm, Math.min(d, last));
+}
+
+function monthSpan(y: number, m: number): Period {
+  return { from: ymd(y, m, 1), to: endOfMonth(`${y}-${pad(m)}`) };
+}
+
+function quarterSpan(y: number, q: number): Period {
+  const m0 = (q - 1) * 3 + 1;
+  return { from: ymd(y, m0, 1), to: endOfMonth(`${y}-${pad(m0 + 2)}`) };
+}
+
+/** A month named without a year: this year's, unless that is still ahead of today. */
+function yearForMonth(m: number, today: string): number {
+  const t = parts(today);
+  return m > t.m ? t.y - 1 : t.y;
+}
+
+/** A day named without a year follows its month: "Nov 30" is this year's even late in November. */
+function yearForDay(m: number, _d: number, today: string): number {
+  return yearForMonth(m, today);
+}
+
+function num(word: string): number {
+  return NUMBER_WORDS[word] ?? Number(word);
+}
+
+interface Atom {
+  start: number;
+  end: number;
+  span: Period;
+}
+
+type AtomRule = { re: RegExp; make: (m: RegExpExecArray, today: string) => Period | null };
+
+const ORD = '(?:st|nd|rd|th)?';
+
+const ATOM_RULES: AtomRule[] = [
+  {
+    // 2026-09-01, 2026/9/1
+    re: /\b(\d{4})[-/](\d{1,2})[-/](\d{1,2})\b/g,
+    make: (m) => {
+      const iso = ymd(Number(m[1]), Number(m[2]), Number(m[3]));
+      return isIsoDate(iso) ? { from: iso, to: iso } : null;
+    },
+  },
+  {
+    // September 1st, 2026 / sep 1
+    re: new RegExp(`\\b(${MONTH_ALT})\\.?\\s+(\\d{1,2})${ORD}\\b(?:,?\\s+(\\d{4})\\b)?`, 'g'),
+    make: (m, today) => {
+      const mo = MONTHS[m[1]!]!;
+      const d = Number(m[2]);
+      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today);
+      const iso = ymd(y, mo, d);
+      return isIsoDate(iso) ? { from: iso, to: iso } : null;
+    },
+  },
+  {
+    // 1st of September 2026 / 15 oct
+    re: new RegExp(`\\b(\\d{1,2})${ORD}\\s+(?:of\\s+)?(${MONTH_ALT})\\b\\.?(?:,?\\s+(\\d{4})\\b)?`, 'g'),
+    make: (m, today) => {
+      const mo = MONTHS[m[2]!]!;
+      const d = Number(m[1]);
+      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today);
+      const iso = ymd(y, mo, d);
+      return isIsoDate(iso) ? { from: iso, to: iso } : null;
+    },
+  },
+  {
+    // October 2026
+    re: new RegExp(`\\b(${MONTH_ALT})\\.?,?\\s+(?:of\\s+)?(\\d{4})\\b`, 'g'),
+    make: (m) => monthSpan(Number(m[2]), MONTHS[m[1]!]!),
+  },
+  {
+    // last 30 days, past 3 months, previous two weeks
+    re: new RegExp(`\\b(?:in\\s+the\\s+|over\\s+the\\s+|within\\s+the\\s+|for\\s+the\\s+)?(?:last|past|previous|prior)\\s+(${NUM_ALT})\\s+(days?|weeks?|months?|years?)\\b`, 'g'),
+    make: (m, today) => {
+      const n = num(m[1]!);
+      if (!Number.isFinite(n) || n <= 0 || n > 3650) return null;
+      const unit = m[2]!;
+      const from = unit.startsWith('day') ? addDays(today, -n) : unit.startsWith('week') ? addDays(today, -7 * n) : unit.startsWith('month') ? addMonths(today, -n) : addMonths(today, -12 * n);
+      return { from, to: today };
+    },
+  },
+  {
+    // 3 months ago
+    re: new RegExp(`\\b(${NUM_ALT})\\s+(days?|weeks?|months?)\\s+ago\\b`, 'g'),
+    make: (m, today) => {
+      const n = num(m[1]!);
+      const unit = m[2]!;
+      if (unit.startsWith('month')) {
+        const p = parts(addMonths(today, -n));
+        return monthSpan(p.y, p.m);
+      }
+      const day = addDays(today, unit.startsWith('week') ? -7 * n : -n);
+      return unit.startsWith('week') ? { from: addDays(day, -3), to: addDays(day, 3) } : { from: day, to: day };
+    },
+  },
+  {
+    re: /\b(?:year to date|so far this year)\b/g,
+    make: (_m, today) => ({ from: `${today.slice(0, 4)}-01-01`, to: today }),
+  },
+  {
+    // last month / previous quarter / past year / this week
+    re: /\b(last|past|previous|prior|this|current)\s+(week|month|quarter|year)\b/g,
+    make: (m, today) => {
+      const which = m[1]!;
+      const unit = m[2]!;
+      const t = parts(today);
+      if (which === 'past') {
+        if (unit === 'week') return { from: addDays(today, -7), to: today };
+        if (unit === 'month') return { from: addMonths(today, -1), to: today };
+        if (unit === 'quarter') return { from: addMonths(today, -3), to: today };
+        return { from: addMonths(today, -12), to: today };
+      }
+      const back = which === 'this' || which === 'current' ? 0 : 1;
+      if (unit === 'week') {
+        const dow = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday = 0
+        const monday = addDays(today, -dow - 7 * back);
+        return { from: monday, to: addDays(monday, 6) };
+      }
+      if (unit === 'month') {
+        const p = parts(addMonths(`${t.y}-${pad(t.m)}-01`, -back));
+        return monthSpan(p.y, p.m);
+      }
+      if (unit === 'quarter') {
+        let q = Math.floor((t.m - 1) / 3) + 1 - back;
+        let y = t.y;
+        if (q < 1) {
+          q = 4;
+          y -= 1;
+        }
+        return quarterSpan(y, q);
+      }
+      return { from: `${t.y - back}-01-01`, to: `${t.y - back}-12-31` };
+    },
+  },
+  {
+    // Q3, Q3 2026, third quarter
+    re: /\b(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+(?:of\s+)?(\d{4}))?\b/g,
+    make: (m, today) => {
+      const q = m[1] ? Number(m[1]) : ({ first: 1, second: 2, third: 3, fourth: 4, '1st': 1, '2nd': 2, '3rd': 3, '4th': 4 } as Record<string, number>)[m[2]!]!;
+      const t = parts(today);
+      const y = m[3] ? Number(m[3]) : (q - 1) * 3 + 1 > t.m ? t.y - 1 : t.y;
+      return quarterSpan(y, q);
+    },
+  },
+  {
+    re: /\btoday\b/g,
+    make: (_m, today) => ({ from: today, to: today }),
+  },
+  {
+    re: /\byesterday\b/g,
+    make: (_m, today) => ({ from: addDays(today, -1), to: addDays(today, -1) }),
+  },
+  {
+    // A month on its own. "may" only after a preposition (it is also a verb).
+    re: new RegExp(`\\b(${MONTH_ALT})\\b\\.?`, 'g'),
+    make: (m, today) => {
+      const name = m[1]!;
+      if (name === 'may' || name === 'mar' || name === 'jan') {
+        const before = m.input.slice(0, m.index).trimEnd();
+        if (!/\b(?:in|from|since|of|during|before|after|until|between|and|to|for|through|by)$/.test(before)) return null;
+      }
+      const mo = MONTHS[name]!;
+      return monthSpan(yearForMonth(mo, today), mo);
+    },
+  },
+  {
+    // A year on its own: 2025
+    re: /\b(20\d{2})\b/g,
+    make: (m) => ({ from: `${m[1]}-01-01`, to: `${m[1]}-12-31` }),
+  },
+];
+
+function findAtoms(text: string, today: string): Atom[] {
+  const atoms: Atom[] = [];
+  const taken = (s: number, e: number) => atoms.some((a) => s < a.end && e > a.start);
+  for (const rule of ATOM_RULES) {
+    rule.re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = rule.re.exec(text)) !== null) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (taken(start, end)) continue;
+      const span = rule.make(m, today);
+      if (span) atoms.push({ start, end, span });
+    }
+  }
+  return atoms.sort((a, b) => a.start - b.start);
+}
+
+export interface PeriodMatch {
+  period: Period | null;
+  /** The text with the date expressions (and their prepositions) blanked out. */
+  rest: string;
+}
+
+/** Finds the date range a message asks about, if any. */
+export function extractPeriod(text: string, today: string): PeriodMatch {
+  const atoms = findAtoms(text, today);
+  if (atoms.length === 0) return { period: null, rest: text };
+  const a = atoms[0]!;
+  const b = atoms[1];
+  let period: Period;
+  let cutStart = a.start;
+  let cutEnd = a.end;
+  const before = text.slice(0, a.start);
+  const prep = /\b(between|from|since|after|before|until|through|up to|by|in|for|during|of|on|starting|as of)\s*$/.exec(before);
+  const joined = b ? /^\s*(?:and|to|through|until|-|and the end of)\s*$/.exec(text.slice(a.end, b.start)) : null;
+  if (b && joined) {
+    const [x, y] = a.span.from! <= b.span.from! ? [a.span, b.span] : [b.span, a.span];
+    period = { from: x.from, to: y.to };
+    cutEnd = b.end;
+    if (prep && (prep[1] === 'between' || prep[1] === 'from')) cutStart = prep.index;
+  } else {
+    const p = prep?.[1];
+    if (p === 'since' || p === 'starting' || p === 'as of') period = { from: a.span.from, to: null };
+    else if (p === 'after') period = { from: addDays(a.span.to!, 1), to: null };
+    else if (p === 'before') period = { from: null, to: addDays(a.span.from!, -1) };
+    else if (p === 'until' || p === 'up to' || p === 'through' || p === 'by') period = { from: null, to: a.span.to };
+    else period = a.span;
+    if (prep) cutStart = prep.index;
+  }
+  const rest = `${text.slice(0, cutStart)} ${text.slice(cutEnd)}`.replace(/\s+/g, ' ').trim();
+  return { period, rest };
+}
+
+/** "in October 2026", "in 2026", "from Sep 1, 2026 to Oct 15, 2026", "since Sep 1, 2026". */
+export function describePeriod(p: Period): string {
+  const { from, to } = p;
+  if (from && to) {
+    if (from === to) return `on ${formatDate(from)}`;
+    const f = parts(from);
+    if (f.d === 1 && to === endOfMonth(from.slice(0, 7))) return `in ${MONTH_NAMES[f.m - 1]} ${f.y}`;
+    if (from.endsWith('-01-01') && to === `${f.y}-12-31`) return `in ${f.y}`;
+    return `from ${formatDate(from)} to ${formatDate(to)}`;
+  }
+  if (from) return `since ${formatDate(from)}`;
+  if (to) return `up to ${formatDate(to)}`;
+  return '';
+}
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

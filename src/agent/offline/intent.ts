@@ -1,0 +1,435 @@
+import { extractPeriod, type Period } from './dates.js';
+import { ACCOUNT_PLACEHOLDER, BAD_INVOICE_PLACEHOLDER, EMAIL_PLACEHOLDER, extract, INVOICE_PLACEHOLDER } from './text.js';
+
+/**
+ * Intent parsing: one user message (or clause) → a draft of what the user wants, before the
+ * conversation's context resolves references like "that one" or "the first one".
+ * Only the user's own words are parsed here; tool data never reaches this module.
+ */
+
+export type StatusFilter = 'paid' | 'due' | 'overdue' | 'partially_paid' | 'open';
+
+/** Which invoice(s) a request is about, as written. */
+export type Ref =
+  | { kind: 'numbers'; numbers: string[] }
+  | { kind: 'pronoun'; plural: boolean }
+  | { kind: 'ordinal'; index: number }
+  | { kind: 'status'; status: StatusFilter }
+  | { kind: 'amount'; cents: bigint }
+  | { kind: 'none' };
+
+export type PolicyTopic = 'fee' | 'howToPay' | 'cardPayment' | 'otherMethods' | 'statuses' | 'whenPaid' | 'security' | 'portal' | 'cardData' | 'pdf' | 'trouble';
+
+export type OutOfScopeTopic = 'orders' | 'refund' | 'dispute' | 'applyCredit' | 'autopay' | 'profile' | 'general' | 'bulkEmail' | 'cancel';
+
+export type BalanceFocus = 'balance' | 'overdue' | 'outstanding' | 'nextDue';
+
+export type Draft =
+  | { kind: 'balance'; focus: BalanceFocus }
+  | { kind: 'show'; ref: Ref }
+  | { kind: 'outstanding'; limit: number | null }
+  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null }
+  | { kind: 'payments'; period: Period | null; limit: number | null }
+  | { kind: 'credits' }
+  | { kind: 'pay'; ref: Ref; cardNote: boolean }
+  | { kind: 'payAll'; scope: 'overdue' | 'outstanding' }
+  | { kind: 'email'; ref: Ref; to: string | null; bulk: boolean }
+  | { kind: 'policy'; topic: PolicyTopic }
+  | { kind: 'badRef'; refs: string[] }
+  | { kind: 'otherAccount' }
+  | { kind: 'injection'; memo: boolean }
+  | { kind: 'chat'; what: 'greeting' | 'thanks' | 'bye' | 'ack' }
+  | { kind: 'yes' }
+  | { kind: 'no' }
+  | { kind: 'help' }
+  | { kind: 'outOfScope'; topic: OutOfScopeTopic }
+  | { kind: 'fragment'; ref: Ref; status: StatusFilter | null; period: Period | null; to: string | null }
+  | { kind: 'unknown' };
+
+export interface ParsedMessage {
+  draft: Draft;
+  /** Invoice numbers the message names (for follow-up context). */
+  invoiceNumbers: string[];
+}
+
+const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twelve: 12, fifteen: 15, twenty: 20 };
+const ORDINALS: Record<string, number> = {
+  first: 0,
+  '1st': 0,
+  second: 1,
+  '2nd': 1,
+  third: 2,
+  '3rd': 2,
+  fourth: 3,
+  '4th': 3,
+  fifth: 4,
+  '5th': 4,
+  sixth: 5,
+  '6th': 5,
+  last: -1,
+  final: -1,
+  bottom: -1,
+  top: 0,
+};
+
+// Vocabulary, as regexes over the normalised text.
+const INVOICE_WORD = /\b(invoices?|statements?|invoiced)\b/;
+const INVOICE_PLURAL = /\b(invoices|statements)\b/;
+const PAYMENT_NOUN = /\bpayments?\b/;
+const PAY_VERB = /\b(pay|pay off|settle)\b|\bclear (?:off |up )?(?:my|the|this|that|these|those|all|it|them)\b/;
+const LIST_VERB = /\b(list|show|see|view|display|give|get|find|pull up|bring up|look up|which|what|any|all|my|tell)\b/;
+const SHOW_VERB = /\b(show|see|view|display|open|look|look at|look up|pull up|bring up|details?|detail|more|info|information|about|status|check|tell|what is on|what is in|what was on|what does|summary|summarize|breakdown|lines?|items?|pdf|copy|download|get|give)\b/;
+const OVERDUE_WORD = /\b(overdue|past due|late|delinquent|arrears|behind)\b/;
+const OPEN_WORD = /\b(unpaid|outstanding|open|not (?:yet )?paid|unsettled|owing|still due|remaining|pending|to pay|need to pay|have to pay|left to pay|due)\b/;
+const BALANCE_WORD = /\b(balance|owe|owing|in the red|in good standing|account status|status of my account|account standing|on my account|account summary|total due|amount due|total owing|total outstanding|how much is (?:outstanding|due|left)|how much (?:do|have) (?:i|we) (?:got )?(?:to pay|left)|what do (?:i|we) owe)\b/;
+const CREDIT_WORD = /\b(credits|credit memos?|credit notes?|unapplied|cm ?\d{3,}|credit balance|store credit|credit on (?:my|the) account|credit(?! cards?\b))\b/;
+const GREETING = /^(?:(?:hello|good (?:morning|afternoon|evening|day)|hello there|dear assistant)[\s,!.]*)+$/;
+const THANKS = /\b(thanks|thank you|thank u|cheers|much appreciated|appreciate it|great help)\b/;
+const BYE = /\b(bye|goodbye|see you|see ya|later|have a good (?:day|one)|that is all|that will be all|nothing else|i am done|all done)\b/;
+const ACK = /^(?:okay|alright|all right|cool|great|perfect|got it|understood|nice|awesome|fine|good|noted|i see|makes sense)(?:\s+(?:thanks|thank you|then|now))?[\s!.]*$/;
+const YES = /^(?:yes|yes please|please do|do it|go ahead|please|okay (?:please|do it|go ahead)|yes go ahead|yes do it|sounds good|yes that would be great|yes please do|that would be great|absolutely|of course|definitely)[\s!.]*$/;
+const NO = /^(?:no|no thanks|no thank you|not now|nope|no need|never mind|nevermind|not really|cancel|stop)[\s!.]*$/;
+
+/** Words that carry no request of their own (a follow-up fragment is made of these plus a reference). */
+const FILLER = new Set(
+  `and what about how also same for now okay then the one ones invoice invoices number please too instead that this is it i mean meant sorry yes actually oh hmm um so a an of on with my our me us just only can you could would will do does let see ones' those these them both which was were are be to ok well hello thanks again any all
+   what is hello right`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+function limitIn(t: string): number | null {
+  const m =
+    /\b(?:last|latest|recent|newest|most recent|top|first)\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)\b/.exec(t) ??
+    /\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)\s+(?:most\s+)?(?:recent|latest|newest|last)\b/.exec(t);
+  if (m) {
+    const n = NUMBER_WORDS[m[1]!] ?? Number(m[1]);
+    if (Number.isFinite(n) && n >= 1) return Math.min(n, 50);
+  }
+  if (/\b(?:last|latest|most recent|newest|previous|recent)\s+(?:invoice|payment|statement)\b(?!s)/.exec(t)) return 1;
+  return null;
+}
+
+function statusIn(t: string): StatusFilter | null {
+  if (/\bpartial(?:ly)?(?: paid)?\b|\bpart paid\b|\bpartly paid\b/.test(t)) return 'partially_paid';
+  if (/\b(upcoming|coming due|due soon|not (?:yet )?(?:overdue|late|past due)|due next|due later|not late|due invoices|invoices (?:that are |which are )?(?:still )?due(?! date))\b/.test(t)) return 'due';
+  if (OVERDUE_WORD.test(t)) return 'overdue';
+  if (/\b(unpaid|outstanding|open|not (?:yet )?paid|unsettled|owing|still due|remaining|pending)\b/.test(t)) return 'open';
+  if (/\b(paid|settled|closed|cleared|fully paid)\b/.test(t)) return 'paid';
+  return null;
+}
+
+function refIn(t: string, invoiceNumbers: string[], amounts: bigint[]): Ref {
+  if (invoiceNumbers.length > 0) return { kind: 'numbers', numbers: invoiceNumbers };
+  const ord = /\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|final|top|bottom)(?:\s+(?:one|invoice|on the list|in the list|item))?\b/.exec(t);
+  if (ord && (/\b(one|invoice|on the list|in the list|item)\b/.test(ord[0]) || /^\W*(?:the\s+)?\w+\W*$/.test(t) || /\bthe\s+\w+\s*$/.test(ord[0]))) {
+    return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
+  }
+  if (/\b(them|those|these|both|all of them|each of them|those ones|these ones|all three|all four|all two)\b/.test(t)) return { kind: 'pronoun', plural: true };
+  if (/\b(it|that|this|that one|this one|the invoice|that invoice|this invoice|same one|same invoice|the one|that bill|this bill)\b/.test(t)) return { kind: 'pronoun', plural: false };
+  if (amounts.length > 0 && /\bone\b/.test(t)) return { kind: 'amount', cents: amounts[0]! };
+  return { kind: 'none' };
+}
+
+/** True when nothing but filler is left once references, dates and statuses are taken out. */
+function isFragment(rest: string): boolean {
+  const words = rest
+    .replace(/[?!.,;:]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .filter((w) => !FILLER.has(w) && w !== INVOICE_PLACEHOLDER && w !== EMAIL_PLACEHOLDER);
+  return words.length === 0;
+}
+
+const STATUS_WORDS =
+  /\b(partially paid|partial|part paid|partly paid|overdue|past due|late|unpaid|outstanding|open|not paid|not yet paid|paid|upcoming|due soon|due|pending|settled)\b/g;
+const ORDINAL_WORDS = /\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|final|top|bottom)\b/g;
+
+/**
+ * "the balance of Acme Corp", "Acme Corp's invoices", "I'm from Acme": a named party other than
+ * the user. Capitalised names only, so "balance of my account" or "invoices for October" never match.
+ */
+function namesAnotherParty(raw: string): boolean {
+  const name = "([A-Z][\\w&.-]*(?:\\s+(?:[A-Z][\\w&.-]*|&|of|and))*)";
+  const hits = [
+    ...raw.matchAll(new RegExp(`\\b(?:balance|invoices?|account|payments?|credits?|statements?|bills?)\\s+(?:of|for|at|from)\\s+${name}`, 'g')),
+    ...raw.matchAll(new RegExp(`${name}(?:'s|\u2019s|s')\\s+(?:balance|invoices?|account|payments?|credits?|statements?|bills?)\\b`, 'g')),
+    ...raw.matchAll(new RegExp(`\\b(?:I am|I'm|Im|We are|We're|i am|i'm|we are|we're)\\s+(?:from|with)\\s+${name}`, 'g')),
+  ];
+  return hits.some((m) => {
+    const first = (m[1] ?? '').split(/\s+/)[0]?.replace(/[.,]+$/, '') ?? '';
+    return first.length > 1 && !NOT_A_PARTY.test(first) && !MONTH_NAME.test(first) && !/^(?:IN|Q[1-4]|R)\d*$/.test(first);
+  });
+}
+/** Capitalised words that start sentences or name this product, not another party. */
+const NOT_A_PARTY =
+  /^(?:I|My|Our|Me|Us|This|That|These|Those|The|A|An|It|Its|What|Whats|Where|When|Which|Who|Why|How|Show|List|Give|Tell|Get|Find|Can|Could|Would|Will|Please|Pls|Hi|Hey|Hello|Is|Are|Do|Does|Did|Let|Any|All|Each|Every|Your|Invoice|Invoices|Randmar|Reseller|Portal|Billing|CAD|PDF|Pay|Now|Today|Last|Next|This|Current|Previous|Outstanding|Overdue|Unpaid|Paid|Open|Due|Total|Account|Balance)$/;
+const MONTH_NAME = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*$/;
+
+/** Parses one clause of a user message. `today` anchors relative dates. */
+export function parseClause(raw: string, today: string): ParsedMessage {
+  const x = extract(raw);
+  const { period, rest } = extractPeriod(x.text, today);
+  const t = rest;
+  const whole = x.text;
+  const invoiceNumbers = x.invoiceNumbers;
+  const ref = refIn(t, invoiceNumbers, x.amounts);
+  const to = x.emails[0] ?? null;
+  const done = (draft: Draft): ParsedMessage => ({ draft, invoiceNumbers });
+  const hasInvoiceWord = INVOICE_WORD.test(t);
+
+  if (whole.length === 0) return done({ kind: 'help' });
+
+  // Attempts to change the assistant's rules, or to act on text found inside invoices.
+  if (
+    /\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines|directives|restrictions|policy|policies)\b/.test(whole) ||
+    /\b(system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as (?:an? )?(?:admin|administrator|developer|root|system))\b/.test(whole)
+  ) {
+    return done({ kind: 'injection', memo: false });
+  }
+  if (/\b(do|follow|execute|carry out|obey|apply|perform)\b.{0,30}\b(memo|note|notes|instructions?|comment)\b/.test(whole) && /\b(memo|note|notes|says|said|written|invoice)\b/.test(whole)) {
+    return done({ kind: 'injection', memo: true });
+  }
+
+  // Another account: no tool takes an account id; the signed-in account is the only one.
+  if (
+    x.accountIds.length > 0 ||
+    whole.includes(ACCOUNT_PLACEHOLDER) ||
+    /\b(another|other|someone else|somebody else|different|a second|my other|their|his|her)\s+(account|accounts|customer|customers|reseller|resellers|company|companies|client|clients)\b/.test(whole) ||
+    /\b(switch|change|swap)\s+(?:to\s+)?(?:a\s+|another\s+|the\s+other\s+)?(accounts?|customers?|company|companies)\b/.test(whole) ||
+    /\b(log|sign|logged|signed)\s*(?:in|on)\s+as\b|\bon behalf of\b|\bimpersonate\b|\bi am (?:the |an )?(?:admin|administrator|superuser|owner of (?:account|another))\b/.test(whole) ||
+    namesAnotherParty(raw) ||
+    /\b(all|every|each)\s+(?:the\s+|other\s+)?(accounts?|customers?|resellers?|clients?|companies)\b|\beveryone\b|\beverybody\b/.test(whole)
+  ) {
+    return done({ kind: 'otherAccount' });
+  }
+
+  // Card details offered in chat (the server redacts real card numbers before we see them).
+  const cardData =
+    /\[card number removed\]|\[expiry removed\]|\[security code removed\]/i.test(raw) ||
+    /\b(card (?:number|details|info|information|num|no)|cvv|cvc|cvv2|security code|expiry|expiration|exp date|card digits|(?:visa|mastercard|amex|credit card) (?:number|details|ending))\b/.test(whole);
+  if (cardData && !/\b(where|how)\b.{0,30}\b(enter|type|put|add|give)\b/.test(whole)) {
+    if (ref.kind === 'numbers') return done({ kind: 'pay', ref, cardNote: true });
+    return done({ kind: 'policy', topic: 'cardData' });
+  }
+
+  if (x.badInvoiceRefs.length > 0 && invoiceNumbers.length === 0) return done({ kind: 'badRef', refs: x.badInvoiceRefs });
+
+  // A payment or credit memo by its number: the lists show what each one covered.
+  if (invoiceNumbers.length === 0 && x.paymentRefs.length > 0 && !/\bemail\b/.test(t)) return done({ kind: 'payments', period, limit: null });
+  if (invoiceNumbers.length === 0 && x.creditRefs.length > 0 && !/\b(apply|use|redeem)\b/.test(t)) return done({ kind: 'credits' });
+
+  // Something not working on the payment page or in the portal.
+  if (/\b(not|n't|isn't|won't|doesn't|can not|cannot)\b.{0,20}\b(load|loading|work|working|open|opening|go through|accept|accepted|process)\b|\b(declined|rejected|broken|error message|getting an error|failed|failing|bug)\b/.test(t) && /\b(pay|payment|paying|page|link|card|portal|button|checkout)\b/.test(t)) {
+    return done({ kind: 'policy', topic: 'trouble' });
+  }
+
+  // Emailing a copy.
+  const emailVerb =
+    /\bemail\b/.test(t) && !/\b(what|which)\s+(?:is\s+)?(?:the\s+|my\s+|your\s+)?email\b.{0,20}\b(address|on file|do you have)\b/.test(t);
+  const sendCopy = /\b(send|forward|resend|re send|share|deliver|copy)\b/.test(t) && (/\b(pdf|copy|copies)\b/.test(t) || to !== null || (/\bto\b/.test(t) && ref.kind !== 'none'));
+  if (emailVerb || sendCopy || (to !== null && /\bto\s+emailaddr\b/.test(t))) {
+    const bulk =
+      /\b(all|every|each|everything)\b.{0,20}\b(invoices?|of them|ones)\b/.test(t) ||
+      /\bevery invoice\b|\ball (?:my |our |the )?invoices\b|\beverything\b/.test(t) ||
+      (ref.kind === 'pronoun' && ref.plural) ||
+      (ref.kind === 'numbers' && ref.numbers.length > 1) ||
+      (ref.kind === 'none' && INVOICE_PLURAL.test(t));
+    if (!/\bpay(?:ment)? links?\b/.test(t)) return done({ kind: 'email', ref, to, bulk });
+  }
+
+  // How paying works (asked with "pay" in it, but not a request to pay).
+  if (ref.kind !== 'numbers') {
+    if (/\b(safe|secure|security|protected|encrypted|legit|trust)\b/.test(t) && /\b(is|are|how)\b/.test(t) && !/\b(link|now)\b/.test(t)) return done({ kind: 'policy', topic: 'security' });
+    if (/\b(what happens|after i pay|once i pay|when i pay|after paying|after (?:my |the )?payment|once (?:my |the )?payment|how long)\b/.test(t) && /\b(pay|paying|payment|paid)\b/.test(t)) {
+      return done({ kind: 'policy', topic: 'whenPaid' });
+    }
+    if (/\bstatus(?:es)?\b.{0,20}\b(mean|means|meaning)\b|\b(explain|what are) (?:the )?(?:invoice )?statuses\b/.test(t)) return done({ kind: 'policy', topic: 'statuses' });
+  }
+  if (/\b(dispute|contest|overcharged|double charged|charged twice)\b|\b(is|looks|seems) (?:wrong|incorrect)\b|\b(mistake|error) (?:on|in)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'dispute' });
+
+  // Questions about what is left to pay, or about past payments, mention "pay" without asking to.
+  const pastPayQuestion =
+    /\b(when|what|how much|did|have|has|had)\b.{0,12}\b(?:i|we)\s+(?:already\s+|ever\s+|last\s+|recently\s+)?(?:pay|paid|made)\b/.test(t) &&
+    /\b(when did|did (?:i|we)|have (?:i|we)|has|had|last|how much did|how much have|what did|what have)\b/.test(t) &&
+    !/\b(how (?:do|can|should|could) (?:i|we))\b/.test(t);
+  if (pastPayQuestion && ref.kind === 'numbers') return done({ kind: 'show', ref });
+  if (pastPayQuestion && hasInvoiceWord && !PAYMENT_NOUN.test(t)) return done({ kind: 'invoices', status: 'paid', period, limit: limitIn(t) });
+  if (/\b(where|how)\b.{0,30}\b(enter|type|put|add|give|provide|submit)\b.{0,30}\b(card|credit card|payment details|payment information)\b/.test(t) && ref.kind !== 'numbers') {
+    return done({ kind: 'policy', topic: 'howToPay' });
+  }
+  if (ref.kind === 'none' || (ref.kind === 'pronoun' && ref.plural)) {
+    if (/\b(what|which|anything|any|list|show)\b.{0,40}\b(have|need|got|left|supposed|due) to (?:be )?pa(?:y|id)\b|\b(?:left|remaining|still) to pay\b|\bstill (?:have|need) to pay\b/.test(t) && !/\bhow much\b/.test(t)) {
+      return done(period ? { kind: 'invoices', status: 'open', period, limit: null } : { kind: 'outstanding', limit: limitIn(t) });
+    }
+    if (/\bhow much\b.{0,30}\b(have|need|got|left) to pay\b/.test(t)) return done({ kind: 'balance', focus: 'balance' });
+    if (pastPayQuestion) {
+      return done({ kind: 'payments', period, limit: limitIn(t) ?? (/\blast\b/.test(t) ? 1 : null) });
+    }
+  }
+
+  // Paying.
+  const howToPayQuestion =
+    /\b(how|where|when)\b.{0,25}\b(pay|make (?:a )?payment|paying)\b/.test(t) ||
+    /\b(ways|way|options?|methods?) (?:to|of) pay(?:ing|ment)?\b|\bpayment (?:methods?|options?)\b/.test(t) ||
+    /\b(can|could|do|may)\b.{0,12}\b(pay|accept|take|use)\b.{0,20}\b(by|with|using|via|through|over|in person|at)\b/.test(t) ||
+    /\bdo you (?:accept|take)\b/.test(t);
+  const payRequest =
+    PAY_VERB.test(t) ||
+    /\bpay(?:ment)? links?\b|\blink to pay\b|\bmake (?:a |the )?payment\b|\bpay now\b|\bcheckout\b|\bcharge (?:my|the) (?:card|credit card)\b|\bcharge (?:it|me|this|that)\b|\bpaying\b/.test(t);
+  if (payRequest || howToPayQuestion) {
+    const byMethod =
+      /\b(by|with|using|via|through|over|in)\s+(?:a\s+|my\s+|the\s+)?(credit card|card|visa|mastercard|amex|american express|debit|cheque|check|wire|bank transfer|bank|e ?transfer|etransfer|interac|paypal|ach|eft|cash|crypto|bitcoin|apple pay|google pay|phone|person|mail)\b/.exec(t) ??
+      /\b(accept|take)\s+(?:a\s+)?(credit cards?|cards?|visa|mastercard|amex|american express|debit|cheques?|checks?|wires?|bank transfers?|e ?transfers?|interac|paypal|ach|eft|cash|crypto|bitcoin|apple pay|google pay)\b/.exec(t);
+    const hasTarget = ref.kind === 'numbers' || (ref.kind === 'pronoun' && /\b(this one|that one|this invoice|that invoice|it|them|those|these|both)\b/.test(t)) || ref.kind === 'ordinal' || ref.kind === 'amount';
+    if (howToPayQuestion && !hasTarget && !/\b(all|every|everything|overdue|balance)\b/.test(t)) {
+      if (byMethod) {
+        const m = byMethod[2]!;
+        return done({ kind: 'policy', topic: /card|visa|mastercard|amex|american express/.test(m) && !/debit/.test(m) ? 'cardPayment' : 'otherMethods' });
+      }
+      if (/\bwhen\b/.test(t) && /\b(show|marked|appear|reflect|update|paid)\b/.test(t)) return done({ kind: 'policy', topic: 'whenPaid' });
+      if (/\b(credit card|card|visa|mastercard|amex|american express)\b/.test(t)) return done({ kind: 'policy', topic: 'cardPayment' });
+      return done({ kind: 'policy', topic: 'howToPay' });
+    }
+    const cardNote = /\b(credit card|card|visa|mastercard|amex)\b/.test(t);
+    if (ref.kind === 'numbers') return done({ kind: 'pay', ref, cardNote });
+    if (OVERDUE_WORD.test(t) && !(ref.kind === 'pronoun' && !ref.plural)) return done({ kind: 'payAll', scope: 'overdue' });
+    if (ref.kind === 'pronoun' && ref.plural) return done({ kind: 'pay', ref, cardNote });
+    if (/\b(all|every|everything|whole|entire|full|total)\b/.test(t) || /\b(balance|outstanding|unpaid|open)\b/.test(t) || /\binvoices\b/.test(t)) {
+      return done({ kind: 'payAll', scope: 'outstanding' });
+    }
+    return done({ kind: 'pay', ref, cardNote });
+  }
+
+  // The opening fee.
+  if (
+    /\b(opening|setup|set up|activation|new account|account opening|one time|onetime|sign up|signup|start up|startup)\s*(fee|charge|cost)s?\b/.test(t) ||
+    /\bfees?\b/.test(t) ||
+    (x.amounts.some((c) => c === 5000n) && /\b(why|what|charged|charge|for|this|extra)\b/.test(t))
+  ) {
+    return done({ kind: 'policy', topic: 'fee' });
+  }
+
+  // Policy and how things work.
+  if (/\b(what|explain)\b.{0,30}\b(mean|means|meaning|difference|definition)\b|\bstatus(?:es)? mean\b|\bdifference between\b/.test(t) && statusIn(t) !== null) {
+    return done({ kind: 'policy', topic: 'statuses' });
+  }
+  if (/\bwhat (?:are|is) (?:the |an? )?(?:invoice )?status(?:es)?\b|\binvoice statuses\b/.test(t) && ref.kind === 'none') return done({ kind: 'policy', topic: 'statuses' });
+  if (/\b(is it|is this|is the payment|are payments?|how)\b.{0,25}\b(safe|secure|security|protected|encrypted)\b/.test(t)) return done({ kind: 'policy', topic: 'security' });
+  if (/\b(credit card|card)\b/.test(t) && /\b(accept|take|use|allowed|possible|can i|could i|do you)\b/.test(t) && ref.kind !== 'numbers') return done({ kind: 'policy', topic: 'cardPayment' });
+  if (/\b(where|how)\b.{0,30}\b(in the portal|on the portal|portal|billing section|billing page|billing tab|dashboard|find my)\b/.test(t)) return done({ kind: 'policy', topic: 'portal' });
+
+  // Things the assistant does not do.
+  if (/\b(refund|refunds|reimburse|money back|chargeback)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'refund' });
+  if (/\b(apply|use|redeem)\b.{0,25}\bcredits?\b/.test(t) && !/\bcredit card\b/.test(t)) return done({ kind: 'outOfScope', topic: 'applyCredit' });
+  if (/\b(auto ?pay|autopay|automatic payments?|recurring payments?|save my card|store my card|saved card|card on file|direct debit|pre authorized|preauthorized)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'autopay' });
+  if (/\b(cancel|void|delete|remove|waive|forgive|write off|reverse|change|edit|modify|lower|reduce)\b.{0,25}\b(invoices?|fee|balance|charges?|amount|order|payment)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'cancel' });
+  if (/\b(orders?|ship|shipping|shipment|delivery|tracking|track my|stock|inventory|quote|quotes|price list|pricing|products?|buy|purchase|rma|return)\b/.test(t) && ref.kind === 'none' && !hasInvoiceWord) {
+    return done({ kind: 'outOfScope', topic: 'orders' });
+  }
+  if (/\b(password|log ?in|username|address|phone number|contact details|profile|add (?:a )?user|users|permissions)\b/.test(t) && ref.kind === 'none' && !hasInvoiceWord && !/\bemailaddr\b/.test(t)) {
+    return done({ kind: 'outOfScope', topic: 'profile' });
+  }
+
+  // One or more invoices by number; on their own ("IN7654321", "what about IN7654320?") they continue the previous request.
+  if (ref.kind === 'numbers') {
+    if (isFragment(t)) return done({ kind: 'fragment', ref, status: null, period, to });
+    return done({ kind: 'show', ref });
+  }
+
+  // Help.
+  if (
+    /^(?:help|help me|menu|options|commands|\?+)[\s!.?]*$/.test(t) ||
+    /\b(what can you do|what do you do|what can i (?:ask|do)|how (?:does|do) (?:this|you) work|who are you|what are you|what are your (?:capabilities|features|commands)|how can you help|what (?:kind of )?(?:things|questions) can|can you help|help me with|what is this|what should i ask|list of commands|what are you able|how does (?:billing|this|it|the assistant) work|how do i use (?:this|you))\b/.test(t)
+  ) {
+    if (!BALANCE_WORD.test(t) && !INVOICE_WORD.test(t) && !PAYMENT_NOUN.test(t) && !CREDIT_WORD.test(t)) return done({ kind: 'help' });
+  }
+
+  // Yes / no / small talk.
+  if (YES.test(t)) return done({ kind: 'yes' });
+  if (NO.test(t)) return done({ kind: 'no' });
+
+  // Overdue and balance questions.
+  const overdueQuestion =
+    /\b(am i|are we|is my account|is the account|my account is)\b.{0,20}\b(behind|late|overdue|in arrears|up to date|current|in good standing|past due|caught up|all paid|paid up)\b/.test(t) ||
+    /\bhow much\b.{0,30}\b(overdue|past due|late|behind|in arrears)\b/.test(t) ||
+    /\b(do|have|got) (?:i|we) (?:got |have )?(?:any|anything)\b.{0,20}\b(overdue|past due|late)\b/.test(t) ||
+    /\b(is|are) there (?:any|anything)\b.{0,20}\b(overdue|past due|late)\b/.test(t) ||
+    /\banything (?:overdue|past due|late)\b/.test(t) ||
+    /\b(overdue|past due) (?:amount|balance|total|sum)\b|\b(amount|total|sum) (?:that is |i have )?(overdue|past due)\b/.test(t) ||
+    /\bhow far behind\b|\bmissed (?:any )?payments?\b|\bbehind on\b/.test(t);
+  if (overdueQuestion && !/\b(which|list|show|what are)\b/.test(t)) return done({ kind: 'balance', focus: 'overdue' });
+  if (/\b(next|upcoming)\b.{0,20}\b(due|payment|due date|bill|invoice)\b.{0,15}\b(date|when|due)?\b/.test(t) && /\b(when|what|date|next)\b/.test(t) && !/\b(list|show|invoices)\b/.test(t)) {
+    return done({ kind: 'balance', focus: 'nextDue' });
+  }
+
+  // Credits.
+  const creditQ = CREDIT_WORD.test(t) && !/\bcredit card\b/.test(t);
+  if (creditQ && !/\b(balance|owe)\b/.test(t)) return done({ kind: 'credits' });
+
+  // Payments made.
+  const paidInvoices = hasInvoiceWord && /\bpaid\b/.test(t) && !PAYMENT_NOUN.test(t);
+  const paymentsQ =
+    (PAYMENT_NOUN.test(t) && !/\b(payment link|make a payment)\b/.test(t)) ||
+    /\b(have|did|has|had) (?:i|we) (?:already |ever |recently )?(?:paid|pay|made)\b/.test(t) ||
+    /\bwhat (?:have|did) (?:i|we) (?:paid|pay)\b|\b(?:i|we) (?:have )?paid so far\b|\bpaid so far\b|\bhow much (?:have|did) (?:i|we) (?:paid|pay|spent|spend)\b/.test(t) ||
+    /\b(receipts?|transactions?|transaction history|remittances?|money (?:i|we) (?:sent|paid))\b/.test(t) ||
+    /\bwhen did (?:i|we) (?:last )?pay\b/.test(t);
+  if (paymentsQ && !paidInvoices && !overdueQuestion) {
+    return done({ kind: 'payments', period, limit: limitIn(t) ?? (/\bwhen did (?:i|we) last pay\b|\blast payment\b/.test(t) ? 1 : null) });
+  }
+
+  // Balance.
+  if (BALANCE_WORD.test(t) || /\bhow much\b.{0,20}\b(due|outstanding|left|remaining|to pay)\b/.test(t) || creditQ) {
+    if (!(LIST_VERB.test(t) && INVOICE_PLURAL.test(t))) {
+      const focus: BalanceFocus = OVERDUE_WORD.test(t) && !/\bbalance\b/.test(t) ? 'overdue' : 'balance';
+      return done({ kind: 'balance', focus });
+    }
+  }
+
+  // Invoice lists.
+  const status = statusIn(t);
+  const limit = limitIn(t);
+  const historyWord = /\b(history|all (?:my |our |of my )?invoices|past invoices|previous invoices|old invoices|older invoices|every invoice|recent invoices|archive|invoiced)\b/.test(t);
+  const showRef = ref.kind === 'ordinal' || (ref.kind === 'pronoun' && !ref.plural) || ref.kind === 'amount';
+  if (showRef && SHOW_VERB.test(t)) return done({ kind: 'show', ref });
+  if (showRef && isFragment(t.replace(ORDINAL_WORDS, ' '))) return done({ kind: 'fragment', ref, status: null, period, to });
+  if (hasInvoiceWord || historyWord || /\b(what is|what are|anything|everything)\b.{0,10}\b(unpaid|outstanding|open|due|overdue|past due)\b/.test(t) || (status && status !== 'paid' && LIST_VERB.test(t) && !isFragment(t.replace(STATUS_WORDS, ' ')))) {
+    if (status === 'open' || (status === null && OPEN_WORD.test(t) && !historyWord)) {
+      if (!period) return done({ kind: 'outstanding', limit });
+      return done({ kind: 'invoices', status: 'open', period, limit });
+    }
+    if (status === null && /\b(what is|what are|anything)\b.{0,10}\bdue\b/.test(t) && !period) return done({ kind: 'outstanding', limit });
+    if (status !== null || period !== null || historyWord || limit !== null || hasInvoiceWord) {
+      if (ref.kind === 'pronoun' && ref.plural && status === null && period === null && !historyWord) return done({ kind: 'fragment', ref, status, period, to });
+      return done({ kind: 'invoices', status, period, limit });
+    }
+  }
+
+  // Greetings, thanks, goodbyes.
+  if (GREETING.test(t)) return done({ kind: 'chat', what: 'greeting' });
+  if (BYE.test(t)) return done({ kind: 'chat', what: 'bye' });
+  if (THANKS.test(t)) return done({ kind: 'chat', what: 'thanks' });
+  if (ACK.test(t)) return done({ kind: 'chat', what: 'ack' });
+
+  // Fragments that only make sense as a follow-up: "and the overdue ones?", "what about October?", "the first one".
+  const stripped = t.replace(STATUS_WORDS, ' ').replace(ORDINAL_WORDS, ' ').replace(/\b(ones?|invoices?)\b/g, ' ');
+  if ((ref.kind !== 'none' || status !== null || period !== null || to !== null) && isFragment(stripped)) {
+    return done({ kind: 'fragment', ref, status, period, to });
+  }
+  if (period !== null && isFragment(stripped.replace(/\b(from|in|for|during|since|of)\b/g, ' '))) return done({ kind: 'fragment', ref, status, period, to });
+
+  if (/\b(weather|joke|poem|story|news|sports|recipe|translate|code|python|javascript|stock price|bitcoin price|movie|song|who won|capital of|meaning of life)\b/.test(t)) {
+    return done({ kind: 'outOfScope', topic: 'general' });
+  }
+  if (GREETING.test(t.replace(/\b(how are you|how is it going|what is up|sup)\b/g, ' ').trim()) || /^(?:how are you|how is it going)\b/.test(t)) {
+    return done({ kind: 'chat', what: 'greeting' });
+  }
+  if (whole.includes(INVOICE_PLACEHOLDER) || whole.includes(BAD_INVOICE_PLACEHOLDER)) return done({ kind: 'show', ref });
+  return done({ kind: 'unknown' });
+}
+
+/** A draft that does something (tool use or a substantive answer), as opposed to small talk. */
+export function isSubstantive(d: Draft): boolean {
+  return d.kind !== 'chat' && d.kind !== 'unknown' && d.kind !== 'yes' && d.kind !== 'no';
+}

@@ -1,0 +1,372 @@
+/**
+ * Text handling for the offline engine: normalisation, typo correction, and extraction of the
+ * things a billing request names (invoice numbers, email addresses, amounts, account ids).
+ */
+
+/** Invoice numbers as they appear in text: IN7654321, in 7654321, IN-7654321, #7654321, 7654321. */
+const INVOICE_RE = /(?<![\w.,$-])(?:(?:in|inv)[\s#:-]*|#\s?)?(\d{7})(?!\d|,\d|\.\d)/gi;
+/** Things that look like an invoice number but are not one (wrong digit count). */
+const BAD_INVOICE_RE = /\b(?:in|inv)[#:-]?(\d{4,6}|\d{8,12})\b/gi;
+const EMAIL_RE = /\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi;
+const ACCOUNT_RE = /\b[rR][\s-]?(\d{5})\b/g;
+const AMOUNT_RE = /\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s*(?:dollars|bucks|cad)\b/gi;
+
+export const INVOICE_PLACEHOLDER = 'invref';
+export const EMAIL_PLACEHOLDER = 'emailaddr';
+export const ACCOUNT_PLACEHOLDER = 'otheraccountref';
+export const BAD_INVOICE_PLACEHOLDER = 'badinvref';
+const PLACEHOLDERS = new Set([INVOICE_PLACEHOLDER, EMAIL_PLACEHOLDER, ACCOUNT_PLACEHOLDER, BAD_INVOICE_PLACEHOLDER, 'paymentref', 'creditref']);
+
+/** Whole-word replacements: shorthand, common misspellings and contractions. */
+const REPLACE: Record<string, string> = {
+  inv: 'invoice',
+  invs: 'invoices',
+  invoce: 'invoice',
+  invoise: 'invoice',
+  invioce: 'invoice',
+  inovice: 'invoice',
+  pmt: 'payment',
+  pmts: 'payments',
+  bal: 'balance',
+  acct: 'account',
+  acc: 'account',
+  thx: 'thanks',
+  thnx: 'thanks',
+  thanx: 'thanks',
+  tnx: 'thanks',
+  ty: 'thanks',
+  tysm: 'thanks',
+  pls: 'please',
+  plz: 'please',
+  plez: 'please',
+  u: 'you',
+  ur: 'your',
+  yr: 'your',
+  wat: 'what',
+  wht: 'what',
+  whats: 'what is',
+  hows: 'how is',
+  wheres: 'where is',
+  whens: 'when is',
+  im: 'i am',
+  ive: 'i have',
+  dont: 'do not',
+  cant: 'can not',
+  cannot: 'can not',
+  didnt: 'did not',
+  havent: 'have not',
+  hasnt: 'has not',
+  isnt: 'is not',
+  arent: 'are not',
+  wont: 'will not',
+  doesnt: 'does not',
+  payed: 'paid',
+  pd: 'paid',
+  owed: 'owe',
+  owes: 'owe',
+  oweing: 'owing',
+  bills: 'invoices',
+  bill: 'invoice',
+  billed: 'invoiced',
+  recieved: 'received',
+  recieve: 'receive',
+  reciept: 'receipt',
+  reciepts: 'receipts',
+  ammount: 'amount',
+  amt: 'amount',
+  cc: 'credit card',
+  creditcard: 'credit card',
+  emial: 'email',
+  emal: 'email',
+  mail: 'email',
+  emailed: 'email',
+  emailing: 'email',
+  pdfs: 'pdf',
+  overdo: 'overdue',
+  ovedue: 'overdue',
+  outstandin: 'outstanding',
+  hi: 'hello',
+  hii: 'hello',
+  hiya: 'hello',
+  heya: 'hello',
+  hey: 'hello',
+  howdy: 'hello',
+  yo: 'hello',
+  greetings: 'hello',
+  bonjour: 'hello',
+  ok: 'okay',
+  k: 'okay',
+  kk: 'okay',
+  okey: 'okay',
+  yeah: 'yes',
+  yep: 'yes',
+  yup: 'yes',
+  ya: 'yes',
+  sure: 'yes',
+  nope: 'no',
+  nah: 'no',
+  ytd: 'year to date',
+  sept: 'september',
+  thru: 'through',
+  til: 'until',
+  till: 'until',
+  asap: 'now',
+};
+
+/** Words the parser cares about, for typo correction (only words of five letters or more are corrected). */
+const VOCAB = [
+  'invoice',
+  'invoices',
+  'invoiced',
+  'balance',
+  'outstanding',
+  'overdue',
+  'payment',
+  'payments',
+  'credit',
+  'credits',
+  'history',
+  'unpaid',
+  'account',
+  'statement',
+  'statements',
+  'email',
+  'amount',
+  'opening',
+  'details',
+  'please',
+  'thanks',
+  'thank',
+  'hello',
+  'download',
+  'status',
+  'partially',
+  'partial',
+  'upcoming',
+  'previous',
+  'recent',
+  'latest',
+  'between',
+  'since',
+  'until',
+  'quarter',
+  'today',
+  'yesterday',
+  'month',
+  'months',
+  'weeks',
+  'years',
+  'january',
+  'february',
+  'march',
+  'april',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+  'receipt',
+  'receipts',
+  'transactions',
+  'outstanding',
+  'unapplied',
+  'available',
+  'memos',
+  'charged',
+  'charge',
+  'secure',
+  'link',
+  'settle',
+  'total',
+  'behind',
+  'copy',
+  'forward',
+  'address',
+  'another',
+  'customer',
+  'instructions',
+  'previous',
+  'ignore',
+  'what',
+  'show',
+  'list',
+  'which',
+  'where',
+  'there',
+  'their',
+  'paying',
+  'money',
+  'remaining',
+  'everything',
+  'assistant',
+  'goodbye',
+];
+const VOCAB_SET = new Set(VOCAB);
+
+/** Damerau-Levenshtein distance (optimal string alignment), capped. */
+export function editDistance(a: string, b: string, cap = 3): number {
+  if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+const corrections = new Map<string, string>();
+
+/** Corrects one lower-case word against the vocabulary (five letters or more; one edit, two for long words). */
+export function correctWord(word: string): string {
+  if (PLACEHOLDERS.has(word)) return word;
+  const direct = REPLACE[word];
+  if (direct !== undefined) return direct;
+  if (word.length < 5 || VOCAB_SET.has(word) || !/^[a-z]+$/.test(word)) return word;
+  // Plurals and simple inflections of known words are words, not typos.
+  if (VOCAB_SET.has(word.replace(/(?:es|s|ed|ing)$/, '')) || VOCAB_SET.has(word.replace(/s$/, ''))) return word;
+  const cached = corrections.get(word);
+  if (cached !== undefined) return cached;
+  const allowed = word.length >= 8 ? 2 : 1;
+  let best = word;
+  let bestD = allowed + 1;
+  for (const v of VOCAB) {
+    if (v.length < 4) continue;
+    const dist = editDistance(word, v, allowed);
+    if (dist < bestD) {
+      best = v;
+      bestD = dist;
+    }
+  }
+  const out = bestD <= allowed ? best : word;
+  if (corrections.size < 5000) corrections.set(word, out);
+  return out;
+}
+
+export interface Extracted {
+  /** Lower-case, corrected text; invoice numbers and email addresses replaced by placeholders. */
+  text: string;
+  invoiceNumbers: string[];
+  badInvoiceRefs: string[];
+  emails: string[];
+  accountIds: string[];
+  /** Payment (PAY-300205) and credit memo (CM-100202) numbers. */
+  paymentRefs: string[];
+  creditRefs: string[];
+  /** Amounts in cents, in order of appearance. */
+  amounts: bigint[];
+}
+
+function uniq<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function toCents(whole: string, frac: string | undefined): bigint {
+  return BigInt(whole.replace(/,/g, '')) * 100n + BigInt((frac ?? '0').padEnd(2, '0'));
+}
+
+/** Normalises a user message and pulls out what it names. */
+export function extract(raw: string): Extracted {
+  let s = raw
+    .normalize('NFKC')
+    .replace(/[\u200b-\u200d\ufeff]/g, '')
+    .replace(/[\u2018\u2019\u02bc`]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/[\u2013\u2014]/g, ' - ');
+
+  const emails: string[] = [];
+  s = s.replace(EMAIL_RE, (m) => {
+    emails.push(m.toLowerCase());
+    return ` ${EMAIL_PLACEHOLDER} `;
+  });
+  const accountIds: string[] = [];
+  s = s.replace(ACCOUNT_RE, (_m, digits: string) => {
+    accountIds.push(`R${digits}`);
+    return ` ${ACCOUNT_PLACEHOLDER} `;
+  });
+  const amounts: bigint[] = [];
+  for (const m of s.matchAll(AMOUNT_RE)) {
+    const whole = m[1] ?? m[3];
+    if (whole) amounts.push(toCents(whole, m[2] ?? m[4]));
+  }
+  const paymentRefs: string[] = [];
+  s = s.replace(/\bPAY[\s-]?(\d{6})\b/gi, (_m, d: string) => {
+    paymentRefs.push(`PAY-${d}`);
+    return ' paymentref ';
+  });
+  const creditRefs: string[] = [];
+  s = s.replace(/\bCM[\s-]?(\d{6})\b/gi, (_m, d: string) => {
+    creditRefs.push(`CM-${d}`);
+    return ' creditref ';
+  });
+  const invoiceNumbers: string[] = [];
+  s = s.replace(INVOICE_RE, (_m, digits: string) => {
+    invoiceNumbers.push(`IN${digits}`);
+    return ` ${INVOICE_PLACEHOLDER} `;
+  });
+  const badInvoiceRefs: string[] = [];
+  s = s.replace(BAD_INVOICE_RE, (m) => {
+    badInvoiceRefs.push(m.replace(/\s+/g, ' ').trim().toUpperCase());
+    return ` ${BAD_INVOICE_PLACEHOLDER} `;
+  });
+
+  s = s.toLowerCase();
+  // Joined or hyphenated forms first, then contractions and possessives.
+  s = s
+    .replace(/\be-mail/g, 'email')
+    .replace(/\bover\s+due\b/g, 'overdue')
+    .replace(/\bpast-due\b/g, 'past due')
+    .replace(/\bpay-?now\b/g, 'pay now')
+    .replace(/\bwhat's\b/g, 'what is')
+    .replace(/\bthat's\b/g, 'that is')
+    .replace(/\bit's\b/g, 'it is')
+    .replace(/\bhow's\b/g, 'how is')
+    .replace(/\bwhere's\b/g, 'where is')
+    .replace(/\bwhen's\b/g, 'when is')
+    .replace(/\bwho's\b/g, 'who is')
+    .replace(/\bthere's\b/g, 'there is')
+    .replace(/\blet's\b/g, 'let us')
+    .replace(/\bcan't\b/g, 'can not')
+    .replace(/\bwon't\b/g, 'will not')
+    .replace(/n't\b/g, ' not')
+    .replace(/'ve\b/g, ' have')
+    .replace(/'m\b/g, ' am')
+    .replace(/'re\b/g, ' are')
+    .replace(/'ll\b/g, ' will')
+    .replace(/'d\b/g, ' would')
+    .replace(/'s\b/g, '')
+    .replace(/s'(?=\s|$)/g, 's');
+  // Keep what the parser reads: words, digits, $, dates' separators, and sentence marks.
+  s = s.replace(/[^a-z0-9$@.,?!;:/\-\s]/g, ' ');
+  s = s.replace(/([a-z])-(?=[a-z])/g, '$1 ');
+  const words = s.split(/(\s+|[?!;,]|\.(?!\d))/).map((w) => (/^[a-z]+$/.test(w) ? correctWord(w) : w));
+  s = words.join('').replace(/\s+/g, ' ').trim();
+
+  return {
+    text: s,
+    invoiceNumbers: uniq(invoiceNumbers),
+    badInvoiceRefs: uniq(badInvoiceRefs),
+    emails: uniq(emails),
+    accountIds: uniq(accountIds),
+    paymentRefs: uniq(paymentRefs),
+    creditRefs: uniq(creditRefs),
+    amounts,
+  };
+}
+
+/** Invoice numbers named in a text, in order of first appearance (for reading context). */
+export function invoiceNumbersIn(text: string): string[] {
+  return uniq([...text.matchAll(/\bIN\d{7}\b/g)].map((m) => m[0]));
+}
+
+/** Splits a message into clauses that may each carry their own request. */
+export function splitClauses(raw: string): string[] {
+  const parts = raw
+    .split(/(?<=[?!])\s+|(?<=[a-z0-9)"'])\.\s+(?=[A-Za-z])|;\s*|\s+(?:and\s+)?also\s*,?\s+(?=[a-z])|\s+and\s+then\s+|,?\s+and\s+(?=(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:list|show|give|tell|send|email|e-mail|pay|what|how|which|when|do|are|is|any|get|find)\b|(?:my|the|our)\s+(?:credits?|credit memos|payments?|invoices|balance|outstanding|overdue)\b)/i)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  return parts.length > 0 ? parts : [raw];
+}
