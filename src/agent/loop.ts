@@ -76,26 +76,38 @@ interface ExecOutcome {
 
 async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>): Promise<ExecOutcome> {
   const started = performance.now();
+  let announced = false;
+  const start = (label: string) => {
+    announced = true;
+    opts.onEvent?.({ type: 'tool_started', id: call.id, name: call.name, label });
+  };
   const done = (outcome: ToolCallRecord['outcome'], args: unknown, content: object, error: string | null, cards: Card[] = []): ExecOutcome => {
+    // Every finished event has a started event before it, whatever the outcome.
+    if (!announced) start(call.name);
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     opts.onEvent?.({ type: 'tool_finished', id: call.id, name: call.name, ok: outcome === 'ok', latencyMs });
     return { record: { id: call.id, name: call.name, arguments: args, outcome, error, latencyMs }, content: JSON.stringify(content), cards };
   };
   const tool = opts.registry.get(call.name);
   let raw: unknown;
+  let jsonOk = true;
   try {
     raw = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
   } catch {
     raw = call.arguments;
+    jsonOk = false;
   }
   if (!tool) {
     return done('unknown_tool', raw, { error: { code: 'unknown_tool', message: `There is no tool named ${call.name}.` } }, `unknown tool ${call.name}`);
+  }
+  if (!jsonOk) {
+    const message = 'arguments are not valid JSON';
+    return done('invalid_arguments', raw, { error: { code: 'invalid_arguments', message } }, message);
   }
   const parsed = tool.parameters.safeParse(raw);
   if (!parsed.success) {
     const issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> = parsed.error.issues;
     const message = issues.map((i) => `${i.path.map(String).join('.') || 'arguments'}: ${i.message}`).join('; ');
-    opts.onEvent?.({ type: 'tool_started', id: call.id, name: call.name, label: tool.name });
     return done('invalid_arguments', raw, { error: { code: 'invalid_arguments', message } }, message);
   }
   const key = `${call.name}:${JSON.stringify(parsed.data)}`;
@@ -109,7 +121,7 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
   } catch {
     label = tool.name;
   }
-  opts.onEvent?.({ type: 'tool_started', id: call.id, name: call.name, label });
+  start(label);
   try {
     const out = await withTimeout(tool.execute(opts.ctx, parsed.data), opts.toolTimeoutMs);
     return done('ok', parsed.data, out.result, null, out.cards ?? []);
@@ -136,16 +148,35 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
   const cards: Card[] = [];
   const seen = new Set<string>();
   const usage = { promptTokens: 0, completionTokens: 0 };
-  let streamed = '';
+  // Streamed text is released up to the last whitespace and scrubbed of unminted URLs on the way
+  // (a URL never spans whitespace, so this equals scrubbing the whole text).
+  let pending = '';
+  let roundText = '';
+  const emit = (text: string) => {
+    if (text) opts.onEvent?.({ type: 'text_delta', text: scrubUnmintedUrls(text, opts.links) });
+  };
+  const push = (t: string) => {
+    roundText += t;
+    pending += t;
+    const cut = Math.max(pending.lastIndexOf(' '), pending.lastIndexOf('\n'), pending.lastIndexOf('\t'));
+    if (cut >= 0) {
+      emit(pending.slice(0, cut + 1));
+      pending = pending.slice(cut + 1);
+    }
+  };
+  const flush = () => {
+    emit(pending);
+    pending = '';
+  };
 
   for (let round = 1; round <= opts.maxRounds; round++) {
     let resp;
+    roundText = '';
     try {
-      resp = await opts.model.respond({ messages, tools: [...opts.registry.specs], ...(opts.signal ? { signal: opts.signal } : {}) }, (t) => {
-        streamed += t;
-        opts.onEvent?.({ type: 'text_delta', text: t });
-      });
+      resp = await opts.model.respond({ messages, tools: [...opts.registry.specs], ...(opts.signal ? { signal: opts.signal } : {}) }, push);
+      flush();
     } catch (err) {
+      flush();
       if (err instanceof ModelError || (err instanceof Error && err.name === 'AbortError')) {
         return { text: MODEL_ERROR_TEXT, cards, toolCalls: records, rounds: round, stopReason: 'model_error', usage };
       }
@@ -170,7 +201,8 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
       messages.push({ role: 'tool', toolCallId: resp.toolCalls[i]!.id, name: resp.toolCalls[i]!.name, content: o.content });
     }
     if (outcomes.every((o) => o.record.outcome === 'repeated')) {
-      const text = streamed.trim() ? scrubUnmintedUrls(streamed.trim(), opts.links) : 'Here is what I found.';
+      // Only this round's text answers (earlier rounds' text preceded tool calls).
+      const text = (resp.content || roundText).trim() ? scrubUnmintedUrls((resp.content || roundText).trim(), opts.links) : 'Here is what I found.';
       return { text, cards, toolCalls: records, rounds: round, stopReason: 'repeated_calls', usage };
     }
   }

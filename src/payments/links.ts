@@ -82,14 +82,25 @@ export function createLinkSigner(opts: {
       return `${opts.baseUrl}/${claims.purpose === 'pay' ? 'pay' : 'doc'}/${token}`;
     },
     isMinted(url) {
-      const m = /\/(pay|doc)\/(v1\.[A-Za-z0-9_.-]+)$/.exec(url);
-      if (!m || !url.startsWith(opts.baseUrl)) return false;
-      try {
-        signer.verify(m[2]!, m[1] === 'pay' ? 'pay' : 'pdf');
-        return true;
-      } catch {
-        return false;
+      // Exactly `${baseUrl}/pay/<token>` or `${baseUrl}/doc/<token>`: a bare prefix match would also
+      // accept "https://base.evil.example/pay/…" or "https://base@evil.example/pay/…".
+      for (const [path, purpose] of [
+        ['pay', 'pay'],
+        ['doc', 'pdf'],
+      ] as const) {
+        const prefix = `${opts.baseUrl}/${path}/`;
+        if (!url.startsWith(prefix)) continue;
+        const token = url.slice(prefix.length);
+        if (!/^v1\.[A-Za-z0-9_.-]+$/.test(token)) return false;
+        try {
+          signer.verify(token, purpose);
+          return true;
+        } catch (err) {
+          if (err instanceof LinkError) return false;
+          throw err;
+        }
       }
+      return false;
     },
   };
   return signer;
