@@ -1,0 +1,49 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { normalizeInvoiceNumber } from '../../billing/queries.js';
+import { NotFoundError } from '../../errors.js';
+import type { Services } from '../../services.js';
+import { requireSession } from '../auth.js';
+import { errorBody, errorResponses } from '../errors.js';
+import { security } from './billing.js';
+
+/** Invoice documents for the signed-in account (registered under /v1/billing). */
+export const documentRoutes =
+  (services: Services): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.get(
+      '/invoices/:invoiceNumber/pdf',
+      {
+        schema: {
+          tags: ['billing'],
+          summary: 'One invoice as a PDF (application/pdf, as an attachment)',
+          description:
+            'Rendered from the same HTML template as the invoice view, by a pool of warm Chromium instances. 404 for an invoice that is not this account\'s, exactly like the JSON route; 503 when the PDF service is busy (Retry-After) or Chromium is not installed.',
+          security,
+          params: z.object({ invoiceNumber: z.string().min(1).max(32).describe('e.g. IN7654321') }),
+          produces: ['application/pdf'],
+          response: {
+            200: z.unknown().describe('The PDF document (application/pdf)'),
+            ...errorResponses,
+            503: errorBody,
+          },
+        },
+      },
+      async (req, reply) => {
+        const s = requireSession(req);
+        const number = normalizeInvoiceNumber(req.params.invoiceNumber);
+        const doc = number ? await services.documents.pdf(s.accountId, number) : null;
+        // Another account's invoice and a made-up number get the same answer as GET /invoices/:n.
+        if (!doc) throw new NotFoundError('Invoice not found');
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="${doc.filename}"`)
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(doc.pdf);
+      },
+    );
+  };
