@@ -7,16 +7,21 @@ import { LinkError } from '../payments/links.js';
 import type { Services } from '../services.js';
 import { html, page } from './html.js';
 
-/** Security headers for our HTML pages: no framing, no third-party anything. */
+/**
+ * Security headers for our HTML pages: no framing, no scripts, no third-party anything. The one
+ * exception is `form-action`: the Pay form posts to us and we answer 303 to Stripe Checkout, and
+ * browsers (Chrome) apply form-action to redirects that follow a form submission.
+ */
 export const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
 
-function linkProblem(err: LinkError): string {
+export function linkProblem(err: LinkError): string {
   const body =
     err.reason === 'expired'
       ? html`<main><div class="panel"><h1>This payment link has expired</h1>

@@ -1,0 +1,116 @@
+import { html, page, raw, type Raw } from '../html.js';
+import type { PortalSession } from './session.js';
+
+/**
+ * Headers for portal pages: our own script only (the widget bundle, no inline script), API calls
+ * to ourselves, inline styles (the page CSS is inline), nothing third-party, no framing.
+ */
+export const PORTAL_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // Pages carry the session token for the widget: never cached.
+  'cache-control': 'no-store',
+};
+
+export const PORTAL_CSS = `
+  body { background:#f5f7fa; }
+  .skip { position:absolute; left:-10000px; top:0; background:#fff; color:var(--brand); padding:.5rem 1rem; z-index:10; }
+  .skip:focus { left:1rem; top:1rem; outline:3px solid #ffbf47; }
+  .site { background:#0b2e4f; color:#fff; }
+  .site-inner { max-width:1080px; margin:0 auto; padding:.6rem 1rem; display:flex; flex-wrap:wrap; gap:.5rem 1.5rem; align-items:center; }
+  .logo { color:#fff; font-weight:700; text-decoration:none; font-size:1.05rem; }
+  .site nav ul { list-style:none; margin:0; padding:0; display:flex; gap:.25rem; }
+  .site nav a { color:#fff; text-decoration:none; padding:.4rem .75rem; border-radius:6px; display:inline-block; }
+  .site nav a[aria-current="page"] { background:rgba(255,255,255,.16); font-weight:600; }
+  .site a:focus-visible, .site button:focus-visible, .tabs a:focus-visible, table a:focus-visible, .crumbs a:focus-visible { outline:3px solid #ffbf47; outline-offset:2px; }
+  .who { margin-left:auto; display:flex; gap:.75rem; align-items:center; font-size:.9rem; }
+  .who form { margin:0; }
+  .link-btn { background:none; border:1px solid rgba(255,255,255,.6); color:#fff; border-radius:6px; padding:.25rem .7rem; font:inherit; cursor:pointer; }
+  main.portal { max-width:1080px; margin:1.5rem auto 6rem; padding:0 1rem; }
+  main.portal h1 { font-size:1.6rem; margin:0 0 1rem; }
+  main.portal h2 { font-size:1.15rem; margin:1.5rem 0 .5rem; }
+  .tabs { display:flex; gap:.25rem; border-bottom:2px solid var(--line); margin-bottom:1.25rem; flex-wrap:wrap; }
+  .tabs a { padding:.55rem 1rem; text-decoration:none; color:var(--ink); border-radius:8px 8px 0 0; margin-bottom:-2px; border-bottom:3px solid transparent; }
+  .tabs a[aria-current="page"] { border-bottom-color:var(--brand); color:var(--brand); font-weight:700; }
+  .tabs a:hover { background:#e9eef4; }
+  .summary { display:grid; grid-template-columns:repeat(auto-fit, minmax(220px, 1fr)); gap:1rem; margin:0 0 1rem; }
+  .stat { background:#fff; border:1px solid var(--line); border-radius:10px; padding:1rem 1.25rem; margin:0; }
+  .stat dt { color:var(--muted); font-weight:600; font-size:.9rem; }
+  .stat dd { margin:0; }
+  .stat .value { font-size:1.8rem; font-weight:700; font-variant-numeric:tabular-nums; display:block; }
+  .stat .note { color:var(--muted); font-size:.88rem; display:block; }
+  .stat-bad .value { color:var(--bad); }
+  .table-wrap { background:#fff; border:1px solid var(--line); border-radius:10px; overflow-x:auto; }
+  .table-wrap table { margin:0; }
+  .table-wrap th { background:#f1f4f8; font-size:.85rem; color:#3b4450; }
+  .table-wrap td, .table-wrap th { padding:.6rem .8rem; }
+  .table-wrap tbody th { background:transparent; font-size:1rem; color:var(--ink); }
+  .table-wrap tbody tr:last-child td, .table-wrap tbody tr:last-child th { border-bottom:0; }
+  .button.small { padding:.35rem .8rem; font-size:.9rem; }
+  .button.secondary { background:#fff; color:var(--brand); border:1px solid var(--brand); }
+  .actions { display:flex; gap:.75rem; flex-wrap:wrap; margin:0 0 1rem; }
+  .pager { display:flex; gap:1rem; margin:.75rem 0; }
+  .crumbs ol { list-style:none; display:flex; gap:.4rem; padding:0; margin:0 0 1rem; color:var(--muted); }
+  .crumbs li + li::before { content:"›"; margin-right:.4rem; }
+  .crumbs a { color:var(--brand); }
+  table a { color:var(--brand); font-weight:600; }
+  .empty { background:#fff; border:1px dashed var(--line); border-radius:10px; padding:1rem; color:var(--muted); }
+  .sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; border:0; }
+  .invoice-sheet { background:#fff; border:1px solid var(--line); border-radius:10px; padding:1.5rem; }
+  .site-foot { max-width:1080px; margin:0 auto 2rem; padding:0 1rem; color:var(--muted); font-size:.85rem; }
+`;
+
+/** No favicon request (a 404 in every browser console). */
+export const FAVICON = raw('<link rel="icon" href="data:,">');
+
+export type PortalTab = 'overview' | 'invoices' | 'payments' | 'credits';
+
+const TABS: ReadonlyArray<{ id: PortalTab; label: string; href: string }> = [
+  { id: 'overview', label: 'Overview', href: '/portal/billing' },
+  { id: 'invoices', label: 'Invoices', href: '/portal/billing/invoices' },
+  { id: 'payments', label: 'Payments', href: '/portal/billing/payments' },
+  { id: 'credits', label: 'Credits', href: '/portal/billing/credits' },
+];
+
+export interface PortalPageOptions {
+  title: string;
+  session: PortalSession;
+  accountName: string;
+  /** The Billing tab to mark current; null for pages below a tab (an invoice). */
+  tab: PortalTab | null;
+  /** The page's h1; omit when the body brings its own (the invoice view). */
+  heading?: string;
+  body: Raw;
+  head?: Raw;
+}
+
+/** A signed-in portal page: header, Billing tabs, the body, and the assistant widget. */
+export function portalPage(o: PortalPageOptions): string {
+  const who = o.session.userName ? `${o.session.userName} · ${o.accountName}` : o.accountName;
+  const body = html`<a class="skip" href="#content">Skip to main content</a>
+<header class="site">
+  <div class="site-inner">
+    <a class="logo" href="/portal/billing">Randmar Reseller Portal</a>
+    <nav aria-label="Portal">
+      <ul><li><a href="/portal/billing" aria-current="page">Billing</a></li></ul>
+    </nav>
+    <div class="who">
+      <span>${who} (${o.session.accountId})</span>
+      <form method="post" action="/portal/sign-out"><button class="link-btn" type="submit">Sign out</button></form>
+    </div>
+  </div>
+</header>
+<main id="content" class="portal">
+  ${o.heading ? html`<h1>${o.heading}</h1>` : ''}
+  <nav class="tabs" aria-label="Billing sections">
+    ${TABS.map((t) => html`<a href="${t.href}"${raw(t.id === o.tab ? ' aria-current="page"' : '')}>${t.label}</a>`)}
+  </nav>
+  ${o.body}
+</main>
+<footer class="site-foot">Questions about an invoice? Ask the Billing Assistant (bottom right), or open the invoice and choose Pay Now to pay on our secure payment page.</footer>
+<script src="/widget.js" data-token="${o.session.token}" defer></script>`;
+  return page(o.title, body, { head: html`${FAVICON}<style>${raw(PORTAL_CSS)}</style>${o.head ?? raw('')}` });
+}

@@ -1,0 +1,61 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import { signSessionToken, verifySessionToken, type Session } from '../../http/auth.js';
+import { UnauthorizedError } from '../../errors.js';
+
+/**
+ * The portal session: the same HS256 portal JWT the API accepts as a Bearer token, kept in an
+ * HttpOnly, SameSite=Lax cookie scoped to /portal. Pages render it into the widget's tag so the
+ * widget can call the API with it (the widget never reads cookies).
+ */
+
+export const PORTAL_COOKIE = 'ba_portal';
+export const PORTAL_SESSION_SECONDS = 8 * 60 * 60;
+
+/** The value of one cookie from the Cookie header (no dependency needed for one name). */
+export function readCookie(req: FastifyRequest, name: string): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    if (part.slice(0, i).trim() !== name) continue;
+    const v = part.slice(i + 1).trim();
+    try {
+      return decodeURIComponent(v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v);
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function cookieAttributes(config: Config, maxAge: number): string {
+  const secure = config.publicBaseUrl.startsWith('https:') || config.NODE_ENV === 'production';
+  return `Path=/portal; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
+}
+
+export async function startPortalSession(config: Config, reply: FastifyReply, claims: { accountId: string; userId: string; userName?: string | null }): Promise<void> {
+  const token = await signSessionToken(config, claims, { expiresIn: `${PORTAL_SESSION_SECONDS}s` });
+  void reply.header('set-cookie', `${PORTAL_COOKIE}=${token}; ${cookieAttributes(config, PORTAL_SESSION_SECONDS)}`);
+}
+
+export function endPortalSession(config: Config, reply: FastifyReply): void {
+  void reply.header('set-cookie', `${PORTAL_COOKIE}=; ${cookieAttributes(config, 0)}`);
+}
+
+export interface PortalSession extends Session {
+  token: string;
+}
+
+/** The verified portal session of a request, or null (no cookie, bad or expired token). */
+export async function portalSession(config: Config, req: FastifyRequest): Promise<PortalSession | null> {
+  const token = readCookie(req, PORTAL_COOKIE);
+  if (!token || !/^[A-Za-z0-9_\-.]+$/.test(token)) return null;
+  try {
+    return { ...(await verifySessionToken(config, token)), token };
+  } catch (err) {
+    if (err instanceof UnauthorizedError) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,173 @@
+import type { Card } from '../../agent/types.js';
+
+/** The widget's client for the chat API: bearer token from the host page, retries with backoff. */
+
+export interface StoredMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  cards: Card[];
+  status: 'complete' | 'error' | 'cancelled';
+  createdAt: string;
+}
+
+/** The server answered with an error status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterMs: number | null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** No answer at all (offline, connection reset, DNS): the request may or may not have arrived. */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super('network error', { cause });
+    this.name = 'NetworkError';
+  }
+}
+
+export const isAbort = (err: unknown, signal?: AbortSignal): boolean =>
+  signal?.aborted === true || (err instanceof DOMException && err.name === 'AbortError');
+
+/** Sleeps, or rejects with an AbortError as soon as the signal fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new DOMException('Aborted', 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Exponential backoff with jitter: ~0.5 s, 1 s, 2 s, 4 s... capped at 8 s (or `capMs`); Retry-After wins when given. */
+export function backoffMs(attempt: number, retryAfterMs: number | null = null, capMs = 8000): number {
+  if (retryAfterMs !== null) return Math.min(retryAfterMs, 30_000);
+  const base = Math.min(capMs, 500 * 2 ** attempt);
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+/** Errors worth another try: no answer, 429, and 5xx. */
+export const isRetryable = (err: unknown): boolean =>
+  err instanceof NetworkError || (err instanceof ApiError && (err.status === 429 || err.status >= 500));
+
+export interface ApiClientOptions {
+  apiBase: string;
+  getToken: () => string | Promise<string>;
+}
+
+export interface ApiClient {
+  createConversation(signal?: AbortSignal): Promise<{ id: string }>;
+  history(conversationId: string, signal?: AbortSignal): Promise<StoredMessage[]>;
+  /** Opens the reply stream of a new message; resolves once the response headers are in. */
+  sendMessageStream(conversationId: string, text: string, signal: AbortSignal): Promise<Response>;
+  /** Opens the conversation's live updates (invoice_updated, heartbeat); resolves once the headers are in. */
+  conversationEvents(conversationId: string, signal: AbortSignal): Promise<Response>;
+  /** One invoice as the billing API has it now (status, statusLabel, amountDue...). */
+  invoice(invoiceNumber: string, signal?: AbortSignal): Promise<unknown>;
+  token(): Promise<string>;
+}
+
+function retryAfter(res: Response): number | null {
+  const h = res.headers.get('retry-after');
+  if (!h) return null;
+  const s = Number(h);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const d = Date.parse(h);
+  return Number.isNaN(d) ? null : Math.max(0, d - Date.now());
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let code = `http_${res.status}`;
+  let message = `Request failed (${res.status})`;
+  try {
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string') message = body.error.message;
+  } catch {
+    // Not our JSON error body (a proxy's page): the status says enough.
+  }
+  return new ApiError(res.status, code, message, retryAfter(res));
+}
+
+export function createApiClient(opts: ApiClientOptions): ApiClient {
+  const base = opts.apiBase.replace(/\/+$/, '');
+  let cached: string | null = null;
+
+  async function token(refresh = false): Promise<string> {
+    if (!cached || refresh) cached = await opts.getToken();
+    return cached;
+  }
+
+  /** One request; a 401 asks the host page for a fresh token once and tries again. */
+  async function request(method: string, path: string, init: { body?: unknown; accept?: string; signal?: AbortSignal | undefined } = {}): Promise<Response> {
+    for (let refreshed = false; ; refreshed = true) {
+      const headers: Record<string, string> = { authorization: `Bearer ${await token(refreshed)}`, accept: init.accept ?? 'application/json' };
+      if (init.body !== undefined) headers['content-type'] = 'application/json';
+      let res: Response;
+      try {
+        res = await fetch(`${base}${path}`, {
+          method,
+          headers,
+          body: init.body === undefined ? null : JSON.stringify(init.body),
+          signal: init.signal ?? null,
+          // Bearer tokens only: never send or receive the host page's cookies.
+          credentials: 'omit',
+          mode: 'cors',
+          cache: 'no-store',
+        });
+      } catch (err) {
+        if (isAbort(err, init.signal)) throw err;
+        throw new NetworkError(err);
+      }
+      if (res.status === 401 && !refreshed) continue;
+      if (!res.ok) throw await toApiError(res);
+      return res;
+    }
+  }
+
+  /** Retries idempotent-enough calls (reads; creating an empty conversation) with backoff. */
+  async function withRetry<T>(fn: () => Promise<T>, signal?: AbortSignal, attempts = 4): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (isAbort(err, signal) || !isRetryable(err) || attempt >= attempts - 1) throw err;
+        await sleep(backoffMs(attempt, err instanceof ApiError ? err.retryAfterMs : null), signal);
+      }
+    }
+  }
+
+  return {
+    token: () => token(),
+    createConversation: (signal) =>
+      withRetry(async () => {
+        const res = await request('POST', '/v1/chat/conversations', { body: {}, signal });
+        return (await res.json()) as { id: string };
+      }, signal),
+    history: (conversationId, signal) =>
+      withRetry(async () => {
+        const res = await request('GET', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/messages`, { signal });
+        return ((await res.json()) as { messages: StoredMessage[] }).messages;
+      }, signal),
+    sendMessageStream: (conversationId, text, signal) =>
+      request('POST', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/messages`, { body: { text }, accept: 'text/event-stream', signal }),
+    conversationEvents: (conversationId, signal) =>
+      request('GET', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/events`, { accept: 'text/event-stream', signal }),
+    invoice: async (invoiceNumber, signal) => {
+      const res = await request('GET', `/v1/billing/invoices/${encodeURIComponent(invoiceNumber)}`, { signal });
+      return (await res.json()) as unknown;
+    },
+  };
+}
