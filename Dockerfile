@@ -23,16 +23,24 @@ RUN npm run build \
 # ---- runtime: production dependencies, compiled output, prompts; runs as a non-root user ------
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
+# Chromium renders invoice PDFs (driven by puppeteer-core, which never downloads a browser), with a
+# font that has the glyphs invoices use. Without it the service still runs; PDFs answer 503.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
-    PUPPETEER_SKIP_DOWNLOAD=true
+    PUPPETEER_SKIP_DOWNLOAD=true \
+    CHROMIUM_PATH=/usr/bin/chromium
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 # Migrations are compiled into dist/migrations; prompts are read as text at run time.
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prompts ./prompts
+# The prebuilt assistant widget (GET /widget.js; production never runs esbuild).
+COPY --from=build /app/src/web/static ./src/web/static
 # The embedded PGlite (NODE_ENV=development only) writes to ./data/pglite: give the app user a
 # writable data directory; everything else stays owned by root and read-only to the app.
 RUN mkdir -p /app/data && chown node:node /app/data

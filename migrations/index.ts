@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as billingCore from './20261125000000_billing_core.js';
 import * as chat from './20261125010000_chat.js';
+import * as payments from './20261125020000_payments.js';
+import * as documentsMail from './20261125030000_documents_mail.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -9,4 +11,6 @@ import * as chat from './20261125010000_chat.js';
 export const migrations: Record<string, Migration> = {
   '20261125000000_billing_core': billingCore,
   '20261125010000_chat': chat,
+  '20261125020000_payments': payments,
+  '20261125030000_documents_mail': documentsMail,
 };

@@ -12,7 +12,15 @@ import { registerErrorHandling } from './http/errors.js';
 import { billingRoutes } from './http/routes/billing.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { webRoutes } from './web/routes.js';
+import { devOutboxRoutes } from './web/dev-outbox.js';
+import { contactRoutes } from './http/routes/contacts.js';
+import { documentRoutes } from './http/routes/documents.js';
+import { paymentEventRoutes, paymentRoutes } from './payments/routes.js';
+import type { PaymentsOptions } from './payments/service.js';
 import { healthRoutes } from './http/routes/health.js';
+import { registerCors } from './http/cors.js';
+import { portalRoutes } from './web/portal/routes.js';
+import { widgetRoutes } from './web/widget-bundle.js';
 import { UnauthorizedError } from './errors.js';
 import { createServices, type Services } from './services.js';
 
@@ -26,6 +34,10 @@ export interface AppOptions {
   model?: ChatModel;
   /** Inject a tool registry instead of the default one. */
   registry?: ToolRegistry;
+  /** Payments overrides (tests: processor, wall clock, fault hooks, heartbeat). */
+  payments?: PaymentsOptions;
+  /** Where logs go instead of stdout (tests capture them). */
+  logStream?: { write(msg: string): void };
 }
 
 export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["stripe-signature"]', 'headers.authorization'];
@@ -43,6 +55,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: {
       level: config.LOG_LEVEL,
       redact: { paths: LOG_REDACT, censor: '[redacted]' },
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     bodyLimit: 64 * 1024,
     trustProxy: config.NODE_ENV === 'production',
@@ -55,6 +68,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.model ? { model: opts.model } : {}),
     ...(opts.registry ? { registry: opts.registry } : {}),
+    ...(opts.payments ? { payments: opts.payments } : {}),
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -64,6 +78,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('services', services);
 
   // Tier 1: infrastructure.
+  // The PDF pool's browsers (launched lazily) close with the app.
+  app.addHook('onClose', async () => services.pdf.close());
   if (opts.closeDatabase) app.addHook('onClose', async () => opts.database.close());
   await app.register(swagger, {
     openapi: {
@@ -73,10 +89,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // CORS for /v1/* and /widget.js from CORS_ORIGINS (never "*", no credentials).
+  await registerCors(app, config);
 
   // Tier 3: routes.
   await app.register(healthRoutes(services));
   await app.register(webRoutes(services));
+  // Development only: what the local outbox sent (a 404 in production).
+  if (config.NODE_ENV !== 'production') await app.register(devOutboxRoutes(services));
+  await app.register(paymentRoutes(services));
+  // The assistant widget bundle and the portal's Billing pages (which embed it).
+  await app.register(widgetRoutes(config));
+  await app.register(portalRoutes(services));
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (req) => {
@@ -85,7 +109,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         req.session = await verifySessionToken(config, token);
       });
       await v1.register(billingRoutes(services), { prefix: '/billing' });
+      await v1.register(documentRoutes(services), { prefix: '/billing' });
+      await v1.register(contactRoutes(services), { prefix: '/billing' });
       await v1.register(chatRoutes(services), { prefix: '/chat' });
+      await v1.register(paymentEventRoutes(services), { prefix: '/chat' });
     },
     { prefix: '/v1' },
   );

@@ -4,6 +4,10 @@ import { z } from 'zod';
 export const DEV_JWT_SECRET = 'dev-only-portal-secret-change-me-0123456789';
 /** The link-signing key shipped for local development; production refuses it. */
 export const DEV_LINK_KEY = 'dev-only-link-key-change-me-0123456789abcdef';
+/** The sender shipped for local development (the outbox); production refuses it. */
+export const DEV_MAIL_FROM = 'Randmar Billing <billing@randmar.example>';
+/** The webhook secret the sandbox checkout signs with in development; production refuses it. */
+export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_dev_only_sandbox_change_me_0123456789';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -69,6 +73,35 @@ const envSchema = z
     LOG_PROMPTS: bool.default(false),
 
     CORS_ORIGINS: z.string().default('').describe('comma-separated origins allowed to call the API'),
+
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'expected a Stripe secret or restricted key (sk_test_..., sk_live_..., rk_...)')
+      .optional()
+      .describe('unset = the built-in sandbox checkout (development only)'),
+    STRIPE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_STRIPE_WEBHOOK_SECRET),
+    STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+    CHECKOUT_SESSION_TTL_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(30, 'Stripe needs at least 30 minutes')
+      .max(23 * 60, 'at most 1380 (Stripe allows 24 hours, less the idempotency time bucket)')
+      .default(30),
+
+    // Invoice documents and mail (documents/, mail/).
+    RESEND_API_KEY: z.string().min(1).optional().describe('unset = the local outbox (development only)'),
+    RESEND_BASE_URL: z.url().default('https://api.resend.com'),
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>\r\n]+ <[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'expected "Name <address>" or an address')
+      .default(DEV_MAIL_FROM),
+    OUTBOX_DIR: z.string().min(1).optional().describe('default ./data/outbox (NODE_ENV=test: a temporary directory)'),
+    EMAIL_SENDS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(20),
+    EMAIL_DUPLICATE_WINDOW_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(10),
+    PDF_POOL_SIZE: z.coerce.number().int().min(1).max(16).default(2),
+    PDF_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(20),
+    CHROMIUM_PATH: z.string().min(1).optional(),
+    PUPPETEER_EXECUTABLE_PATH: z.string().min(1).optional().describe('read as a fallback for CHROMIUM_PATH'),
   })
   .strict();
 
@@ -78,11 +111,13 @@ export type Config = Readonly<
     linkKeys: ReadonlyArray<{ kid: string; secret: string }>;
     corsOrigins: readonly string[];
     openai: { enabled: boolean };
+    /** Stripe Checkout when STRIPE_SECRET_KEY is set, else the built-in sandbox processor. */
+    payments: { mode: 'stripe' | 'sandbox' };
   }
 >;
 
 /** Variables that belong to us: anything else in the environment is ignored, ours must be known. */
-const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_'];
+const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_'];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -132,6 +167,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (c.FIXED_TODAY) problems.push('  FIXED_TODAY: a pinned clock is not allowed in production');
     if (!c.DATABASE_URL) problems.push('  DATABASE_URL: production needs PostgreSQL (the embedded PGlite is for development)');
     if (!c.PUBLIC_BASE_URL) problems.push('  PUBLIC_BASE_URL: production needs the public URL used in signed links');
+    if (!c.STRIPE_SECRET_KEY) problems.push('  STRIPE_SECRET_KEY: production needs Stripe (the sandbox checkout is for development)');
+    if (c.STRIPE_WEBHOOK_SECRET === DEV_STRIPE_WEBHOOK_SECRET) problems.push('  STRIPE_WEBHOOK_SECRET: the development default is not allowed in production');
+    if (!c.RESEND_API_KEY) problems.push('  RESEND_API_KEY: production sends real email (the local outbox is for development)');
+    if (c.MAIL_FROM === DEV_MAIL_FROM) problems.push('  MAIL_FROM: the development sender is not allowed in production (use an address on a domain verified in Resend)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   if (c.OPENAI_BASE_URL && !c.OPENAI_MODEL) {
@@ -153,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     linkKeys: Object.freeze(linkKeys),
     corsOrigins: Object.freeze(corsOrigins),
     openai: Object.freeze({ enabled: openaiEnabled }),
+    payments: Object.freeze({ mode: c.STRIPE_SECRET_KEY ? ('stripe' as const) : ('sandbox' as const) }),
   });
 }
 

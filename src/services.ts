@@ -11,6 +11,12 @@ import { createOpenAIModel } from './agent/openai-model.js';
 import { loadSystemPrompt, type SystemPrompt } from './agent/prompt.js';
 import type { ChatModel } from './agent/types.js';
 import { createLinkSigner, type LinkSigner } from './payments/links.js';
+import { createPaymentsService, type PaymentsOptions, type PaymentsService } from './payments/service.js';
+import { resolveChromium } from './documents/chromium.js';
+import { createInvoiceDocuments, type InvoiceDocuments } from './documents/invoice-pdf.js';
+import { createPdfPool, type PdfRenderer } from './documents/pdf-pool.js';
+import { mailerFor, type Mailer } from './mail/index.js';
+import { createMailService, type MailService } from './mail/service.js';
 
 /** Everything a door needs, built once and injected (no module reads process.env or opens resources). */
 export interface Services {
@@ -24,6 +30,12 @@ export interface Services {
   model: ChatModel;
   prompt: SystemPrompt;
   chat: ChatService;
+  /** Pay Now (Stripe Checkout or the sandbox), webhooks, reconciliation, payment events. */
+  payments: PaymentsService;
+  /** Pooled Chromium for PDFs (launched lazily; the app closes it on shutdown). */
+  pdf: PdfRenderer;
+  documents: InvoiceDocuments;
+  mail: MailService;
 }
 
 export function clockFor(config: Config): Clock {
@@ -48,9 +60,16 @@ export function createServices(deps: {
   config: Config;
   database: Database;
   clock?: Clock;
-  logger?: ChatLog;
+  /** The app's logger; warn/error (when present) are used by the PDF pool and mail. */
+  logger?: ChatLog & { warn?(obj: object, msg: string): void; error?(obj: object, msg: string): void };
   model?: ChatModel;
   registry?: ToolRegistry;
+  /** Payments overrides (tests: processor, wall clock, fault hooks). */
+  payments?: PaymentsOptions;
+  /** Inject a mail transport (tests) instead of the configured one. */
+  mailer?: Mailer;
+  /** Inject a PDF renderer (tests, evals without Chromium) instead of the Chromium pool. */
+  pdf?: PdfRenderer;
 }): Services {
   const { config } = deps;
   const clock = deps.clock ?? clockFor(config);
@@ -60,6 +79,31 @@ export function createServices(deps: {
   const registry = deps.registry ?? createToolRegistry();
   const model = deps.model ?? modelFor(config, clock);
   const prompt = loadSystemPrompt();
+  // Documents and mail.
+  const log = {
+    info: (o: object, m: string) => deps.logger?.info(o, m),
+    warn: (o: object, m: string) => deps.logger?.warn?.(o, m),
+    error: (o: object, m: string) => deps.logger?.error?.(o, m),
+  };
+  if (!deps.pdf) {
+    const chromium = resolveChromium(config);
+    if (!chromium.ok) log.warn({}, chromium.message);
+  }
+  const pdf = deps.pdf ?? createPdfPool({ size: config.PDF_POOL_SIZE, queueMax: config.PDF_QUEUE_MAX, resolveExecutable: () => resolveChromium(config), logger: log });
+  const documents = createInvoiceDocuments({ billing, links, pdf, linkTtlSeconds: config.LINK_TTL_SECONDS, timeZone: config.BILLING_TIME_ZONE, now: () => clock.now() });
+  const mail = createMailService({
+    db,
+    mailer: deps.mailer ?? mailerFor(config, db, log),
+    billing,
+    documents,
+    links,
+    from: config.MAIL_FROM,
+    perHour: config.EMAIL_SENDS_PER_HOUR,
+    duplicateWindowMinutes: config.EMAIL_DUPLICATE_WINDOW_MINUTES,
+    timeZone: config.BILLING_TIME_ZONE,
+    operatorHints: config.NODE_ENV !== 'production',
+    logger: log,
+  });
   const chat = createChatService({
     db,
     model,
@@ -72,6 +116,8 @@ export function createServices(deps: {
     toolTimeoutMs: config.AGENT_TOOL_TIMEOUT_MS,
     ...(deps.logger ? { logger: deps.logger } : {}),
     logPrompts: config.LOG_PROMPTS,
+    mail: mail.emailer,
   });
-  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat };
+  const payments = createPaymentsService({ db, config, clock, billing, log, ...deps.payments });
+  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat, pdf, documents, mail, payments };
 }

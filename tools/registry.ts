@@ -1,6 +1,7 @@
 import { zodFunction } from 'openai/helpers/zod';
 import type { ToolSpec } from '../src/agent/types.js';
 import { createPaymentLink } from './createPaymentLink.js';
+import { emailInvoicePdf } from './emailInvoicePdf.js';
 import { getBalance } from './getBalance.js';
 import { getInvoice } from './getInvoice.js';
 import { listCredits } from './listCredits.js';
@@ -13,7 +14,7 @@ import type { Tool } from './types.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTool = Tool<any>;
 
-export const BASE_TOOLS: readonly AnyTool[] = [getBalance, getInvoice, listOutstanding, listInvoices, listPayments, listCredits, createPaymentLink];
+export const BASE_TOOLS: readonly AnyTool[] = [getBalance, getInvoice, listOutstanding, listInvoices, listPayments, listCredits, createPaymentLink, emailInvoicePdf];
 
 export interface ToolRegistry {
   tools: readonly AnyTool[];

@@ -3,6 +3,7 @@ import type { Card } from '../src/agent/types.js';
 import type { Clock } from '../src/billing/dates.js';
 import type { BillingService } from '../src/billing/service.js';
 import type { LinkSigner } from '../src/payments/links.js';
+import type { InvoiceEmailer } from '../src/mail/service.js';
 import type { Session } from '../src/http/auth.js';
 
 /** What a tool may use. The account comes from the verified session here, never from arguments. */
@@ -14,6 +15,8 @@ export interface ToolContext {
   links: LinkSigner;
   /** Optional capabilities added by later features (mail, payments). */
   extras: Record<string, unknown>;
+  /** Emails invoice PDFs under the recipient policy; absent, the email tool says it is unavailable. */
+  mail?: InvoiceEmailer;
 }
 
 /** What a tool hands back: a small projection for the model, and the cards the server renders. */

@@ -9,6 +9,7 @@ import type { DB } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { Session } from '../http/auth.js';
 import type { LinkSigner } from '../payments/links.js';
+import type { InvoiceEmailer } from '../mail/service.js';
 import { redactCardData } from './card-guard.js';
 import { runTurn, type ToolCallRecord } from './loop.js';
 import type { SystemPrompt } from './prompt.js';
@@ -61,6 +62,8 @@ export function createChatService(deps: {
   logger?: ChatLog;
   logPrompts?: boolean;
   extras?: Record<string, unknown>;
+  /** The invoice emailer handed to tools (emailInvoicePdf). */
+  mail?: InvoiceEmailer;
 }) {
   const { db } = deps;
 
@@ -168,7 +171,15 @@ export function createChatService(deps: {
   }
 
   function toolContext(session: Session, conversationId: string): ToolContext {
-    return { session, conversationId, clock: deps.clock, billing: deps.billing, links: deps.links, extras: deps.extras ?? {} };
+    return {
+      session,
+      conversationId,
+      clock: deps.clock,
+      billing: deps.billing,
+      links: deps.links,
+      extras: deps.extras ?? {},
+      ...(deps.mail ? { mail: deps.mail } : {}),
+    };
   }
 
   /** The invoice the conversation is about: named in this message, else on the last single-invoice answer. */
@@ -239,28 +250,41 @@ export function createChatService(deps: {
         const ctx = toolContext(session, conversationId);
         const cards: Card[] = [];
         let text = CARD_POLICY_TEXT;
+        const audit: ToolCallRecord[] = [];
         const invoice = invoiceInContext(userText, past);
-        if (invoice) {
-          const tool = deps.registry.get('createPaymentLink');
+        const tool = deps.registry.get('createPaymentLink');
+        if (invoice && tool) {
+          const args = { invoiceNumber: invoice };
+          const started = performance.now();
+          const record = (outcome: ToolCallRecord['outcome'], error: string | null) =>
+            audit.push({ id: `policy_${randomUUID()}`, name: tool.name, arguments: args, outcome, error, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
           try {
-            const out = tool ? await tool.execute(ctx, { invoiceNumber: invoice }) : null;
-            const card = out?.cards?.find((c) => c.type === 'invoice');
+            const out = await tool.execute(ctx, args);
+            record('ok', null);
+            const card = out.cards?.find((c) => c.type === 'invoice');
             if (card && card.type === 'invoice' && card.payUrl) {
               cards.push(card);
               text += ` To pay ${invoice}, use the Pay button below to open the secure payment page.`;
             }
-          } catch {
+          } catch (err) {
             // No payable invoice in context: the policy text alone answers.
+            record('error', err instanceof Error ? err.message : String(err));
           }
         }
         if (cards.length === 0) text += ' Ask me for a payment link for the invoice you want to pay.';
         for (const c of cards) onEvent?.({ type: 'card', card: c });
-        await store(conversationId, session, [
-          { id: userMessageId, role: 'user', text: userText, cards: [], redacted: true },
-          { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model: 'policy' },
-        ]);
+        await store(
+          conversationId,
+          session,
+          [
+            { id: userMessageId, role: 'user', text: userText, cards: [], redacted: true },
+            { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model: 'policy' },
+          ],
+          audit,
+          assistantId,
+        );
         onEvent?.({ type: 'completed', messageId: assistantId, text, cards });
-        return { id: assistantId, text, cards, promptVersion: deps.prompt.version, model: 'policy', toolCalls: [] };
+        return { id: assistantId, text, cards, promptVersion: deps.prompt.version, model: 'policy', toolCalls: audit };
       }
 
       const modelHistory: ChatMessage[] = past.map((m) => (m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text }));

@@ -31,6 +31,8 @@ export interface BillingContactsTable {
   account_id: string;
   email: string;
   name: string | null;
+  /** Who added it (a portal user); null for contacts loaded by the fixture. */
+  created_by: Generated<string | null>;
   created_at: DefaultedTimestamp;
 }
 
@@ -136,6 +138,97 @@ export interface ToolCallAuditTable {
   created_at: DefaultedTimestamp;
 }
 
+/** A Checkout Session we created (payments issue). */
+export interface CheckoutSessionsTable {
+  id: string;
+  account_id: string;
+  invoice_id: string;
+  invoice_number: string;
+  processor: 'stripe' | 'sandbox';
+  amount_cents: bigint;
+  currency: string;
+  state: Generated<CheckoutSessionState>;
+  url: string;
+  idempotency_key: string;
+  expires_at: Timestamp;
+  payment_intent: string | null;
+  payment_id: string | null;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+export type CheckoutSessionState = 'open' | 'processing' | 'paid' | 'failed' | 'expired';
+
+/** Processor events processed exactly once, keyed by event id. */
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  source: 'webhook' | 'reconcile';
+  session_id: string | null;
+  account_id: string | null;
+  outcome: string;
+  reason: string | null;
+  payment_id: string | null;
+  event_created_at: Timestamp | null;
+  processed_at: DefaultedTimestamp;
+}
+
+/** Events that did not match what we created (never applied); for an operator to resolve. */
+export interface PaymentAlertsTable {
+  id: Generated<string>;
+  alert: string;
+  event_id: string | null;
+  session_id: string | null;
+  account_id: string | null;
+  details: ColumnType<Record<string, unknown>, string, string>;
+  created_at: DefaultedTimestamp;
+  resolved_at: Timestamp | null;
+}
+
+export type EmailSendStatus = 'sending' | 'sent' | 'failed' | 'duplicate' | 'refused';
+export type MailTransportName = 'resend' | 'outbox';
+
+/** Every attempt to email an invoice, whatever came of it. */
+export interface EmailSendsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  conversation_id: string | null;
+  invoice_number: string;
+  recipient: string;
+  transport: MailTransportName | null;
+  transport_message_id: string | null;
+  status: EmailSendStatus;
+  reason: string | null;
+  error: string | null;
+  duplicate_of: string | null;
+  idempotency_key: string | null;
+  created_at: DefaultedTimestamp;
+  completed_at: Timestamp | null;
+}
+
+/** The local outbox: messages the development transport "sent". */
+export interface OutboxTable {
+  id: string;
+  email_send_id: string | null;
+  idempotency_key: string | null;
+  from_address: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  disk_path: string | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface OutboxAttachmentsTable {
+  outbox_id: string;
+  position: number;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  content: Buffer;
+}
+
 export interface DB {
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
@@ -150,6 +243,12 @@ export interface DB {
   payment_allocations: PaymentAllocationsTable;
   credit_memos: CreditMemosTable;
   credit_applications: CreditApplicationsTable;
+  checkout_sessions: CheckoutSessionsTable;
+  stripe_events: StripeEventsTable;
+  payment_alerts: PaymentAlertsTable;
+  email_sends: EmailSendsTable;
+  outbox: OutboxTable;
+  outbox_attachments: OutboxAttachmentsTable;
 }
 
 export type InvoiceRow = Selectable<InvoicesTable>;

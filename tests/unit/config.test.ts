@@ -7,6 +7,10 @@ const PROD_OK = {
   LINK_SIGNING_KEYS: 'k2:prod-link-key-0123456789abcdefghijklmnopqrstuv',
   DATABASE_URL: 'postgres://billing@db.internal:5432/billing',
   PUBLIC_BASE_URL: 'https://billing.example.com/',
+  STRIPE_SECRET_KEY: 'sk_live_prodKey0123456789',
+  STRIPE_WEBHOOK_SECRET: 'whsec_prod_0123456789abcdefghijklmnop',
+  RESEND_API_KEY: 're_prod_0123456789',
+  MAIL_FROM: 'Randmar Billing <billing@randmar.com>',
 };
 
 /** The ConfigError thrown by loadConfig(env); fails the test when none is thrown. */
