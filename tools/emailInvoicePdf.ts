@@ -39,6 +39,7 @@ export const emailInvoicePdf = defineTool({
             status: 'sent',
             duplicate: false,
             sentAt,
+            sentAtText: ctx.mail.formatTime(out.sentAt),
             message: `Emailed a PDF copy of ${out.invoiceNumber} to ${out.to} at ${ctx.mail.formatTime(out.sentAt)}.`,
           },
           cards: [{ type: 'email_receipt', invoiceNumber: out.invoiceNumber, to: out.to, sentAt, status: 'sent', duplicate: false }],
@@ -54,6 +55,7 @@ export const emailInvoicePdf = defineTool({
             status: out.inFlight ? 'sending' : 'sent',
             duplicate: true,
             sentAt,
+            sentAtText: when,
             message: out.inFlight
               ? `A copy of ${out.invoiceNumber} to ${out.to} is already being sent (requested at ${when}), so it was not sent again.`
               : `A copy of ${out.invoiceNumber} was already sent to ${out.to} at ${when}, so it was not sent again.`,

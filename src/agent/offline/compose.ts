@@ -310,7 +310,7 @@ function emailText(outcome: CallOutcome | undefined, number: string, to: string)
     if (e.code === 'invoice_not_found' || e.code === 'invalid_invoice_number') return errorText(e, number);
     if (e.code === 'timeout') return `I couldn't confirm that ${number} was emailed to ${to}: it took too long. Please try again in a moment.`;
     if (e.code === 'internal') return `I couldn't email ${number} to ${to} just now. Please try again in a moment.`;
-    const policy = /recipient|not_allowed|domain|contact|address|refused|forbidden/i.test(`${e.code} ${e.message}`)
+    const policy = !/billing contact/i.test(e.message) && /recipient|not_allowed|domain|contact|address|refused|forbidden/i.test(`${e.code} ${e.message}`)
       ? ' Invoices can only be emailed to your billing contacts or to addresses at your verified domain; you can add a billing contact in the portal.'
       : '';
     return `I couldn't email ${number} to ${to}: ${e.message}${policy}`;
@@ -318,9 +318,10 @@ function emailText(outcome: CallOutcome | undefined, number: string, to: string)
   const r = parseAs(emailResult, outcome) ?? {};
   const n = r.invoiceNumber ?? number;
   const addr = r.to ?? to;
-  if (r.duplicate) return `A PDF copy of ${n} was already sent to ${addr} recently, so I didn't send it again.`;
+  const at = r.sentAtText ? ` at ${r.sentAtText}` : '';
+  if (r.duplicate) return `A PDF copy of ${n} was already sent to ${addr}${at || ' recently'}, so I didn't send it again.`;
   if (r.status && /fail|error|bounce|reject/i.test(r.status)) return `I couldn't email ${n} to ${addr} (status: ${r.status}). Please try again later.`;
-  return `Done: I've emailed a PDF copy of ${n} to ${addr}.`;
+  return `Done: I've emailed a PDF copy of ${n} to ${addr}${at}.`;
 }
 
 function askText(intent: Extract<Intent, { kind: 'ask' }>): string {

@@ -74,6 +74,7 @@ export const emailResult = z.object({
   status: z.string().optional(),
   duplicate: z.boolean().optional(),
   sentAt: z.string().optional(),
+  sentAtText: z.string().optional(),
 });
 
 export type ToolErrorResult = z.infer<typeof toolError>['error'];
