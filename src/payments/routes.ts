@@ -6,9 +6,8 @@ import { requireSession } from '../http/auth.js';
 import { errorBody, errorResponses } from '../http/errors.js';
 import { security } from '../http/routes/billing.js';
 import type { Services } from '../services.js';
-import { linkProblem, PAGE_HEADERS } from '../web/routes.js';
+import { PAGE_HEADERS, payLinkClaims } from '../web/routes.js';
 import type { InvoicePaymentEvent } from './events.js';
-import { LinkError } from './links.js';
 import { notFoundPage, notPayablePage, processingPage, returnPage, sandboxErrorPage, sandboxPage, unavailablePage, unknownSessionPage } from './pages.js';
 import type { ProcessResult } from './processing.js';
 import { deliverSandboxEvent, SANDBOX_OUTCOMES, sandboxEventsFor } from './sandbox.js';
@@ -55,13 +54,8 @@ export const paymentRoutes =
         '/pay/:token/checkout',
         { schema: { hide: true, params: z.object({ token: z.string().max(600) }) } },
         async (req, reply) => {
-          let claims;
-          try {
-            claims = services.links.verify(req.params.token, 'pay');
-          } catch (err) {
-            if (err instanceof LinkError) return reply.code(403).headers(PAGE_HEADERS).send(linkProblem(err));
-            throw err;
-          }
+          const claims = payLinkClaims(services, req.params.token, reply);
+          if (!claims) return reply;
           let start;
           try {
             start = await payments.startCheckout({ accountId: claims.accountId, invoiceNumber: claims.invoiceNumber });

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatDate } from '../billing/dates.js';
 import { formatMoney } from '../billing/money.js';
-import { LinkError } from '../payments/links.js';
+import { LinkError, type LinkClaims } from '../payments/links.js';
 import type { Services } from '../services.js';
 import { html, page } from './html.js';
 
@@ -33,6 +33,17 @@ export function linkProblem(err: LinkError): string {
   return page('Link not valid', body);
 }
 
+/** Verifies a signed pay link; on failure answers the 403 page (expired or not valid) and returns null. */
+export function payLinkClaims(services: Services, token: string, reply: FastifyReply): LinkClaims | null {
+  try {
+    return services.links.verify(token, 'pay');
+  } catch (err) {
+    if (!(err instanceof LinkError)) throw err;
+    void reply.code(403).headers(PAGE_HEADERS).send(linkProblem(err));
+    return null;
+  }
+}
+
 export const webRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
@@ -43,13 +54,8 @@ export const webRoutes =
       '/pay/:token',
       { schema: { hide: true, params: z.object({ token: z.string().max(600) }) } },
       async (req, reply) => {
-        let claims;
-        try {
-          claims = services.links.verify(req.params.token, 'pay');
-        } catch (err) {
-          if (err instanceof LinkError) return reply.code(403).headers(PAGE_HEADERS).send(linkProblem(err));
-          throw err;
-        }
+        const claims = payLinkClaims(services, req.params.token, reply);
+        if (!claims) return reply;
         const inv = await services.billing.invoice(claims.accountId, claims.invoiceNumber);
         if (!inv) return reply.code(404).headers(PAGE_HEADERS).send(page('Invoice not found', html`<main><div class="panel"><h1>Invoice not found</h1></div></main>`));
         const c = inv.currency;
