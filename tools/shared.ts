@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InvoiceCardItem } from '../src/agent/types.js';
 import { normalizeInvoiceNumber, type InvoiceSummary } from '../src/billing/queries.js';
-import { money } from '../src/billing/money.js';
+import { toInvoiceSummaryView } from '../src/billing/views.js';
 import type { ToolContext } from './types.js';
 import { ToolFailure } from './types.js';
 
@@ -21,17 +21,8 @@ export const NOT_FOUND_MESSAGE = (n: string) => `No invoice ${n} was found on th
 
 export function invoiceItem(ctx: ToolContext, i: InvoiceSummary): InvoiceCardItem {
   const url = ctx.links.url({ purpose: 'pay', accountId: ctx.session.accountId, invoiceNumber: i.number });
-  return {
-    invoiceNumber: i.number,
-    issuedOn: i.issuedOn,
-    dueOn: i.dueOn,
-    total: money(i.totalCents, i.currency),
-    amountDue: money(i.amountDueCents, i.currency),
-    status: i.status,
-    statusLabel: i.statusLabel,
-    url,
-    payUrl: i.amountDueCents > 0n && i.status !== 'void' ? url : null,
-  };
+  const { partiallyPaid: _partiallyPaid, ...view } = toInvoiceSummaryView(i);
+  return { ...view, url, payUrl: i.amountDueCents > 0n && i.status !== 'void' ? url : null };
 }
 
 /** The compact line a model reads for one invoice. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CARD_POLICY_TEXT } from '../../src/agent/chat-service.js';
+import { CARD_POLICY_TEXT, type StoredMessage } from '../../src/agent/chat-service.js';
 import type { Card, TurnEvent } from '../../src/agent/types.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { call, respond, ScriptedModel, text, tools } from '../helpers/scripted-model.js';
@@ -10,16 +10,7 @@ import { call, respond, ScriptedModel, text, tools } from '../helpers/scripted-m
  * so these tests assert on tool calls, cards, events and storage, not on exact replies.
  */
 
-interface StoredMessageJson {
-  id: string;
-  role: 'user' | 'assistant';
-  text: string;
-  cards: Card[];
-  status: 'complete' | 'error' | 'cancelled';
-  createdAt: string;
-  promptVersion: string | null;
-  model: string | null;
-}
+type StoredMessageJson = StoredMessage;
 interface ReplyJson {
   id: string;
   text: string;
