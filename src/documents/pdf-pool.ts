@@ -297,11 +297,12 @@ export function createPdfPool(opts: PdfPoolOptions): PdfRenderer {
       } catch (err) {
         if (closed) throw closedError();
         const crashed = !slot.browser || !slot.browser.connected || page.isClosed();
-        // Whatever went wrong, don't reuse that browser.
+        // Whatever went wrong, don't reuse that browser; try once more on a fresh one (a crash, or
+        // Chromium's intermittent "Printing failed" after a page full of blocked subresources).
         await discard(slot);
-        if (crashed && attempt === 0) {
+        if (attempt === 0) {
           counters.retries++;
-          log?.warn({ slot: slot.id, err: describe(err) }, 'pdf pool: browser lost mid-render; retrying on a new one');
+          log?.warn({ slot: slot.id, crashed, err: describe(err) }, 'pdf pool: render failed; retrying on a new browser');
           continue;
         }
         throw new PdfUnavailableError('pdf_failed', 'The PDF could not be created right now; please try again.', { cause: err });
