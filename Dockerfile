@@ -23,10 +23,11 @@ RUN npm run build \
 # ---- runtime: production dependencies, compiled output, prompts; runs as a non-root user ------
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
-# Chromium renders invoice PDFs (driven by puppeteer-core, which never downloads a browser), with a
-# font that has the glyphs invoices use. Without it the service still runs; PDFs answer 503.
+# Chromium renders invoice PDFs (driven by puppeteer-core, which never downloads a browser). The
+# invoice font is Liberation Sans (Arial's metrics; embedding it costs less than DejaVu Sans), with
+# DejaVu Sans as the fallback for other scripts. Without Chromium the service still runs; PDFs answer 503.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends chromium fonts-liberation fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

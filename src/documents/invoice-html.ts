@@ -36,7 +36,7 @@ export const MEMO_MAX_CHARS = 2000;
 export const INVOICE_CSS = `
   @page { size: Letter; margin: 14mm 14mm 16mm; }
   .invoice { --ink:#1b2430; --muted:#5b6673; --line:#d9dee4; --brand:#0b5cab; --ok:#1e7b34; --warn:#a05a00; --bad:#b42318;
-    color: var(--ink); font: 10.5pt/1.45 "DejaVu Sans", Arial, Helvetica, sans-serif; max-width: 190mm; margin: 0 auto; }
+    color: var(--ink); font: 10.5pt/1.45 "Liberation Sans", Arial, Helvetica, "DejaVu Sans", sans-serif; max-width: 190mm; margin: 0 auto; }
   .invoice * { box-sizing: border-box; }
   .invoice header.top { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 3px solid var(--brand); padding-bottom: 8px; }
   .invoice .brand { font-size: 20pt; font-weight: 700; color: var(--brand); letter-spacing: .5px; }

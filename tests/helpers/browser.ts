@@ -15,7 +15,7 @@ import { resolveChromium, type ChromiumResolution } from '../../src/documents/ch
  */
 
 export const INSTALL_HINT =
-  'install it: apt-get install -y chromium poppler-utils fonts-dejavu-core (or set CHROMIUM_PATH to a Chrome/Chromium binary)';
+  'install it: apt-get install -y chromium poppler-utils fonts-liberation fonts-dejavu-core (or set CHROMIUM_PATH to a Chrome/Chromium binary)';
 
 export const CHROMIUM: ChromiumResolution = resolveChromium({
   CHROMIUM_PATH: process.env['CHROMIUM_PATH'],
