@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { createPdfPool, PdfUnavailableError, type PdfRenderer } from '../../src/documents/pdf-pool.js';
+import { createPdfPool, PdfUnavailableError, type PdfPoolOptions, type PdfRenderer } from '../../src/documents/pdf-pool.js';
 import { createTestApp } from '../helpers/app.js';
 import { CHROMIUM, describeWithBrowser, looksLikePdf, pdfText } from '../helpers/browser.js';
 
@@ -19,6 +20,35 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** Chromium renderer processes under a browser (Linux /proc): the page's memory lives in one of them. */
+function rendererPids(browserPid: number): number[] {
+  const kids = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const stack = [browserPid];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    try {
+      if (/--type=renderer/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) out.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+    stack.push(...(kids.get(pid) ?? []));
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -41,8 +71,8 @@ describeWithBrowser(
   'PDF pool (real Chromium)',
   () => {
     const pools: PdfRenderer[] = [];
-    const pool = (size: number, queueMax = 10) => {
-      const p = createPdfPool({ size, queueMax, resolveExecutable: () => CHROMIUM });
+    const pool = (size: number, queueMax = 10, extra: Partial<PdfPoolOptions> = {}) => {
+      const p = createPdfPool({ size, queueMax, resolveExecutable: () => CHROMIUM, ...extra });
       pools.push(p);
       return p;
     };
@@ -113,6 +143,56 @@ describeWithBrowser(
       expect(pdfText(pdf)).toContain('Document 2');
       expect(p.stats()).toMatchObject({ launches: 2, failures: 0 });
       expect(pdfText(await p.render(doc(3)))).toContain('Document 3');
+    });
+
+    it('replaces a page once idle after a run of renders: its renderer process (and memory) goes, the browser stays', async () => {
+      const p = pool(1, 10, { idleTrimMs: 150, trimAfterRenders: 3 });
+      for (let i = 1; i <= 3; i++) await p.render(doc(i));
+      const [pid] = p.browserPids();
+      const before = rendererPids(pid!);
+      expect(before.length).toBeGreaterThan(0);
+      await until(() => p.stats().pageRecycles === 1);
+      // The old page's renderer exits: that is what returns its memory.
+      await until(() => before.some((r) => !alive(r)));
+      expect(pdfText(await p.render(doc(4)))).toContain('Document 4');
+      expect(p.stats()).toMatchObject({ launches: 1, renders: 4, failures: 0, pageRecycles: 1 });
+      expect(p.browserPids()).toStrictEqual([pid]);
+    });
+
+    it('does not replace a page that has done fewer renders than trimAfterRenders, nor when idleTrimMs is 0', async () => {
+      const few = pool(1, 10, { idleTrimMs: 50, trimAfterRenders: 3 });
+      const never = pool(1, 10, { idleTrimMs: 0, trimAfterRenders: 1 });
+      for (let i = 1; i <= 2; i++) await few.render(doc(i));
+      for (let i = 1; i <= 3; i++) await never.render(doc(i));
+      await sleep(400);
+      expect(few.stats().pageRecycles).toBe(0);
+      expect(never.stats().pageRecycles).toBe(0);
+    });
+
+    it('renders arriving around idle trims all succeed on the one warm browser (no extra launch)', async () => {
+      const p = pool(2, 10, { idleTrimMs: 40, trimAfterRenders: 1 });
+      for (let i = 1; i <= 8; i++) {
+        expect(pdfText(await p.render(doc(i)))).toContain(`Document ${i}`);
+        // Land at different points of the next trim (scheduled 40 ms after the render; it takes ~80 ms).
+        await sleep(20 + i * 10);
+      }
+      const s = p.stats();
+      expect(s).toMatchObject({ launches: 1, renders: 8, failures: 0 });
+      expect(s.pageRecycles).toBeGreaterThan(0);
+    });
+
+    it('replaces the page (not the browser) after rendersPerPage renders', async () => {
+      const p = pool(1, 10, { rendersPerPage: 2, idleTrimMs: 0 });
+      for (let i = 1; i <= 5; i++) expect(pdfText(await p.render(doc(i)))).toContain(`Document ${i}`);
+      expect(p.stats()).toMatchObject({ launches: 1, renders: 5, pageRecycles: 2 });
+    });
+
+    it('close() cancels a pending idle trim', async () => {
+      const p = pool(1, 10, { idleTrimMs: 200, trimAfterRenders: 1 });
+      await p.render(doc(1));
+      await p.close();
+      await sleep(400);
+      expect(p.stats()).toMatchObject({ pageRecycles: 0, browsers: 0 });
     });
 
     it('close() ends every browser, rejects waiters and later renders with 503, and is idempotent', async () => {

@@ -69,7 +69,7 @@ export function stubRenderer(): PdfRenderer & { calls: number } {
       r.calls++;
       return STUB_PDF;
     },
-    stats: () => ({ size: 1, queueMax: 0, launches: 0, browsers: 0, renders: r.calls, failures: 0, disconnects: 0, retries: 0, busy: 0, queued: 0, blockedRequests: 0, rejected: 0 }),
+    stats: () => ({ size: 1, queueMax: 0, launches: 0, browsers: 0, renders: r.calls, failures: 0, disconnects: 0, retries: 0, busy: 0, queued: 0, blockedRequests: 0, rejected: 0, pageRecycles: 0 }),
     browserPids: () => [],
     close: async () => undefined,
   };
