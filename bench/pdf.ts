@@ -19,7 +19,7 @@ import { testConfig } from '../src/config.js';
 import { migrateToLatest, openDatabase } from '../src/db/index.js';
 import { resolveChromium } from '../src/documents/chromium.js';
 import { createInvoiceDocuments } from '../src/documents/invoice-pdf.js';
-import { createPdfPool, type PdfRenderer } from '../src/documents/pdf-pool.js';
+import { createPdfPool, DEFAULT_IDLE_TRIM_MS, type PdfRenderer } from '../src/documents/pdf-pool.js';
 import { createLinkSigner } from '../src/payments/links.js';
 import { percentile, writeBenchSection } from './report.js';
 
@@ -28,7 +28,11 @@ const WARM_N = Number(process.env['BENCH_PDF_WARM'] ?? 200);
 const COLD_N = Number(process.env['BENCH_PDF_COLD'] ?? 5);
 const BURST = Number(process.env['BENCH_PDF_BURST'] ?? 100);
 const RUNS = Number(process.env['BENCH_PDF_RUNS'] ?? 3);
+const REF_N = Number(process.env['BENCH_PDF_REF'] ?? 100);
 const MEMORY_BURST = 200;
+const SETTLE_MS = DEFAULT_IDLE_TRIM_MS + 3_000;
+/** The smallest sensible document: what any PDF costs on this machine (the floor under the invoice). */
+const REFERENCE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>Reference</title></head><body><p>Reference</p></body></html>';
 
 const round = (x: number, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : NaN);
 const median = (xs: number[]) => percentile(xs, 50);
@@ -174,9 +178,24 @@ async function main(): Promise<void> {
     const chromeCpuPerPdf = (treeCpuMs(browserPid!) - chromeCpu0) / WARM_N;
     const nodeCpu = process.cpuUsage(nodeCpu0);
     const nodeCpuPerPdf = (nodeCpu.user + nodeCpu.system) / 1000 / WARM_N;
+    console.log(`warm: median ${round(median(warm))} ms over ${WARM_N}`);
+
+    // Reference: the floor for any PDF on this machine. A one-line document on the same warm page,
+    // alternating with the invoice, so the ratio says what the invoice itself costs whatever the
+    // machine's speed or load.
+    const paired: Array<{ invoice: number; reference: number }> = [];
+    for (let i = 0; i < REF_N; i++) {
+      const t0 = performance.now();
+      await warmPool.render();
+      const t1 = performance.now();
+      await warmPool.pool.render(REFERENCE_HTML);
+      paired.push({ invoice: t1 - t0, reference: performance.now() - t1 });
+    }
+    const refMedian = median(paired.map((p) => p.reference));
+    const ratio = median(paired.map((p) => p.invoice / p.reference));
+    console.log(`reference: one-line PDF median ${round(refMedian)} ms; invoice / reference ${round(ratio, 2)}x`);
     const warmStats = warmPool.pool.stats();
     await warmPool.pool.close();
-    console.log(`warm: median ${round(median(warm))} ms over ${WARM_N}`);
 
     // Throughput: bursts of concurrent requests.
     const throughput: Array<{ size: number; runs: number[]; launches: number }> = [];
@@ -211,7 +230,8 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const burstSeconds = (performance.now() - tBurst) / 1000;
     const after = { node: process.memoryUsage().rss, chrome: chromiumRss(mem.pool) };
-    await sleep(5000);
+    // The pool replaces an idle page after DEFAULT_IDLE_TRIM_MS (that is what gives the memory back).
+    await sleep(SETTLE_MS);
     gc();
     const settled = { node: process.memoryUsage().rss, chrome: chromiumRss(mem.pool) };
     const memStats = mem.pool.stats();
@@ -229,20 +249,21 @@ async function main(): Promise<void> {
     const body = [
       `- Command: \`npm run bench:pdf\` (PDF_POOL_SIZE default ${config.PDF_POOL_SIZE}). Date ${new Date().toISOString()}; total runtime ${total} s.`,
       `- Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), ${mib(os.totalmem())} MiB RAM, Node ${process.version}, ${chromiumVersion}, puppeteer-core ${puppeteerVersion()}; 1-minute load average ${loadBefore} → ${loadAfter} (shared machine: other suites were running).`,
-      `- Method: the fixture's IN7654321 through \`createInvoiceDocuments(...).pdfFor\` (the invoice template, then \`page.setContent\` + \`page.pdf\` on the pool's reused page; JavaScript off, request interception on, exactly as served). One PDF is ${round(pdfBytes / 1024)} KiB, one US Letter page. Wall time in Node.`,
+      `- Method: the fixture's IN7654321 through \`createInvoiceDocuments(...).pdfFor\` (the invoice template, then \`page.setContent\` + \`page.pdf\` on the pool's reused page; JavaScript off, request interception on, exactly as served; font Liberation Sans). One PDF is ${round(pdfBytes / 1024)} KiB, one US Letter page. Wall time in Node.`,
       '',
       '| measure | result | target |',
       '| --- | ---: | --- |',
       `| cold: new pool, first PDF (Chromium launch included), median of ${COLD_N} | ${round(median(cold), 0)} ms (min ${round(Math.min(...cold), 0)}, max ${round(Math.max(...cold), 0)}) | |`,
       `| warm: one PDF on a warm browser, median of ${WARM_N} sequential | **${round(warmMedian)} ms** (p90 ${round(percentile(warm, 90))}, p99 ${round(percentile(warm, 99))}, min ${round(Math.min(...warm))}) | < 80 ms: ${warmMedian < 80 ? 'met' : '**not met**'} |`,
+      `| reference: a one-line PDF on the same warm page, median of ${REF_N} (alternating with the invoice) | ${round(refMedian)} ms; the invoice costs **${round(ratio, 2)}x** that (median of the paired ratios) | |`,
       `| CPU per warm PDF (all Chromium processes + Node), less sensitive to the load than wall time | ${round(chromeCpuPerPdf + nodeCpuPerPdf)} ms (Chromium ${round(chromeCpuPerPdf)}, Node ${round(nodeCpuPerPdf)}) | |`,
-      `| browser launches during the ${WARM_N + 10} warm renders | ${warmStats.launches} | 1 (no launch per request) |`,
+      `| browser launches during the ${WARM_N + 10 + 2 * REF_N} warm renders | ${warmStats.launches} | 1 (no launch per request) |`,
       `| throughput, pool size 1, bursts of ${BURST} concurrent (median of ${RUNS}) | ${round(median(t1.runs))} PDFs/s (runs: ${t1.runs.map((x) => round(x)).join(', ')}); ${t1.launches} launch | |`,
       `| throughput, pool size ${config.PDF_POOL_SIZE} (default), bursts of ${BURST} concurrent (median of ${RUNS}) | ${round(median(tDefault.runs))} PDFs/s (runs: ${tDefault.runs.map((x) => round(x)).join(', ')}); ${tDefault.launches} launches | |`,
       '',
-      `Memory, pool size ${config.PDF_POOL_SIZE}, a burst of ${MEMORY_BURST} concurrent PDFs (${round(MEMORY_BURST / burstSeconds)} PDFs/s; ${memStats.launches} launches, ${memStats.failures} failures), in MiB (Node: RSS; Chromium: PSS summed over each browser's process tree):`,
+      `Memory, pool size ${config.PDF_POOL_SIZE}, a burst of ${MEMORY_BURST} concurrent PDFs (${round(MEMORY_BURST / burstSeconds)} PDFs/s; ${memStats.launches} launches, ${memStats.failures} failures; ${memStats.pageRecycles} idle pages replaced after ${DEFAULT_IDLE_TRIM_MS / 1000} s, which is what returns the renderers' memory), in MiB (Node: RSS; Chromium: PSS summed over each browser's process tree):`,
       '',
-      '| | baseline (warm) | peak during burst | right after | after 5 s settling | settled vs baseline |',
+      `| | baseline (warm) | peak during burst | right after | after ${SETTLE_MS / 1000} s idle | settled vs baseline |`,
       '| --- | ---: | ---: | ---: | ---: | ---: |',
       `| Node process | ${mib(base.node)} | ${mib(peakNode)} | ${mib(after.node)} | ${mib(settled.node)} | ${settled.node >= base.node ? '+' : ''}${mib(settled.node - base.node)} |`,
       `| Chromium process trees | ${mib(base.chrome)} | ${mib(peakChrome)} | ${mib(after.chrome)} | ${mib(settled.chrome)} | ${settled.chrome >= base.chrome ? '+' : ''}${mib(settled.chrome - base.chrome)} |`,
