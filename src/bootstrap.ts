@@ -4,8 +4,13 @@ import { hasData, migrateToLatest, openDatabase, type Database } from './db/inde
 import { clockFor } from './services.js';
 
 /** Opens the configured database: a PostgreSQL pool when DATABASE_URL is set, else PGlite. */
-export function openConfiguredDatabase(config: Config): Promise<Database> {
-  return openDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, pgliteDataDir: config.PGLITE_DATA_DIR });
+export function openConfiguredDatabase(config: Config, onIdleError?: (err: Error) => void): Promise<Database> {
+  return openDatabase({
+    url: config.DATABASE_URL,
+    poolMax: config.DATABASE_POOL_MAX,
+    pgliteDataDir: config.PGLITE_DATA_DIR,
+    ...(onIdleError ? { onIdleError } : {}),
+  });
 }
 
 /** Migrates (AUTO_MIGRATE) and loads the demo fixture into an empty database (AUTO_SEED). */

@@ -14,8 +14,15 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const database = await openConfiguredDatabase(config);
+  // The app's logger once it exists (the pool may report before then).
+  const started: { app?: Awaited<ReturnType<typeof buildApp>> } = {};
+  const database = await openConfiguredDatabase(config, (err) => {
+    const code = (err as { code?: unknown }).code;
+    if (started.app) started.app.log.warn({ err: err.message, code }, 'database: an idle connection failed and was dropped; the pool reconnects on the next query');
+    else process.stderr.write(`database: an idle connection failed and was dropped: ${err.message}\n`);
+  });
   const app = await buildApp({ config, database, closeDatabase: true });
+  started.app = app;
   await prepareDatabase(config, database, (m) => app.log.info(m));
 
   let closing = false;

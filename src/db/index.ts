@@ -36,11 +36,23 @@ export interface DatabaseOptions {
   pgliteDataDir?: string;
   /** An existing PGlite instance (tests clone a migrated template); owned by the returned Database. */
   pglite?: PGlite;
+  /**
+   * Called when an idle pooled connection fails (the server restarted, an administrator or a
+   * failover ended the session). The pool drops that connection and opens a new one on the next
+   * query; without a listener, pg would throw it as an uncaught exception and end the process.
+   */
+  onIdleError?: (err: Error) => void;
+}
+
+function reportIdleError(err: Error): void {
+  const code = (err as { code?: unknown }).code;
+  process.stderr.write(`database: an idle connection failed and was dropped${typeof code === 'string' ? ` (${code})` : ''}: ${err.message}\n`);
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, types: typeParsers });
+    pool.on('error', (err) => (opts.onIdleError ?? reportIdleError)(err));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
