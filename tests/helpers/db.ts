@@ -30,16 +30,35 @@ export async function freshDatabase(opts: { empty?: boolean } = {}): Promise<Dat
     }
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
-    const database = await openDatabase({ url: url.toString(), poolMax: 10 });
+    let closing = false;
+    const database = await openDatabase({
+      url: url.toString(),
+      poolMax: 10,
+      onIdleError: (err) => {
+        // pool.end() resolves before the server has seen every connection go; the drop below may
+        // still end one ("terminating connection due to administrator command"). Anything else is real.
+        if (!closing) throw err;
+      },
+    });
     return {
       ...database,
       url: url.toString(),
       close: async () => {
+        closing = true;
         await database.close();
         const c = new pg.Client({ connectionString: adminUrl });
         await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
+        try {
+          // Let the closed pool's sessions finish ending before forcing the rest out.
+          for (let i = 0; i < 40; i++) {
+            const r = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+            if (r.rows[0]?.n === 0) break;
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          await c.query(`drop database if exists ${name} with (force)`);
+        } finally {
+          await c.end();
+        }
       },
     };
   }
