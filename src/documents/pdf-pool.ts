@@ -36,6 +36,8 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-default-apps',
   '--mute-audio',
   '--no-default-browser-check',
+  // The PDF's Creator is the browser's user agent: name the product, not "HeadlessChrome/<version>".
+  '--user-agent=Billing Assistant',
   // No network at all: every connection goes to a dead proxy (loopback included). Request
   // interception blocks what the page asks for; this also covers what Chromium opens on its own
   // (e.g. the speculative connection for an iframe's navigation, which interception never sees).

@@ -70,6 +70,8 @@ describeWithBrowser(
         expect(text.replace(/\s+/g, '')).toContain(`Cat6cables<imgsrc=${base}/line.png><b>bold</b>`);
         expect(text).toContain('Amount due (CAD) $215.40');
         expect(pdfInfo(pdf)['Title']).toBe('Invoice IN7654323 · Maple Leaf IT Solutions Inc. · Randmar');
+        // No browser name or version in what customers receive.
+        expect(pdfInfo(pdf)['Creator']).toBe('Billing Assistant');
         await new Promise((r) => setTimeout(r, 300));
         expect(hits).toStrictEqual([]);
         expect(connections).toBe(0);

@@ -106,7 +106,9 @@ export function pdfInfo(pdf: Buffer): Record<string, string> {
 
 /** A valid PDF: the header, an EOF marker, and a size that is not trivially small. */
 export function looksLikePdf(buf: Buffer): boolean {
-  return buf.subarray(0, 5).toString('latin1') === '%PDF-' && buf.subarray(-1024).toString('latin1').includes('%%EOF') && buf.length > 1000;
+  // A one-line page from Chromium is under 1 KB: check the structure (header, page, trailer), not a size.
+  const tail = buf.subarray(-1024).toString('latin1');
+  return buf.length > 500 && buf.subarray(0, 5).toString('latin1') === '%PDF-' && buf.includes('/Type /Page') && /startxref\s+\d+\s+%%EOF\s*$/.test(tail);
 }
 
 /** A fresh temporary directory (the outbox of one suite). */
