@@ -21,6 +21,7 @@ import { resolveChromium } from '../src/documents/chromium.js';
 import { createInvoiceDocuments } from '../src/documents/invoice-pdf.js';
 import { createPdfPool, DEFAULT_IDLE_TRIM_MS, type PdfRenderer } from '../src/documents/pdf-pool.js';
 import { createLinkSigner } from '../src/payments/links.js';
+import { processTree, readProc } from './proc.js';
 import { percentile, writeBenchSection } from './report.js';
 
 const TODAY = '2026-11-25';
@@ -50,54 +51,23 @@ function gc(): void {
  * several times), falling back to RSS where smaps_rollup is unreadable.
  */
 function treeRss(rootPid: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
   let total = 0;
-  const stack = [rootPid];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    try {
-      const pss = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      const m = pss ?? /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      total += Number(m?.[1] ?? 0) * 1024;
-    } catch {
-      // gone meanwhile
-    }
-    stack.push(...(children.get(pid) ?? []));
+  for (const pid of processTree(rootPid)) {
+    const pss = /^Pss:\s+(\d+) kB/m.exec(readProc(pid, 'smaps_rollup') ?? '');
+    const m = pss ?? /VmRSS:\s+(\d+) kB/.exec(readProc(pid, 'status') ?? '');
+    total += Number(m?.[1] ?? 0) * 1024;
   }
   return total;
 }
 
 /** CPU time (user + system) of a process and its descendants, in ms (Linux /proc; 100 ticks/s). */
 function treeCpuMs(rootPid: number): number {
-  const children = new Map<number, number[]>();
-  const cpu = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      children.set(Number(f[1]), [...(children.get(Number(f[1])) ?? []), Number(entry)]);
-      cpu.set(Number(entry), (Number(f[11]) + Number(f[12])) * 10);
-    } catch {
-      // gone meanwhile
-    }
-  }
   let total = 0;
-  const stack = [rootPid];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    total += cpu.get(pid) ?? 0;
-    stack.push(...(children.get(pid) ?? []));
+  for (const pid of processTree(rootPid)) {
+    const stat = readProc(pid, 'stat');
+    if (!stat) continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(f[11]) + Number(f[12])) * 10;
   }
   return total;
 }

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { createPdfPool, PdfUnavailableError, type PdfPoolOptions, type PdfRenderer } from '../../src/documents/pdf-pool.js';
+import { processTree, readProc } from '../../bench/proc.js';
 import { createTestApp } from '../helpers/app.js';
 import { CHROMIUM, describeWithBrowser, looksLikePdf, pdfText } from '../helpers/browser.js';
 
@@ -23,29 +23,7 @@ function alive(pid: number): boolean {
 
 /** Chromium renderer processes under a browser (Linux /proc): the page's memory lives in one of them. */
 function rendererPids(browserPid: number): number[] {
-  const kids = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const stack = [browserPid];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    try {
-      if (/--type=renderer/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) out.push(pid);
-    } catch {
-      // gone meanwhile
-    }
-    stack.push(...(kids.get(pid) ?? []));
-  }
-  return out;
+  return processTree(browserPid).filter((pid) => /--type=renderer/.test(readProc(pid, 'cmdline') ?? ''));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
