@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { openConfiguredDatabase, prepareDatabase } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { reportIdleError } from './db/index.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const database = await openConfiguredDatabase(config, (err) => {
     const code = (err as { code?: unknown }).code;
     if (started.app) started.app.log.warn({ err: err.message, code }, 'database: an idle connection failed and was dropped; the pool reconnects on the next query');
-    else process.stderr.write(`database: an idle connection failed and was dropped: ${err.message}\n`);
+    else reportIdleError(err);
   });
   const app = await buildApp({ config, database, closeDatabase: true });
   started.app = app;

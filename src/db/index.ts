@@ -44,7 +44,8 @@ export interface DatabaseOptions {
   onIdleError?: (err: Error) => void;
 }
 
-function reportIdleError(err: Error): void {
+/** The default for `onIdleError`: one line on stderr. */
+export function reportIdleError(err: Error): void {
   const code = (err as { code?: unknown }).code;
   process.stderr.write(`database: an idle connection failed and was dropped${typeof code === 'string' ? ` (${code})` : ''}: ${err.message}\n`);
 }
