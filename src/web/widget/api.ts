@@ -1,15 +1,9 @@
-import type { Card } from '../../agent/types.js';
+import type { StoredMessage as ServerMessage } from '../../agent/chat-service.js';
 
 /** The widget's client for the chat API: bearer token from the host page, retries with backoff. */
 
-export interface StoredMessage {
-  id: string;
-  role: 'user' | 'assistant';
-  text: string;
-  cards: Card[];
-  status: 'complete' | 'error' | 'cancelled';
-  createdAt: string;
-}
+/** A message as the chat API returns it (the server's type, less what the widget never reads). */
+export type StoredMessage = Omit<ServerMessage, 'promptVersion' | 'model'>;
 
 /** The server answered with an error status. */
 export class ApiError extends Error {
