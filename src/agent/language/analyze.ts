@@ -1,0 +1,169 @@
+import { englishLexicon, englishTokenizer } from './en.js';
+import type { Action, Lexicon, Phrase, Token, Tokenizer } from './types.js';
+
+/**
+ * What a message does with each action, from tokens and negation scope (the NLP library's) and a
+ * lexicon (the language's). Same rules for every language:
+ * - negated: the action word is inside a negation's scope, or after a negation cue in its sentence;
+ * - hypothetical: an "if"/"suppose" cue before it in its sentence (polite "if possible" excepted);
+ * - question: its sentence asks how something works ("how do I…", "what happens…", "does it…"),
+ *   not a polite request ("can you…", "could you please…");
+ * - cancelled: a second thought comes after it ("…, actually forget it");
+ * - request: none of these.
+ */
+export type Mood = 'request' | 'negated' | 'hypothetical' | 'question' | 'cancelled' | 'absent';
+
+export interface Analysis {
+  tokens: readonly Token[];
+  mood(action: Action): Mood;
+  /** The message does not ask for the action (negated, hypothetical, a question about it, or cancelled). */
+  withholds(action: Action): boolean;
+  /** A lemma inside a negation's scope ("haven't been paid¬" → "pay"). */
+  isNegated(lemma: string): boolean;
+  /** The whole message says yes (to a proposal). */
+  affirmation: boolean;
+  /** The whole message says no, or calls something off. */
+  refusal: boolean;
+  /** A second thought or cancellation somewhere in the message. */
+  cancellation: boolean;
+  /** Asks for a person to follow up (not negated, not hypothetical). */
+  asksForPerson: boolean;
+  frustrated: boolean;
+}
+
+interface Language {
+  tokenizer: Tokenizer;
+  lexicon: Lexicon;
+}
+
+const LANGUAGES: Record<'en', Language> = { en: { tokenizer: englishTokenizer, lexicon: englishLexicon } };
+
+const PAY_STATES = new Set(['paid', 'settled', 'unpaid', 'unsettled']);
+
+/** Sentence-initial words skipped before looking for a question opener ("so how do I…", "ok, can you…"). */
+const OPENING_FILLER = new Set(['so', 'ok', 'okay', 'hey', 'hi', 'hello', 'and', 'but', 'also', 'um', 'uh', 'well', 'oh', 'then', 'just', 'quick', 'question', ':', ',', '-']);
+
+function matchAt(tokens: readonly Token[], i: number, phrase: Phrase): boolean {
+  if (i + phrase.length > tokens.length) return false;
+  for (let k = 0; k < phrase.length; k++) {
+    const want = phrase[k]!;
+    const t = tokens[i + k]!;
+    if (want !== '*' && t.lemma !== want && t.value.toLowerCase() !== want) return false;
+  }
+  return true;
+}
+
+/** Start indices where any of the phrases occurs. */
+function occurrences(tokens: readonly Token[], phrases: readonly Phrase[]): Array<{ at: number; len: number }> {
+  const out: Array<{ at: number; len: number }> = [];
+  for (let i = 0; i < tokens.length; i++) {
+    for (const ph of phrases) if (matchAt(tokens, i, ph)) out.push({ at: i, len: ph.length });
+  }
+  return out;
+}
+
+const isWord = (t: Token) => t.type !== 'punctuation' && t.type !== 'symbol';
+
+/** True when the message is one of `phrases` plus filler words only. */
+function wholeMessageIs(tokens: readonly Token[], phrases: readonly Phrase[], lex: Lexicon): boolean {
+  const words = tokens.filter(isWord);
+  if (words.length === 0 || words.length > 10) return false;
+  const covered = new Array<boolean>(words.length).fill(false);
+  let hit = false;
+  for (const o of occurrences(words, phrases)) {
+    hit = true;
+    for (let k = 0; k < o.len; k++) covered[o.at + k] = true;
+  }
+  if (!hit) return false;
+  const filler = new Set(lex.filler);
+  return words.every((w, i) => covered[i] || filler.has(w.lemma) || filler.has(w.value.toLowerCase()));
+}
+
+function sentenceStart(tokens: readonly Token[], sentence: number): number {
+  let i = tokens.findIndex((t) => t.sentence === sentence);
+  while (i >= 0 && i < tokens.length && tokens[i]!.sentence === sentence && (OPENING_FILLER.has(tokens[i]!.lemma) || !isWord(tokens[i]!))) i++;
+  return i;
+}
+
+export function analyzeWith(lang: Language, text: string): Analysis {
+  const lex = lang.lexicon;
+  const tokens = lang.tokenizer.tokenize(text);
+  const cancels = occurrences(tokens, lex.cancel);
+  const negCues = occurrences(tokens, lex.negationCues);
+  const polite = occurrences(tokens, lex.politeConditionals);
+  const hypos = occurrences(tokens, lex.hypothetical).filter((h) => !polite.some((p) => p.at === h.at));
+  const trailing = occurrences(tokens, lex.trailingConditions);
+
+  function actionAt(action: Action): number[] {
+    const { lemmas, phrases } = lex.actions[action];
+    const set = new Set(lemmas);
+    const at = new Set<number>();
+    tokens.forEach((t, i) => {
+      // "paid"/"settled" describe an invoice's state, not a request to pay.
+      if (action === 'pay' && PAY_STATES.has(t.value.toLowerCase())) return;
+      if (set.has(t.lemma) || set.has(t.value.toLowerCase())) at.add(i);
+    });
+    for (const o of occurrences(tokens, phrases)) at.add(o.at);
+    return [...at].sort((a, b) => a - b);
+  }
+
+  function isQuestionSentence(sentence: number): boolean {
+    const start = sentenceStart(tokens, sentence);
+    if (start < 0 || start >= tokens.length) return false;
+    if (lex.politeRequests.some((p) => matchAt(tokens, start, p))) return false;
+    return lex.questionOpeners.some((p) => matchAt(tokens, start, p));
+  }
+
+  function occurrenceMood(i: number): Exclude<Mood, 'absent'> {
+    const t = tokens[i]!;
+    const sameSentenceBefore = (o: { at: number }) => o.at < i && tokens[o.at]!.sentence === t.sentence;
+    if (t.negated || negCues.some(sameSentenceBefore)) return 'negated';
+    if (hypos.some(sameSentenceBefore) || trailing.some((o) => o.at > i && tokens[o.at]!.sentence === t.sentence)) return 'hypothetical';
+    if (isQuestionSentence(t.sentence)) return 'question';
+    if (cancels.some((c) => c.at > i)) return 'cancelled';
+    return 'request';
+  }
+
+  const moods = new Map<Action, Mood>();
+  function mood(action: Action): Mood {
+    const cached = moods.get(action);
+    if (cached) return cached;
+    const at = actionAt(action);
+    let m: Mood = 'absent';
+    if (at.length > 0) {
+      const each = at.map(occurrenceMood);
+      m = each.includes('request') ? 'request' : each[0]!;
+    }
+    moods.set(action, m);
+    return m;
+  }
+
+  const negated = new Set(tokens.filter((t) => t.negated).map((t) => t.lemma));
+  const personHits = occurrences(tokens, lex.person).filter((o) => {
+    const t = tokens[o.at]!;
+    const before = (x: { at: number }) => x.at < o.at && tokens[x.at]!.sentence === t.sentence;
+    const after = (x: { at: number }) => x.at > o.at && tokens[x.at]!.sentence === t.sentence;
+    // "call me if there's a problem" is a condition, not a request.
+    return !t.negated && !negCues.some(before) && !hypos.some(before) && !hypos.some(after) && !cancels.some((c) => c.at > o.at);
+  });
+
+  return {
+    tokens,
+    mood,
+    withholds: (action) => {
+      const m = mood(action);
+      return m === 'negated' || m === 'hypothetical' || m === 'question' || m === 'cancelled';
+    },
+    isNegated: (lemma) => negated.has(lemma),
+    affirmation: !tokens.some((t) => t.negated) && wholeMessageIs(tokens, lex.affirmations, lex),
+    refusal: wholeMessageIs(tokens, [...lex.refusals, ...lex.cancel], lex),
+    cancellation: cancels.length > 0,
+    asksForPerson: personHits.length > 0,
+    frustrated: occurrences(tokens, lex.frustration).length > 0,
+  };
+}
+
+/** Analyses a user message (English today; the lexicon/tokenizer pair is per language). */
+export function analyze(text: string): Analysis {
+  return analyzeWith(LANGUAGES.en, text);
+}
