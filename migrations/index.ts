@@ -3,6 +3,7 @@ import * as billingCore from './20261125000000_billing_core.js';
 import * as chat from './20261125010000_chat.js';
 import * as payments from './20261125020000_payments.js';
 import * as documentsMail from './20261125030000_documents_mail.js';
+import * as proposalsFollowups from './20261201000000_proposals_followups.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '20261125010000_chat': chat,
   '20261125020000_payments': payments,
   '20261125030000_documents_mail': documentsMail,
+  '20261201000000_proposals_followups': proposalsFollowups,
 };

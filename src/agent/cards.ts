@@ -54,6 +54,25 @@ export const cardSchema = z
       status: z.string(),
       duplicate: z.boolean(),
     }),
+    z.object({
+      type: z.literal('confirm'),
+      /** The server-side proposal the Approve / Decline buttons act on. */
+      proposalId: z.string(),
+      tool: z.string(),
+      action: z.enum(['email_invoice', 'follow_up']),
+      /** One sentence saying exactly what would happen. */
+      summary: z.string(),
+      invoiceNumber: z.string().nullable(),
+      to: z.string().nullable(),
+      expiresAt: z.string(),
+    }),
+    z.object({
+      type: z.literal('followup_receipt'),
+      reference: z.string(),
+      topic: z.enum(['dispute', 'extension', 'refund', 'other']),
+      invoiceNumber: z.string().nullable(),
+      createdAt: z.string(),
+    }),
   ])
   .describe('Card');
 

@@ -1,3 +1,5 @@
+import type { DialogueContext, EngineNote } from './context.js';
+
 /** The agent's wire-neutral types: what the loop, the models, the tools and the chat API share. */
 
 export interface ToolCall {
@@ -10,7 +12,7 @@ export interface ToolCall {
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
+  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[]; context?: DialogueContext | null }
   | { role: 'tool'; toolCallId: string; name: string; content: string };
 
 /** A tool as a model sees it: strict JSON Schema parameters. */
@@ -30,6 +32,8 @@ export interface ModelResponse {
   content: string;
   toolCalls: ToolCall[];
   usage?: { promptTokens: number; completionTokens: number; cachedTokens?: number };
+  /** The offline engine's note on what it understood and asked (stored in the dialogue state). */
+  note?: EngineNote;
 }
 
 export interface ChatModel {

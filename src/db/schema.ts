@@ -121,6 +121,36 @@ export interface ChatMessagesTable {
   prompt_version: string | null;
   model: string | null;
   redacted: Generated<boolean>;
+  /** Typed dialogue state of an assistant message (src/agent/context.ts); null on user messages. */
+  context: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface ChatProposalsTable {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  account_id: string;
+  user_id: string;
+  tool: string;
+  arguments: ColumnType<unknown, string, string>;
+  status: Generated<'pending' | 'approved' | 'declined' | 'expired' | 'superseded'>;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+export interface FollowUpsTable {
+  id: Generated<string>;
+  reference: string;
+  account_id: string;
+  user_id: string;
+  conversation_id: string | null;
+  invoice_number: string | null;
+  topic: 'dispute' | 'extension' | 'refund' | 'other';
+  user_words: string;
+  status: Generated<'open' | 'closed'>;
+  notified_at: Timestamp | null;
   created_at: DefaultedTimestamp;
 }
 
@@ -233,6 +263,8 @@ export interface DB {
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
   tool_call_audit: ToolCallAuditTable;
+  chat_proposals: ChatProposalsTable;
+  follow_ups: FollowUpsTable;
   accounts: AccountsTable;
   account_users: AccountUsersTable;
   account_domains: AccountDomainsTable;

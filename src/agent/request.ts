@@ -1,0 +1,23 @@
+import type { UserRequest } from '../../tools/types.js';
+import type { DialogueContext } from './context.js';
+import { analyze, type Analysis } from './language/analyze.js';
+import { extract } from './offline/text.js';
+import { refIn, resolveRef } from './references.js';
+
+/** The server's reading of the user's current message: what it names, and whether it withholds an action. */
+export function buildUserRequest(text: string, context: DialogueContext | null, analysis: Analysis = analyze(text)): UserRequest {
+  const x = extract(text);
+  let referencedInvoice: string | null = null;
+  if (x.invoiceNumbers.length === 0) {
+    const r = resolveRef(refIn(x.text, [], x.amounts), context);
+    if (r.kind === 'numbers' && r.numbers.length === 1) referencedInvoice = r.numbers[0]!;
+  }
+  return {
+    text,
+    addresses: x.emails,
+    invoiceNumbers: x.invoiceNumbers,
+    referencedInvoice,
+    withholds: (action) => analysis.withholds(action),
+    asksForPerson: analysis.asksForPerson,
+  };
+}
