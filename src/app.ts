@@ -14,6 +14,7 @@ import { chatRoutes } from './http/routes/chat.js';
 import { webRoutes } from './web/routes.js';
 import { devOutboxRoutes } from './web/dev-outbox.js';
 import { contactRoutes } from './http/routes/contacts.js';
+import { followUpRoutes } from './http/routes/follow-ups.js';
 import { documentRoutes } from './http/routes/documents.js';
 import { paymentEventRoutes, paymentRoutes } from './payments/routes.js';
 import type { PaymentsOptions } from './payments/service.js';
@@ -111,6 +112,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await v1.register(billingRoutes(services), { prefix: '/billing' });
       await v1.register(documentRoutes(services), { prefix: '/billing' });
       await v1.register(contactRoutes(services), { prefix: '/billing' });
+      await v1.register(followUpRoutes(services), { prefix: '/billing' });
       await v1.register(chatRoutes(services), { prefix: '/chat' });
       await v1.register(paymentEventRoutes(services), { prefix: '/chat' });
     },

@@ -6,6 +6,8 @@ export const DEV_JWT_SECRET = 'dev-only-portal-secret-change-me-0123456789';
 export const DEV_LINK_KEY = 'dev-only-link-key-change-me-0123456789abcdef';
 /** The sender shipped for local development (the outbox); production refuses it. */
 export const DEV_MAIL_FROM = 'Randmar Billing <billing@randmar.example>';
+/** Where follow-up requests go in development (the outbox); production requires AR_TEAM_EMAIL. */
+export const DEV_AR_TEAM_EMAIL = 'ar-team@randmar.example';
 /** The webhook secret the sandbox checkout signs with in development; production refuses it. */
 export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_dev_only_sandbox_change_me_0123456789';
 
@@ -68,6 +70,7 @@ const envSchema = z
 
     AGENT_MAX_ROUNDS: z.coerce.number().int().min(1).max(20).default(6),
     AGENT_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    PROPOSAL_TTL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
     CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(4000),
     CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
     LOG_PROMPTS: bool.default(false),
@@ -95,6 +98,10 @@ const envSchema = z
       .string()
       .regex(/^(?:[^<>\r\n]+ <[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'expected "Name <address>" or an address')
       .default(DEV_MAIL_FROM),
+    AR_TEAM_EMAIL: z
+      .email('expected one email address')
+      .optional()
+      .describe(`the accounts-receivable team, who receive follow-up requests; default ${DEV_AR_TEAM_EMAIL} outside production`),
     OUTBOX_DIR: z.string().min(1).optional().describe('default ./data/outbox (NODE_ENV=test: a temporary directory)'),
     EMAIL_SENDS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(20),
     EMAIL_DUPLICATE_WINDOW_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(10),
@@ -113,11 +120,13 @@ export type Config = Readonly<
     openai: { enabled: boolean };
     /** Stripe Checkout when STRIPE_SECRET_KEY is set, else the built-in sandbox processor. */
     payments: { mode: 'stripe' | 'sandbox' };
+    /** AR_TEAM_EMAIL, else the development address (production requires the variable). */
+    arTeamEmail: string;
   }
 >;
 
 /** Variables that belong to us: anything else in the environment is ignored, ours must be known. */
-const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_'];
+const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_'];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -170,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!c.STRIPE_SECRET_KEY) problems.push('  STRIPE_SECRET_KEY: production needs Stripe (the sandbox checkout is for development)');
     if (c.STRIPE_WEBHOOK_SECRET === DEV_STRIPE_WEBHOOK_SECRET) problems.push('  STRIPE_WEBHOOK_SECRET: the development default is not allowed in production');
     if (!c.RESEND_API_KEY) problems.push('  RESEND_API_KEY: production sends real email (the local outbox is for development)');
+    if (!c.AR_TEAM_EMAIL) problems.push('  AR_TEAM_EMAIL: production needs the address of the accounts-receivable team (follow-up requests are emailed there)');
     if (c.MAIL_FROM === DEV_MAIL_FROM) problems.push('  MAIL_FROM: the development sender is not allowed in production (use an address on a domain verified in Resend)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
@@ -193,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: Object.freeze(corsOrigins),
     openai: Object.freeze({ enabled: openaiEnabled }),
     payments: Object.freeze({ mode: c.STRIPE_SECRET_KEY ? ('stripe' as const) : ('sandbox' as const) }),
+    arTeamEmail: c.AR_TEAM_EMAIL ?? DEV_AR_TEAM_EMAIL,
   });
 }
 

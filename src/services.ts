@@ -17,6 +17,7 @@ import { createInvoiceDocuments, type InvoiceDocuments } from './documents/invoi
 import { createPdfPool, type PdfRenderer } from './documents/pdf-pool.js';
 import { mailerFor, type Mailer } from './mail/index.js';
 import { createMailService, type MailService } from './mail/service.js';
+import { createFollowUpService, type FollowUpService } from './followups/service.js';
 
 /** Everything a door needs, built once and injected (no module reads process.env or opens resources). */
 export interface Services {
@@ -36,6 +37,8 @@ export interface Services {
   pdf: PdfRenderer;
   documents: InvoiceDocuments;
   mail: MailService;
+  /** Requests handed to the accounts-receivable team (stored, then emailed to AR_TEAM_EMAIL). */
+  followUps: FollowUpService;
 }
 
 export function clockFor(config: Config): Clock {
@@ -70,6 +73,8 @@ export function createServices(deps: {
   mailer?: Mailer;
   /** Inject a PDF renderer (tests, evals without Chromium) instead of the Chromium pool. */
   pdf?: PdfRenderer;
+  /** Wall-clock time for proposal expiry (evals move it forward). */
+  now?: () => Date;
 }): Services {
   const { config } = deps;
   const clock = deps.clock ?? clockFor(config);
@@ -104,6 +109,7 @@ export function createServices(deps: {
     operatorHints: config.NODE_ENV !== 'production',
     logger: log,
   });
+  const followUps = createFollowUpService({ db, mailer: mail.mailer, arTeamEmail: config.arTeamEmail, mailFrom: config.MAIL_FROM, logger: log });
   const chat = createChatService({
     db,
     model,
@@ -117,7 +123,10 @@ export function createServices(deps: {
     ...(deps.logger ? { logger: deps.logger } : {}),
     logPrompts: config.LOG_PROMPTS,
     mail: mail.emailer,
+    extras: { followUps: followUps.requester },
+    proposalTtlMs: config.PROPOSAL_TTL_MINUTES * 60_000,
+    ...(deps.now ? { now: deps.now } : {}),
   });
   const payments = createPaymentsService({ db, config, clock, billing, log, ...deps.payments });
-  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat, pdf, documents, mail, payments };
+  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat, pdf, documents, mail, payments, followUps };
 }

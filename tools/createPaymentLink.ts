@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { invoiceBrief, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
+import { invoiceBrief, invoiceBriefResult, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
+
+export const createPaymentLinkResult = invoiceBriefResult.extend({ payable: z.boolean(), reason: z.string().optional(), link: z.string().optional() });
 
 export const createPaymentLink = defineTool({
   name: 'createPaymentLink',
   description:
-    'Creates a signed link to the secure payment page for one invoice of this account. This is the only way to pay: never ask for or accept card details in chat. The link is shown to the user on a card.',
+    'Signed link to the secure payment page for one invoice, shown on a card. The only way to pay: never ask for or accept card details in chat.',
   parameters: z.object({ invoiceNumber: invoiceNumberParam }).strict(),
+  result: createPaymentLinkResult,
   effect: 'read-only',
   label: (a) => `Preparing a secure payment link for ${a.invoiceNumber}`,
   async execute(ctx, args) {

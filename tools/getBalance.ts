@@ -2,11 +2,27 @@ import { z } from 'zod';
 import { money } from '../src/billing/money.js';
 import { defineTool, ToolFailure } from './types.js';
 
+export const getBalanceResult = z.object({
+  asOf: z.string(),
+  currency: z.string(),
+  balance: z.string(),
+  balanceCents: z.number().int(),
+  outstanding: z.string(),
+  outstandingCents: z.number().int(),
+  openInvoices: z.number().int(),
+  overdue: z.string(),
+  overdueCents: z.number().int(),
+  overdueInvoices: z.number().int(),
+  unappliedCredits: z.string(),
+  nextDueOn: z.string().nullable(),
+});
+
 export const getBalance = defineTool({
   name: 'getBalance',
   description:
-    "The account's current balance: amount outstanding on open invoices, the overdue part (and how many invoices), unapplied credits, and the balance (outstanding minus unapplied credits).",
+    "Current balance: outstanding on open invoices, the overdue part and count, unapplied credits, and balance (outstanding minus credits).",
   parameters: z.object({}).strict(),
+  result: getBalanceResult,
   effect: 'read-only',
   label: () => 'Checking your balance',
   async execute(ctx) {
@@ -29,9 +45,12 @@ export const getBalance = defineTool({
         asOf: b.asOf,
         currency: b.currency,
         balance: card.balance.display,
+        balanceCents: card.balance.cents,
         outstanding: card.outstanding.display,
+        outstandingCents: card.outstanding.cents,
         openInvoices: b.openCount,
         overdue: card.overdue.display,
+        overdueCents: card.overdue.cents,
         overdueInvoices: b.overdueCount,
         unappliedCredits: card.unappliedCredits.display,
         nextDueOn: b.nextDueOn,

@@ -1,13 +1,24 @@
 import { z } from 'zod';
 import { money } from '../src/billing/money.js';
-import { invoiceBrief, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
+import { invoiceBrief, invoiceBriefResult, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
+
+export const getInvoiceResult = invoiceBriefResult.extend({
+  paid: z.string(),
+  credited: z.string(),
+  lines: z.array(z.object({ description: z.string(), quantity: z.number(), amount: z.string() })),
+  payments: z.array(z.object({ payment: z.string(), date: z.string(), amount: z.string() })),
+  credits: z.array(z.object({ credit: z.string(), date: z.string(), amount: z.string() })),
+  memo: z.string().nullable(),
+  link: z.string(),
+});
 
 export const getInvoice = defineTool({
   name: 'getInvoice',
   description:
-    'One invoice of this account by number: dates, total, amount due, status, lines, payments and credits applied. The server attaches a secure link to view and pay it; do not write links yourself.',
+    'One invoice by number: dates, total, amount due, status, lines, payments and credits. The server attaches its secure link; never write links.',
   parameters: z.object({ invoiceNumber: invoiceNumberParam }).strict(),
+  result: getInvoiceResult,
   effect: 'read-only',
   label: (a) => `Looking up invoice ${requireInvoiceNumberSafe(a.invoiceNumber)}`,
   async execute(ctx, args) {

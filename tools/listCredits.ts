@@ -2,10 +2,19 @@ import { z } from 'zod';
 import { money } from '../src/billing/money.js';
 import { defineTool } from './types.js';
 
+export const listCreditsResult = z.object({
+  count: z.number().int(),
+  totalAvailable: z.string(),
+  credits: z.array(
+    z.object({ credit: z.string(), issued: z.string(), amount: z.string(), available: z.string(), availableCents: z.number().int(), reason: z.string(), appliedTo: z.array(z.string()) }),
+  ),
+});
+
 export const listCredits = defineTool({
   name: 'listCredits',
-  description: 'Credit memos of this account: amount, how much has been applied to which invoices, and what is still available.',
+  description: 'Credit memos: amount, where applied, and what is still available.',
   parameters: z.object({}).strict(),
+  result: listCreditsResult,
   effect: 'read-only',
   label: () => 'Looking up your credits',
   async execute(ctx) {
@@ -24,7 +33,7 @@ export const listCredits = defineTool({
       result: {
         count: items.length,
         totalAvailable: money(available, currency).display,
-        credits: items.map((c) => ({ credit: c.creditNumber, issued: c.issuedOn, amount: c.amount.display, available: c.available.display, reason: c.reason, appliedTo: c.appliedTo })),
+        credits: items.map((c) => ({ credit: c.creditNumber, issued: c.issuedOn, amount: c.amount.display, available: c.available.display, availableCents: c.available.cents, reason: c.reason, appliedTo: c.appliedTo })),
       },
       cards: [{ type: 'credit_list', items, available: money(available, currency) }],
     };

@@ -1,22 +1,26 @@
 import { z } from 'zod';
 import { isIsoDate } from '../src/billing/dates.js';
-import { dateParam, invoiceBrief, invoiceItem, limitParam } from './shared.js';
+import { dateParam, invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
 
 const STATUS = ['paid', 'due', 'overdue', 'partially_paid', 'open', 'void'] as const;
 
+export const listInvoicesResult = z.object({ count: z.number().int(), more: z.boolean(), filters: z.string(), invoices: z.array(invoiceBriefResult) });
+
 export const listInvoices = defineTool({
   name: 'listInvoices',
   description:
-    'Invoice history of this account, newest first, optionally filtered by status and by issue date range (e.g. "invoices from October", "paid invoices this year"). "open" means anything with an amount due.',
+    'Invoice history, newest first, optionally filtered by status and by an issue or due date range.',
   parameters: z
     .object({
-      status: z.enum(STATUS).nullable().describe('paid, due (not yet overdue), overdue, partially_paid, open (any amount due) or void; null for all'),
-      from: dateParam('Issued on or after'),
-      to: dateParam('Issued on or before'),
+      status: z.enum(STATUS).nullable().describe('due = not yet overdue; open = any amount due; null for all'),
+      from: dateParam('On or after'),
+      to: dateParam('On or before'),
+      dateField: z.enum(['issued', 'due']).nullable().describe('Date from/to apply to; null for issued'),
       limit: limitParam(50, 20),
     })
     .strict(),
+  result: listInvoicesResult,
   effect: 'read-only',
   label: () => 'Searching your invoices',
   async execute(ctx, args) {
@@ -29,11 +33,12 @@ export const listInvoices = defineTool({
     if (args.from && args.to && args.from > args.to) throw new ToolFailure('invalid_range', '"from" is after "to".');
     const page = await ctx.billing.invoices(
       ctx.session.accountId,
-      { status: args.status ?? undefined, from: args.from ?? undefined, to: args.to ?? undefined },
+      { status: args.status ?? undefined, from: args.from ?? undefined, to: args.to ?? undefined, dateField: args.dateField ?? undefined },
       { limit: args.limit ?? 20, offset: 0 },
     );
     const items = page.items.map((i) => invoiceItem(ctx, i));
-    const filters = [args.status, args.from && `from ${args.from}`, args.to && `to ${args.to}`].filter(Boolean).join(', ');
+    const on = args.dateField === 'due' ? 'due ' : '';
+    const filters = [args.status, args.from && `${on}from ${args.from}`, args.to && `${on}to ${args.to}`].filter(Boolean).join(', ');
     return {
       result: { count: items.length, more: page.nextOffset !== null, filters: filters || 'none', invoices: items.map(invoiceBrief) },
       cards: [{ type: 'invoice_list', title: filters ? `Invoices (${filters.replace('_', ' ')})` : 'Invoices', items, total: null, more: page.nextOffset !== null }],

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { money } from '../src/billing/money.js';
-import { invoiceBrief, invoiceItem, limitParam } from './shared.js';
+import { invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
 import { defineTool } from './types.js';
+
+export const listOutstandingResult = z.object({ count: z.number().int(), more: z.boolean(), totalDueShown: z.string(), invoices: z.array(invoiceBriefResult) });
 
 export const listOutstanding = defineTool({
   name: 'listOutstanding',
-  description: 'Unpaid invoices of this account (anything with an amount due, including overdue and partially paid), most recently issued first.',
+  description: 'Invoices with an amount due (including overdue and partially paid), newest first.',
   parameters: z.object({ limit: limitParam(50, 10) }).strict(),
+  result: listOutstandingResult,
   effect: 'read-only',
   label: () => 'Finding your outstanding invoices',
   async execute(ctx, args) {

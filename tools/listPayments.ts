@@ -4,10 +4,17 @@ import { money } from '../src/billing/money.js';
 import { dateParam, limitParam } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
 
+export const listPaymentsResult = z.object({
+  count: z.number().int(),
+  more: z.boolean(),
+  payments: z.array(z.object({ payment: z.string(), date: z.string(), amount: z.string(), amountCents: z.number().int(), method: z.string(), invoices: z.array(z.string()) })),
+});
+
 export const listPayments = defineTool({
   name: 'listPayments',
-  description: 'Payments this account has made, newest first, with the invoices each one paid; optionally within a date range.',
+  description: 'Payments made, newest first, with the invoices each paid; optionally within a date range.',
   parameters: z.object({ from: dateParam('Received on or after'), to: dateParam('Received on or before'), limit: limitParam(50, 20) }).strict(),
+  result: listPaymentsResult,
   effect: 'read-only',
   label: () => 'Looking up your payments',
   async execute(ctx, args) {
@@ -29,7 +36,7 @@ export const listPayments = defineTool({
       result: {
         count: items.length,
         more: page.nextOffset !== null,
-        payments: items.map((p) => ({ payment: p.paymentNumber, date: p.receivedOn, amount: p.amount.display, method: p.method, invoices: p.invoices })),
+        payments: items.map((p) => ({ payment: p.paymentNumber, date: p.receivedOn, amount: p.amount.display, amountCents: p.amount.cents, method: p.method, invoices: p.invoices })),
       },
       cards: [{ type: 'payment_list', items, more: page.nextOffset !== null }],
     };

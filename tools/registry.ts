@@ -8,13 +8,14 @@ import { listCredits } from './listCredits.js';
 import { listInvoices } from './listInvoices.js';
 import { listOutstanding } from './listOutstanding.js';
 import { listPayments } from './listPayments.js';
+import { requestBillingFollowUp } from './requestBillingFollowUp.js';
 import type { Tool } from './types.js';
 
 /** Every tool the assistant has. Names and parameters are a public contract (evals match on them). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTool = Tool<any>;
 
-export const BASE_TOOLS: readonly AnyTool[] = [getBalance, getInvoice, listOutstanding, listInvoices, listPayments, listCredits, createPaymentLink, emailInvoicePdf];
+export const BASE_TOOLS: readonly AnyTool[] = [getBalance, getInvoice, listOutstanding, listInvoices, listPayments, listCredits, createPaymentLink, emailInvoicePdf, requestBillingFollowUp];
 
 export interface ToolRegistry {
   tools: readonly AnyTool[];

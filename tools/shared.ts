@@ -4,6 +4,7 @@ import { normalizeInvoiceNumber, type InvoiceSummary } from '../src/billing/quer
 import { toInvoiceSummaryView } from '../src/billing/views.js';
 import type { ToolContext } from './types.js';
 import { ToolFailure } from './types.js';
+import { INVOICE_STATUSES } from '../src/billing/status.js';
 
 /** An invoice number parameter; normalised and validated in code ("in 7654321" → IN7654321). */
 export const invoiceNumberParam = z
@@ -25,17 +26,38 @@ export function invoiceItem(ctx: ToolContext, i: InvoiceSummary): InvoiceCardIte
   return { ...view, url, payUrl: i.amountDueCents > 0n && i.status !== 'void' ? url : null };
 }
 
+/** Result schemas shared by the tools: what a model reads, and what the server's dialogue state and the offline engine parse. */
+export const invoiceBriefResult = z.object({
+  invoiceNumber: z.string(),
+  issued: z.string(),
+  due: z.string(),
+  total: z.string(),
+  totalCents: z.number().int(),
+  amountDue: z.string(),
+  amountDueCents: z.number().int(),
+  /** Status code (paid, due, overdue, partially_paid, void); `status` is its label. */
+  state: z.enum(INVOICE_STATUSES),
+  status: z.string(),
+});
+export type InvoiceBriefResult = z.infer<typeof invoiceBriefResult>;
+
 /** The compact line a model reads for one invoice. */
-export function invoiceBrief(item: InvoiceCardItem) {
+export function invoiceBrief(item: InvoiceCardItem): InvoiceBriefResult {
   return {
     invoiceNumber: item.invoiceNumber,
     issued: item.issuedOn,
     due: item.dueOn,
     total: item.total.display,
+    totalCents: item.total.cents,
     amountDue: item.amountDue.display,
+    amountDueCents: item.amountDue.cents,
+    state: item.status as InvoiceBriefResult['state'],
     status: item.statusLabel,
   };
 }
+
+/** A tool's error as the loop hands it to the model. */
+export const toolErrorResult = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Optional limit, nullable for OpenAI strict mode. */
 export const limitParam = (max: number, dflt: number) =>

@@ -6,6 +6,25 @@ import type { LinkSigner } from '../src/payments/links.js';
 import type { InvoiceEmailer } from '../src/mail/service.js';
 import type { Session } from '../src/http/auth.js';
 
+/**
+ * What the server knows about the user's CURRENT message, computed once per turn from the user's
+ * own words and the stored dialogue state (never from the model). Side-effecting tools decide from
+ * it whether a call was explicitly asked for.
+ */
+export interface UserRequest {
+  text: string;
+  /** Email addresses typed in the message, lower-cased. */
+  addresses: string[];
+  /** Invoice numbers typed in the message, normalised (IN + 7 digits). */
+  invoiceNumbers: string[];
+  /** The one invoice a pronoun, ordinal or superlative in the message resolves to in the stored context, if exactly one. */
+  referencedInvoice: string | null;
+  /** True when the message withholds this action: negated, hypothetical, a question about how it works, or cancelled. */
+  withholds(action: 'email' | 'pay' | 'followup'): boolean;
+  /** The message itself asks for a person to follow up ("have someone call me", "talk to a human"). */
+  asksForPerson: boolean;
+}
+
 /** What a tool may use. The account comes from the verified session here, never from arguments. */
 export interface ToolContext {
   session: Session;
@@ -13,15 +32,17 @@ export interface ToolContext {
   clock: Clock;
   billing: BillingService;
   links: LinkSigner;
-  /** Optional capabilities added by later features (mail, payments). */
+  /** Optional capabilities added by later features (mail, payments, follow-ups). */
   extras: Record<string, unknown>;
   /** Emails invoice PDFs under the recipient policy; absent, the email tool says it is unavailable. */
   mail?: InvoiceEmailer;
+  /** The user's current message as the server understood it (absent outside a chat turn). */
+  request?: UserRequest;
 }
 
-/** What a tool hands back: a small projection for the model, and the cards the server renders. */
-export interface ToolOutput {
-  result: Record<string, unknown>;
+/** What a tool hands back: a small projection for the model (its `result` schema), and the cards the server renders. */
+export interface ToolOutput<R = Record<string, unknown>> {
+  result: R;
   cards?: Card[];
 }
 
@@ -36,17 +57,42 @@ export class ToolFailure extends Error {
   }
 }
 
-export interface Tool<S extends z.ZodObject = z.ZodObject> {
+/** What a confirm card says a proposed call would do. */
+export interface ProposalView {
+  action: 'email_invoice' | 'follow_up';
+  summary: string;
+  invoiceNumber: string | null;
+  to: string | null;
+}
+
+/** How a side-effecting tool is approved: run at once when explicitly asked, else proposed to the user. */
+export interface Approval<A> {
+  /** Whether the current message asks for exactly this call. Decided by the server, whatever the model says. */
+  explicit(args: A, request: UserRequest): boolean;
+  /** Refusals the tool would give anyway (throws ToolFailure): a refused call is answered, never proposed. */
+  preflight?(ctx: ToolContext, args: A): Promise<void>;
+  /** The confirm card's wording. */
+  describe(args: A): ProposalView;
+}
+
+export type ResultSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+export interface Tool<S extends z.ZodObject = z.ZodObject, R extends ResultSchema = ResultSchema> {
   name: string;
   description: string;
   parameters: S;
-  /** read-only tools may run in parallel and be retried; side-effecting ones change the world. */
+  /** The one schema of the tool's result (cents as integers): the loop, cards and the offline engine read it. */
+  result: R;
+  /** read-only tools run when the model calls them; side-effecting ones only on an explicit request, else as a proposal. */
   effect: 'read-only' | 'side-effecting';
+  /** Required when side-effecting. */
+  approval?: Approval<z.infer<S>>;
   /** Shown to the user while it runs, e.g. "Looking up invoice IN7654321". */
   label(args: z.infer<S>): string;
-  execute(ctx: ToolContext, args: z.infer<S>): Promise<ToolOutput>;
+  execute(ctx: ToolContext, args: z.infer<S>): Promise<ToolOutput<z.input<R>>>;
 }
 
-export function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
+export function defineTool<S extends z.ZodObject, R extends ResultSchema>(tool: Tool<S, R>): Tool<S, R> {
+  if (tool.effect === 'side-effecting' && !tool.approval) throw new Error(`side-effecting tool ${tool.name} needs an approval policy`);
   return tool;
 }

@@ -93,6 +93,8 @@ export interface InvoiceFilter {
   status?: InvoiceStatus | 'open' | undefined;
   /** Issued on or after (inclusive). */
   from?: string | undefined;
+  /** Which date `from`/`to` bound: the issue date (default) or the due date. */
+  dateField?: 'issued' | 'due' | undefined;
   /** Issued on or before (inclusive). */
   to?: string | undefined;
 }
@@ -317,8 +319,9 @@ export async function listInvoices(
   today: string,
 ): Promise<Paged<InvoiceSummary>> {
   let q = db.selectFrom('invoices').where('account_id', '=', accountId);
-  if (filter.from) q = q.where('issued_on', '>=', filter.from);
-  if (filter.to) q = q.where('issued_on', '<=', filter.to);
+  const dateColumn = filter.dateField === 'due' ? 'due_on' : 'issued_on';
+  if (filter.from) q = q.where(dateColumn, '>=', filter.from);
+  if (filter.to) q = q.where(dateColumn, '<=', filter.to);
   q = applyStatusFilter(q, filter.status, today);
   const rows = await q
     .orderBy('issued_on', 'desc')

@@ -10,7 +10,7 @@ import { dateTimeFormatter } from '../documents/invoice-html.js';
 import { PdfUnavailableError } from '../documents/pdf-pool.js';
 import type { LinkSigner } from '../payments/links.js';
 import { html } from '../web/html.js';
-import { checkRecipient } from './policy.js';
+import { checkRecipient, type RecipientDecision } from './policy.js';
 import { MailTransportError, type Mailer, type MailMessage } from './types.js';
 
 /**
@@ -53,6 +53,8 @@ export type EmailInvoiceOutcome =
 /** The capability a tool needs (ToolContext.mail). */
 export interface InvoiceEmailer {
   emailInvoice(req: EmailInvoiceRequest): Promise<EmailInvoiceOutcome>;
+  /** The recipient policy alone (no send): used before proposing a send, so a refused one is never proposed. */
+  checkRecipient(accountId: string, to: string): Promise<RecipientDecision>;
   /** "Nov 25, 2026, 2:03 p.m. EST" in the billing time zone. */
   formatTime(d: Date): string;
 }
@@ -316,6 +318,6 @@ export function createMailService(deps: {
     }
   }
 
-  const emailer: InvoiceEmailer = { emailInvoice, formatTime };
+  const emailer: InvoiceEmailer = { emailInvoice, formatTime, checkRecipient: (accountId, to) => checkRecipient(db, accountId, to) };
   return { ...emailer, emailer, mailer };
 }

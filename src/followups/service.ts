@@ -1,0 +1,277 @@
+import { sql, type Kysely } from 'kysely';
+import { normalizeInvoiceNumber, type Page, type Paged } from '../billing/queries.js';
+import type { DB, FollowUpsTable } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { MailTransportError, type Mailer, type MailMessage } from '../mail/types.js';
+import { html } from '../web/html.js';
+
+/**
+ * Hand-off to people: a request the assistant cannot handle (a dispute, a due-date extension, a
+ * refund, "talk to a person") is stored as a follow_ups row with a human reference (FU-000042)
+ * and emailed to the accounts-receivable team, who reply to the user by email.
+ *
+ * The team's address comes from configuration (AR_TEAM_EMAIL), so this mail does not go through
+ * the invoice recipient policy. The row is the record: when the mail transport fails, the
+ * follow-up is kept with notified_at null and the caller is told the team was not notified yet.
+ * The user's words go into the row and the email, never into logs.
+ *
+ * Time is wall-clock time (`now`), not the billing clock (FIXED_TODAY pins dates, not instants).
+ */
+
+export type FollowUpTopic = FollowUpsTable['topic'];
+export const FOLLOW_UP_TOPICS = ['dispute', 'extension', 'refund', 'other'] as const satisfies readonly FollowUpTopic[];
+export type FollowUpStatus = 'open' | 'closed';
+
+/** Longest user text kept with a follow-up; longer text is cut here. */
+export const MAX_USER_WORDS = 2000;
+
+export const TOPIC_LABELS: Readonly<Record<FollowUpTopic, string>> = {
+  dispute: 'Dispute',
+  extension: 'Due-date extension',
+  refund: 'Refund',
+  other: 'Other (talk to a person)',
+};
+
+export interface FollowUpRequest {
+  /** From the verified session. */
+  accountId: string;
+  userId: string;
+  conversationId: string | null;
+  /** As given ("in 7654321" is fine); must be an invoice of this account. Null when none. */
+  invoiceNumber: string | null;
+  topic: FollowUpTopic;
+  /** The user's own message; trimmed, capped at MAX_USER_WORDS, must not be empty. */
+  userWords: string;
+}
+
+export interface FollowUpReceipt {
+  /** FU-000042: what the user quotes to the team. */
+  reference: string;
+  topic: FollowUpTopic;
+  invoiceNumber: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+  /** False when the email to the team could not be sent (the follow-up is stored anyway). */
+  notified: boolean;
+}
+
+export interface FollowUp {
+  reference: string;
+  accountId: string;
+  userId: string;
+  conversationId: string | null;
+  invoiceNumber: string | null;
+  topic: FollowUpTopic;
+  userWords: string;
+  status: FollowUpStatus;
+  createdAt: Date;
+  notifiedAt: Date | null;
+}
+
+export type FollowUpRefusal = 'empty_request' | 'invalid_invoice_number' | 'invoice_not_found' | 'account_not_found';
+
+/** A request the service will not store; `code` says why, `message` is for people. */
+export class FollowUpRefusedError extends AppError {
+  constructor(
+    readonly reason: FollowUpRefusal,
+    message: string,
+  ) {
+    super(reason === 'invoice_not_found' || reason === 'account_not_found' ? 404 : 400, reason, message);
+  }
+}
+
+/** The capability the requestBillingFollowUp tool needs (reached through ToolContext.extras['followUps']). */
+export interface FollowUpRequester {
+  request(req: FollowUpRequest): Promise<FollowUpReceipt>;
+}
+
+export interface FollowUpLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export type FollowUpService = ReturnType<typeof createFollowUpService>;
+
+/** FU- and at least 6 digits of the row id: unique (the id is) and stable (it never changes). */
+export function followUpReference(id: string | bigint): string {
+  return `FU-${String(id).padStart(6, '0')}`;
+}
+
+/** Trims and caps the user's words without splitting a surrogate pair. */
+export function capUserWords(text: string, max = MAX_USER_WORDS): string {
+  const t = text.replace(/\r\n?/g, '\n').trim();
+  if (t.length <= max) return t;
+  let cut = t.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return cut.trimEnd();
+}
+
+export function createFollowUpService(deps: {
+  db: Kysely<DB>;
+  mailer: Mailer;
+  /** The accounts-receivable team's address (AR_TEAM_EMAIL). */
+  arTeamEmail: string;
+  /** The sender (MAIL_FROM). */
+  mailFrom: string;
+  now?: () => Date;
+  logger?: FollowUpLog;
+}) {
+  const { db, mailer } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  function message(f: FollowUp, accountName: string | null): MailMessage {
+    const topic = TOPIC_LABELS[f.topic];
+    const facts: Array<[string, string]> = [
+      ['Reference', f.reference],
+      ['Topic', topic],
+      ['Account', accountName ? `${f.accountId} (${accountName})` : f.accountId],
+      ['User', f.userId],
+      ['Invoice', f.invoiceNumber ?? 'none'],
+      ['Conversation', f.conversationId ?? 'none'],
+      ['Requested at', f.createdAt.toISOString()],
+    ];
+    const text = [
+      `A reseller asked the Billing Assistant for a person to follow up (${topic.toLowerCase()}).`,
+      '',
+      ...facts.map(([k, v]) => `${k}: ${v}`),
+      '',
+      "The user's words:",
+      '',
+      ...f.userWords.split('\n').map((l) => `> ${l}`),
+      '',
+      `Please reply to the user by email and quote ${f.reference}.`,
+    ].join('\n');
+    const body = html`<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;color:#1b2430">
+<p>A reseller asked the Billing Assistant for a person to follow up (${topic.toLowerCase()}).</p>
+<table style="border-collapse:collapse">${facts.map(([k, v]) => html`<tr><th style="text-align:left;padding:2px 12px 2px 0">${k}</th><td>${v}</td></tr>`)}</table>
+<p><strong>The user's words:</strong></p>
+<blockquote style="white-space:pre-wrap;border-left:3px solid #d9dee4;margin:0;padding-left:12px">${f.userWords}</blockquote>
+<p>Please reply to the user by email and quote <strong>${f.reference}</strong>.</p>
+</body></html>`.html;
+    return {
+      from: deps.mailFrom,
+      to: deps.arTeamEmail,
+      subject: `[${f.reference}] ${topic} request from ${f.accountId}${f.invoiceNumber ? ` about ${f.invoiceNumber}` : ''}`,
+      text,
+      html: body,
+      attachments: [],
+      // One notification per follow-up, even if the send is retried.
+      idempotencyKey: `follow-up/${f.reference}/${f.createdAt.getTime()}`,
+    };
+  }
+
+  async function request(req: FollowUpRequest): Promise<FollowUpReceipt> {
+    const userWords = capUserWords(req.userWords);
+    if (!userWords) throw new FollowUpRefusedError('empty_request', 'A follow-up needs the request in your own words.');
+    let invoiceNumber: string | null = null;
+    if (req.invoiceNumber !== null && req.invoiceNumber.trim() !== '') {
+      invoiceNumber = normalizeInvoiceNumber(req.invoiceNumber);
+      if (!invoiceNumber) {
+        throw new FollowUpRefusedError('invalid_invoice_number', `"${req.invoiceNumber.slice(0, 32)}" is not an invoice number; they look like IN7654321.`);
+      }
+    }
+
+    const account = await db.selectFrom('accounts').select(['id', 'name']).where('id', '=', req.accountId).executeTakeFirst();
+    if (!account) throw new FollowUpRefusedError('account_not_found', 'Account not found.');
+    if (invoiceNumber) {
+      const inv = await db
+        .selectFrom('invoices')
+        .select('number')
+        .where('account_id', '=', req.accountId)
+        .where('number', '=', invoiceNumber)
+        .executeTakeFirst();
+      // Another account's invoice and a made-up number get the same answer.
+      if (!inv) throw new FollowUpRefusedError('invoice_not_found', `No invoice ${invoiceNumber} was found on this account.`);
+    }
+
+    // The reference derives from the id, so the id is drawn first and both are inserted together.
+    const { rows } = await sql<{ id: string }>`select nextval(pg_get_serial_sequence('follow_ups', 'id'))::text as id`.execute(db);
+    const id = rows[0]?.id;
+    if (!id) throw new Error('follow_ups: no id from the sequence');
+    const reference = followUpReference(id);
+    const createdAt = now();
+    await db
+      .insertInto('follow_ups')
+      .values({
+        id,
+        reference,
+        account_id: req.accountId,
+        user_id: req.userId,
+        conversation_id: req.conversationId,
+        invoice_number: invoiceNumber,
+        topic: req.topic,
+        user_words: userWords,
+        created_at: createdAt,
+      })
+      .execute();
+    const followUp: FollowUp = {
+      reference,
+      accountId: req.accountId,
+      userId: req.userId,
+      conversationId: req.conversationId,
+      invoiceNumber,
+      topic: req.topic,
+      userWords,
+      status: 'open',
+      createdAt,
+      notifiedAt: null,
+    };
+
+    let notified = false;
+    try {
+      const sent = await mailer.send(message(followUp, account.name));
+      await db.updateTable('follow_ups').set({ notified_at: now() }).where('id', '=', id).execute();
+      notified = true;
+      deps.logger?.info({ reference, accountId: req.accountId, topic: req.topic, transport: mailer.transport, messageId: sent.id }, 'follow-up requested');
+    } catch (err) {
+      // Stored, not yet notified: the row (notified_at null) is what an operator or a retry picks up.
+      deps.logger?.error(
+        {
+          reference,
+          accountId: req.accountId,
+          topic: req.topic,
+          transport: mailer.transport,
+          err: err instanceof Error ? err.message : String(err),
+          ...(err instanceof MailTransportError ? err.details : {}),
+        },
+        'follow-up stored; the team was not notified',
+      );
+    }
+    return { reference, topic: req.topic, invoiceNumber, createdAt: createdAt.toISOString(), notified };
+  }
+
+  /** The account's follow-ups, newest first. */
+  async function list(accountId: string, page: Page): Promise<Paged<FollowUp>> {
+    const rows = await db
+      .selectFrom('follow_ups')
+      .select(['reference', 'account_id', 'user_id', 'conversation_id', 'invoice_number', 'topic', 'user_words', 'status', 'created_at', 'notified_at'])
+      .where('account_id', '=', accountId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .offset(page.offset)
+      .execute();
+    const more = rows.length > page.limit;
+    return {
+      items: (more ? rows.slice(0, page.limit) : rows).map((r) => ({
+        reference: r.reference,
+        accountId: r.account_id,
+        userId: r.user_id,
+        conversationId: r.conversation_id,
+        invoiceNumber: r.invoice_number,
+        topic: r.topic,
+        userWords: r.user_words,
+        status: r.status,
+        createdAt: new Date(r.created_at),
+        notifiedAt: r.notified_at === null ? null : new Date(r.notified_at),
+      })),
+      limit: page.limit,
+      offset: page.offset,
+      nextOffset: more ? page.offset + page.limit : null,
+    };
+  }
+
+  const requester: FollowUpRequester = { request };
+  return { request, list, requester };
+}
