@@ -6,12 +6,16 @@ import type { Clock } from '../billing/dates.js';
 import { normalizeInvoiceNumber } from '../billing/queries.js';
 import type { BillingService } from '../billing/service.js';
 import type { DB } from '../db/schema.js';
-import { NotFoundError } from '../errors.js';
+import { AppError, ConflictError, NotFoundError } from '../errors.js';
+import { ToolFailure } from '../../tools/types.js';
 import type { Session } from '../http/auth.js';
 import type { LinkSigner } from '../payments/links.js';
 import type { InvoiceEmailer } from '../mail/service.js';
 import { redactCardData } from './card-guard.js';
-import { runTurn, type ToolCallRecord } from './loop.js';
+import { deriveContext, parseContext, type DialogueContext, type ExecutedCall } from './context.js';
+import { analyze } from './language/analyze.js';
+import { runTurn, type Proposal, type ToolCallRecord } from './loop.js';
+import { buildUserRequest } from './request.js';
 import type { SystemPrompt } from './prompt.js';
 import type { Card, ChatMessage, ChatModel, TurnEvent } from './types.js';
 
@@ -64,8 +68,14 @@ export function createChatService(deps: {
   extras?: Record<string, unknown>;
   /** The invoice emailer handed to tools (emailInvoicePdf). */
   mail?: InvoiceEmailer;
+  /** How long a proposed side effect waits for approval (PROPOSAL_TTL_MINUTES). */
+  proposalTtlMs?: number;
+  /** Wall-clock time for proposal expiry (injectable for tests and evals). */
+  now?: () => Date;
 }) {
   const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+  const proposalTtlMs = deps.proposalTtlMs ?? 10 * 60_000;
 
   async function owned(session: Session, conversationId: string) {
     const conv = await db
@@ -80,21 +90,26 @@ export function createChatService(deps: {
     return conv;
   }
 
-  type PastMessage = { role: 'user' | 'assistant'; text: string; cards: Card[] };
+  type PastMessage = { role: 'user' | 'assistant'; text: string; cards: Card[]; context: DialogueContext | null };
 
   /** Ownership check and the recent history in one round trip; 404 when not this session's. */
-  async function ownedHistory(session: Session, conversationId: string): Promise<PastMessage[]> {
-    const r = await sql<{ role: 'user' | 'assistant' | null; text: string | null; cards: Card[] | null }>`
-      select m.role, m.text, m.cards
+  async function ownedHistory(session: Session, conversationId: string): Promise<PastMessage[] & { hasPending?: boolean }> {
+    const r = await sql<{ role: 'user' | 'assistant' | null; text: string | null; cards: Card[] | null; context: unknown; has_pending: boolean }>`
+      select m.role, m.text, m.cards, m.context,
+        exists (select 1 from chat_proposals p where p.conversation_id = c.id and p.status = 'pending') as has_pending
       from conversations c
       left join lateral (
-        select role, text, cards, seq from chat_messages
+        select role, text, cards, context, seq from chat_messages
         where conversation_id = c.id order by seq desc limit ${HISTORY_WINDOW}
       ) m on true
       where c.id = ${conversationId} and c.account_id = ${session.accountId} and c.user_id = ${session.userId}
       order by m.seq asc`.execute(db);
     if (r.rows.length === 0) throw new NotFoundError('Conversation not found');
-    return r.rows.filter((x) => x.role !== null).map((x) => ({ role: x.role!, text: x.text ?? '', cards: x.cards ?? [] }));
+    const past: PastMessage[] & { hasPending?: boolean } = r.rows
+      .filter((x) => x.role !== null)
+      .map((x) => ({ role: x.role!, text: x.text ?? '', cards: x.cards ?? [], context: parseContext(x.context) }));
+    past.hasPending = r.rows[0]?.has_pending === true;
+    return past;
   }
 
   interface NewMessage {
@@ -106,6 +121,7 @@ export function createChatService(deps: {
     promptVersion?: string;
     model?: string;
     status?: 'complete' | 'error';
+    context?: DialogueContext;
   }
 
   /**
@@ -114,7 +130,14 @@ export function createChatService(deps: {
    * current maximum; a concurrent writer to the same conversation hits the unique (conversation,
    * seq) constraint and the statement is retried.
    */
-  async function store(conversationId: string, session: Session, msgs: NewMessage[], audit: ToolCallRecord[] = [], auditMessageId?: string): Promise<void> {
+  async function store(
+    conversationId: string,
+    session: Session,
+    msgs: NewMessage[],
+    audit: ToolCallRecord[] = [],
+    auditMessageId?: string,
+    proposals: readonly Proposal[] = [],
+  ): Promise<void> {
     const rows = JSON.stringify(
       msgs.map((m, i) => ({
         id: m.id,
@@ -126,7 +149,13 @@ export function createChatService(deps: {
         prompt_version: m.promptVersion ?? null,
         model: m.model ?? null,
         redacted: m.redacted ?? false,
+        context: m.context ?? null,
       })),
+    );
+    const proposalRows = JSON.stringify(
+      auditMessageId
+        ? proposals.map((p) => ({ id: p.id, message_id: auditMessageId, tool: p.tool, arguments: p.arguments, expires_at: p.expiresAt.toISOString() }))
+        : [],
     );
     const auditRows = JSON.stringify(
       auditMessageId
@@ -148,11 +177,17 @@ export function createChatService(deps: {
             select coalesce(max(seq), 0) as s from chat_messages where conversation_id = ${conversationId}
           ),
           ins as (
-            insert into chat_messages (id, conversation_id, seq, role, text, cards, status, prompt_version, model, redacted)
-            select r.id, ${conversationId}, base.s + r.n, r.role, r.text, r.cards, r.status, r.prompt_version, r.model, r.redacted
+            insert into chat_messages (id, conversation_id, seq, role, text, cards, status, prompt_version, model, redacted, context)
+            select r.id, ${conversationId}, base.s + r.n, r.role, r.text, r.cards, r.status, r.prompt_version, r.model, r.redacted, r.context
             from base, jsonb_to_recordset(${rows}::jsonb) as r(
-              id uuid, n int, role text, text text, cards jsonb, status text, prompt_version text, model text, redacted boolean)
+              id uuid, n int, role text, text text, cards jsonb, status text, prompt_version text, model text, redacted boolean, context jsonb)
             returning id
+          ),
+          prop as (
+            insert into chat_proposals (id, conversation_id, message_id, account_id, user_id, tool, arguments, expires_at)
+            select p.id, ${conversationId}, p.message_id, ${session.accountId}, ${session.userId}, p.tool, p.arguments, p.expires_at
+            from jsonb_to_recordset(${proposalRows}::jsonb) as p(id uuid, message_id uuid, tool text, arguments jsonb, expires_at timestamptz)
+            where exists (select 1 from ins)
           ),
           aud as (
             insert into tool_call_audit (message_id, conversation_id, account_id, call_id, name, arguments, outcome, error, latency_ms)
@@ -170,16 +205,116 @@ export function createChatService(deps: {
     }
   }
 
-  function toolContext(session: Session, conversationId: string): ToolContext {
+  function toolContext(session: Session, conversationId: string, userText?: string, request?: ToolContext['request']): ToolContext {
     return {
       session,
       conversationId,
       clock: deps.clock,
       billing: deps.billing,
       links: deps.links,
-      extras: deps.extras ?? {},
+      extras: { ...(deps.extras ?? {}), ...(userText !== undefined ? { userText } : {}) },
       ...(deps.mail ? { mail: deps.mail } : {}),
+      ...(request ? { request } : {}),
     };
+  }
+
+  const lastContext = (past: PastMessage[]): DialogueContext | null => {
+    for (let i = past.length - 1; i >= 0; i--) if (past[i]!.role === 'assistant') return past[i]!.context;
+    return null;
+  };
+
+  type ProposalRow = { id: string; tool: string; arguments: unknown; status: string; expires_at: Date; message_id: string };
+
+  async function pendingProposals(conversationId: string): Promise<ProposalRow[]> {
+    return db
+      .selectFrom('chat_proposals')
+      .select(['id', 'tool', 'arguments', 'status', 'expires_at', 'message_id'])
+      .where('conversation_id', '=', conversationId)
+      .where('status', '=', 'pending')
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** The user's words that led to a proposal (the user message just before the one that proposed it). */
+  async function requestWords(messageId: string): Promise<string> {
+    const r = await sql<{ text: string }>`
+      select u.text from chat_messages a
+      join chat_messages u on u.conversation_id = a.conversation_id and u.seq < a.seq and u.role = 'user'
+      where a.id = ${messageId} order by u.seq desc limit 1`.execute(db);
+    return r.rows[0]?.text ?? '';
+  }
+
+  const record = (id: string, name: string, args: unknown, outcome: ToolCallRecord['outcome'], error: string | null = null, latencyMs = 0): ToolCallRecord => ({
+    id,
+    name,
+    arguments: args,
+    outcome,
+    error,
+    latencyMs,
+  });
+
+  /**
+   * Approves or declines proposals (single-use: the status changes from pending exactly once, in one
+   * statement). Approved calls run now, with the arguments stored on the server.
+   */
+  async function settle(
+    session: Session,
+    conversationId: string,
+    rows: ProposalRow[],
+    decision: 'approve' | 'decline',
+    past: PastMessage[],
+  ): Promise<{ text: string; cards: Card[]; audit: ToolCallRecord[]; context: DialogueContext; onlyExpired: boolean }> {
+    const at = now();
+    const cards: Card[] = [];
+    const texts: string[] = [];
+    const audit: ToolCallRecord[] = [];
+    const executedCalls: ExecutedCall[] = [];
+    let decided = 0;
+    for (const row of rows) {
+      const expired = row.expires_at.getTime() <= at.getTime();
+      const target = decision === 'approve' && !expired ? 'approved' : decision === 'decline' ? 'declined' : 'expired';
+      const upd = await db
+        .updateTable('chat_proposals')
+        .set({ status: target, decided_at: at })
+        .where('id', '=', row.id)
+        .where('status', '=', 'pending')
+        .returning('id')
+        .executeTakeFirst();
+      if (!upd) continue; // decided concurrently: the other decision wins, nothing runs twice
+      audit.push(record(row.id, row.tool, row.arguments, target === 'approved' ? 'approved' : target === 'declined' ? 'declined' : 'expired'));
+      if (target === 'expired') {
+        texts.push('That request expired before it was approved, so nothing was done. Ask again if you still want it.');
+        continue;
+      }
+      decided++;
+      const tool = deps.registry.get(row.tool);
+      const view = tool?.approval?.describe(row.arguments as never);
+      if (target === 'declined') {
+        texts.push(view ? `OK, I won't do that (${view.summary.replace(/\.$/, '')}). Nothing was sent.` : "OK, I won't do that. Nothing was sent.");
+        continue;
+      }
+      if (!tool) {
+        texts.push('That action is no longer available, so nothing was done.');
+        continue;
+      }
+      const started = performance.now();
+      const words = await requestWords(row.message_id);
+      try {
+        const args = tool.parameters.parse(row.arguments);
+        const out = await tool.execute(toolContext(session, conversationId, words), args);
+        audit.push(record(`exec_${row.id}`, tool.name, args, 'ok', null, Math.round((performance.now() - started) * 100) / 100));
+        executedCalls.push({ name: tool.name, ok: true, result: out.result });
+        cards.push(...(out.cards ?? []));
+        const message = (out.result as { message?: unknown }).message;
+        texts.push(typeof message === 'string' ? message : 'Done.');
+      } catch (err) {
+        const message = err instanceof ToolFailure || err instanceof AppError ? err.message : 'That failed on our side; please try again later.';
+        audit.push(record(`exec_${row.id}`, tool.name, row.arguments, 'error', err instanceof Error ? err.message : String(err), Math.round((performance.now() - started) * 100) / 100));
+        texts.push(`I couldn't do that: ${message}`);
+      }
+    }
+    const context = deriveContext(lastContext(past), executedCalls, [], null);
+    return { text: texts.join('\n\n'), cards, audit, context, onlyExpired: decided === 0 && audit.length > 0 };
   }
 
   /** The invoice the conversation is about: named in this message, else on the last single-invoice answer. */
@@ -237,6 +372,42 @@ export function createChatService(deps: {
      * Runs one turn. The turn always completes and is stored, even if the client goes away
      * (events are simply not delivered then).
      */
+    /**
+     * Approves or declines one proposal of this conversation (the Approve / Decline buttons). Checked
+     * against the stored proposal only: another conversation's or user's is 404, a decided or
+     * expired one 409, and nothing runs twice.
+     */
+    async decideProposal(session: Session, conversationId: string, proposalId: string, decision: 'approve' | 'decline', onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
+      const past = await ownedHistory(session, conversationId);
+      const row = await db
+        .selectFrom('chat_proposals')
+        .select(['id', 'tool', 'arguments', 'status', 'expires_at', 'message_id'])
+        .where('id', '=', proposalId)
+        .where('conversation_id', '=', conversationId)
+        .where('account_id', '=', session.accountId)
+        .where('user_id', '=', session.userId)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('Proposal not found');
+      if (row.status !== 'pending') throw new ConflictError(`This request was already ${row.status}; nothing more was done.`);
+      if (decision === 'approve' && row.expires_at.getTime() <= now().getTime()) {
+        await db.updateTable('chat_proposals').set({ status: 'expired', decided_at: now() }).where('id', '=', row.id).where('status', '=', 'pending').execute();
+        throw new ConflictError('This request expired before it was approved, so nothing was done. Ask again if you still want it.');
+      }
+      const out = await settle(session, conversationId, [row], decision, past);
+      if (out.audit.length === 0) throw new ConflictError('This request was already decided; nothing more was done.');
+      const assistantId = randomUUID();
+      for (const c of out.cards) onEvent?.({ type: 'card', card: c });
+      await store(
+        conversationId,
+        session,
+        [{ id: assistantId, role: 'assistant', text: out.text, cards: out.cards, promptVersion: deps.prompt.version, model: 'approval', context: out.context }],
+        out.audit,
+        assistantId,
+      );
+      onEvent?.({ type: 'completed', messageId: assistantId, text: out.text, cards: out.cards });
+      return { id: assistantId, text: out.text, cards: out.cards, promptVersion: deps.prompt.version, model: 'approval', toolCalls: out.audit };
+    },
+
     async sendMessage(session: Session, conversationId: string, rawText: string, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
       // Card data never goes further than this line.
       const guard = redactCardData(rawText);
@@ -287,11 +458,44 @@ export function createChatService(deps: {
         return { id: assistantId, text, cards, promptVersion: deps.prompt.version, model: 'policy', toolCalls: audit };
       }
 
-      const modelHistory: ChatMessage[] = past.map((m) => (m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text }));
+      // A pending proposal is answered by this message: yes approves it, no declines it, anything else drops it.
+      const analysis = analyze(userText);
+      const pending = past.hasPending ? await pendingProposals(conversationId) : [];
+      if (pending.length > 0 && (analysis.affirmation || analysis.refusal)) {
+        const out = await settle(session, conversationId, pending, analysis.affirmation ? 'approve' : 'decline', past);
+        if (out.audit.length > 0) {
+          for (const c of out.cards) onEvent?.({ type: 'card', card: c });
+          await store(
+            conversationId,
+            session,
+            [
+              { id: userMessageId, role: 'user', text: userText, cards: [] },
+              { id: assistantId, role: 'assistant', text: out.text, cards: out.cards, promptVersion: deps.prompt.version, model: 'approval', context: out.context },
+            ],
+            out.audit,
+            assistantId,
+          );
+          onEvent?.({ type: 'completed', messageId: assistantId, text: out.text, cards: out.cards });
+          return { id: assistantId, text: out.text, cards: out.cards, promptVersion: deps.prompt.version, model: 'approval', toolCalls: out.audit };
+        }
+      } else if (pending.length > 0) {
+        await db
+          .updateTable('chat_proposals')
+          .set({ status: 'superseded', decided_at: now() })
+          .where('conversation_id', '=', conversationId)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+
+      const previous = lastContext(past);
+      const request = buildUserRequest(userText, previous, analysis);
+      const modelHistory: ChatMessage[] = past.map((m) => (m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text, context: m.context }));
       const result = await runTurn({
         model: deps.model,
         registry: deps.registry,
-        ctx: toolContext(session, conversationId),
+        ctx: toolContext(session, conversationId, userText, request),
+        proposalTtlMs,
+        now,
         links: deps.links,
         systemPrompt: deps.prompt.text,
         history: modelHistory,
@@ -313,10 +517,12 @@ export function createChatService(deps: {
             promptVersion: deps.prompt.version,
             model: deps.model.id,
             status: result.stopReason === 'model_error' ? 'error' : 'complete',
+            context: deriveContext(previous, result.executedCalls, result.proposals.map((p) => p.id), result.note),
           },
         ],
         result.toolCalls,
         assistantId,
+        result.proposals,
       );
       deps.logger?.info(
         {

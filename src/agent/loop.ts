@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { ToolRegistry } from '../../tools/registry.js';
-import { ToolFailure, type ToolContext } from '../../tools/types.js';
+import { ToolFailure, type ProposalView, type ToolContext } from '../../tools/types.js';
+import type { EngineNote, ExecutedCall } from './context.js';
 import { AppError } from '../errors.js';
 import type { LinkSigner } from '../payments/links.js';
 import { ModelError, type Card, type ChatMessage, type ChatModel, type ToolCall, type TurnEvent } from './types.js';
@@ -9,15 +11,35 @@ export interface ToolCallRecord {
   id: string;
   name: string;
   arguments: unknown;
-  outcome: 'ok' | 'error' | 'invalid_arguments' | 'unknown_tool' | 'timeout' | 'repeated';
+  /** needs_approval: proposed to the user, not run; not_requested: a side effect the user's message withheld, not run. */
+  outcome: 'ok' | 'error' | 'invalid_arguments' | 'unknown_tool' | 'timeout' | 'repeated' | 'needs_approval' | 'not_requested' | 'approved' | 'declined' | 'expired';
   error: string | null;
   latencyMs: number;
+}
+
+/** A side-effecting call the loop did not run because the current message did not ask for it explicitly. */
+export interface Proposal {
+  id: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  view: ProposalView;
+  expiresAt: Date;
+}
+
+/** Whether a tool call ran (its effects happened). */
+export function executed(r: ToolCallRecord): boolean {
+  return r.outcome !== 'needs_approval' && r.outcome !== 'not_requested' && r.outcome !== 'approved' && r.outcome !== 'declined' && r.outcome !== 'expired';
 }
 
 export interface TurnResult {
   text: string;
   cards: Card[];
   toolCalls: ToolCallRecord[];
+  /** Calls that ran, with their results, for the dialogue state. */
+  executedCalls: ExecutedCall[];
+  proposals: Proposal[];
+  /** The model's own note on the turn (offline engine). */
+  note: EngineNote | null;
   rounds: number;
   stopReason: 'answered' | 'round_limit' | 'repeated_calls' | 'model_error';
   usage: { promptTokens: number; completionTokens: number };
@@ -35,6 +57,9 @@ export interface TurnOptions {
   toolTimeoutMs: number;
   onEvent?: (e: TurnEvent) => void;
   signal?: AbortSignal;
+  /** How long a proposal stays valid, and the clock it is measured on. */
+  proposalTtlMs: number;
+  now: () => Date;
 }
 
 export const ROUND_LIMIT_TEXT =
@@ -72,7 +97,11 @@ interface ExecOutcome {
   record: ToolCallRecord;
   content: string;
   cards: Card[];
+  result: unknown;
+  proposal?: Proposal;
 }
+
+const ACTION_OF: Record<ProposalView['action'], 'email' | 'followup'> = { email_invoice: 'email', follow_up: 'followup' };
 
 async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>): Promise<ExecOutcome> {
   const started = performance.now();
@@ -81,12 +110,28 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
     announced = true;
     opts.onEvent?.({ type: 'tool_started', id: call.id, name: call.name, label });
   };
-  const done = (outcome: ToolCallRecord['outcome'], args: unknown, content: object, error: string | null, cards: Card[] = []): ExecOutcome => {
+  const done = (outcome: ToolCallRecord['outcome'], args: unknown, content: object, error: string | null, cards: Card[] = [], proposal?: Proposal): ExecOutcome => {
     // Every finished event has a started event before it, whatever the outcome.
     if (!announced) start(call.name);
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     opts.onEvent?.({ type: 'tool_finished', id: call.id, name: call.name, ok: outcome === 'ok', latencyMs });
-    return { record: { id: call.id, name: call.name, arguments: args, outcome, error, latencyMs }, content: JSON.stringify(content), cards };
+    return {
+      record: { id: call.id, name: call.name, arguments: args, outcome, error, latencyMs },
+      content: JSON.stringify(content),
+      cards,
+      result: content,
+      ...(proposal ? { proposal } : {}),
+    };
+  };
+  const failure = (err: unknown, args: unknown): ExecOutcome => {
+    if (err instanceof ToolTimeout) {
+      return done('timeout', args, { error: { code: 'timeout', message: 'The lookup took too long. Suggest trying again.' } }, err.message);
+    }
+    if (err instanceof ToolFailure || err instanceof AppError) {
+      return done('error', args, { error: { code: err.code, message: err.message } }, err.message);
+    }
+    // An unexpected failure: the model gets a generic message, the audit keeps the detail.
+    return done('error', args, { error: { code: 'internal', message: 'That lookup failed on our side. Suggest trying again later.' } }, String(err instanceof Error ? err.message : err));
   };
   const tool = opts.registry.get(call.name);
   let raw: unknown;
@@ -122,18 +167,37 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
     label = tool.name;
   }
   start(label);
+  // Side effects run only on an explicit request in the current message, whatever the model says.
+  const approval = tool.effect === 'side-effecting' ? tool.approval : undefined;
+  if (tool.effect === 'side-effecting' && (!approval || !opts.ctx.request || !approval.explicit(parsed.data, opts.ctx.request))) {
+    if (!approval) return done('not_requested', parsed.data, { error: { code: 'not_allowed', message: 'This action is not available.' } }, 'no approval policy');
+    const view = approval.describe(parsed.data);
+    if (opts.ctx.request?.withholds(ACTION_OF[view.action])) {
+      const message = 'Not done: the user did not ask for this (their message declines, cancels or only asks about it). Do not do it; acknowledge instead.';
+      return done('not_requested', parsed.data, { status: 'not_requested', message }, 'withheld by the user message');
+    }
+    try {
+      // What the policy would refuse is answered now, never proposed.
+      await withTimeout(approval.preflight?.(opts.ctx, parsed.data) ?? Promise.resolve(), opts.toolTimeoutMs);
+    } catch (err) {
+      return failure(err, parsed.data);
+    }
+    const proposal: Proposal = {
+      id: randomUUID(),
+      tool: tool.name,
+      arguments: parsed.data as Record<string, unknown>,
+      view,
+      expiresAt: new Date(opts.now().getTime() + opts.proposalTtlMs),
+    };
+    const card: Card = { type: 'confirm', proposalId: proposal.id, tool: tool.name, ...view, expiresAt: proposal.expiresAt.toISOString() };
+    const message = `Not done yet: the user sees a confirm card ("${view.summary}") with Approve and Decline buttons; it happens only if they approve.`;
+    return done('needs_approval', parsed.data, { status: 'needs_approval', proposalId: proposal.id, message }, null, [card], proposal);
+  }
   try {
     const out = await withTimeout(tool.execute(opts.ctx, parsed.data), opts.toolTimeoutMs);
     return done('ok', parsed.data, out.result, null, out.cards ?? []);
   } catch (err) {
-    if (err instanceof ToolTimeout) {
-      return done('timeout', parsed.data, { error: { code: 'timeout', message: 'The lookup took too long. Suggest trying again.' } }, err.message);
-    }
-    if (err instanceof ToolFailure || err instanceof AppError) {
-      return done('error', parsed.data, { error: { code: err.code, message: err.message } }, err.message);
-    }
-    // An unexpected failure: the model gets a generic message, the audit keeps the detail.
-    return done('error', parsed.data, { error: { code: 'internal', message: 'That lookup failed on our side. Suggest trying again later.' } }, String(err instanceof Error ? err.message : err));
+    return failure(err, parsed.data);
   }
 }
 
@@ -145,6 +209,9 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
 export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
   const messages: ChatMessage[] = [{ role: 'system', content: opts.systemPrompt }, ...opts.history, { role: 'user', content: opts.userText }];
   const records: ToolCallRecord[] = [];
+  const executedCalls: ExecutedCall[] = [];
+  const proposals: Proposal[] = [];
+  let note: EngineNote | null = null;
   const cards: Card[] = [];
   const seen = new Set<string>();
   const usage = { promptTokens: 0, completionTokens: 0 };
@@ -178,22 +245,25 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     } catch (err) {
       flush();
       if (err instanceof ModelError || (err instanceof Error && err.name === 'AbortError')) {
-        return { text: MODEL_ERROR_TEXT, cards, toolCalls: records, rounds: round, stopReason: 'model_error', usage };
+        return { text: MODEL_ERROR_TEXT, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'model_error', usage };
       }
       throw err;
     }
     usage.promptTokens += resp.usage?.promptTokens ?? 0;
     usage.completionTokens += resp.usage?.completionTokens ?? 0;
+    note = resp.note ?? note;
 
     if (resp.toolCalls.length === 0) {
       const text = scrubUnmintedUrls(resp.content.trim(), opts.links);
-      return { text, cards, toolCalls: records, rounds: round, stopReason: 'answered', usage };
+      return { text, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'answered', usage };
     }
 
     messages.push({ role: 'assistant', content: resp.content || null, toolCalls: resp.toolCalls });
     const outcomes = await Promise.all(resp.toolCalls.map((c) => executeCall(opts, c, seen)));
     for (const [i, o] of outcomes.entries()) {
       records.push(o.record);
+      if (o.proposal) proposals.push(o.proposal);
+      if (executed(o.record)) executedCalls.push({ name: o.record.name, ok: o.record.outcome === 'ok', result: o.result });
       for (const card of o.cards) {
         cards.push(card);
         opts.onEvent?.({ type: 'card', card });
@@ -203,8 +273,8 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     if (outcomes.every((o) => o.record.outcome === 'repeated')) {
       // Only this round's text answers (earlier rounds' text preceded tool calls).
       const text = (resp.content || roundText).trim() ? scrubUnmintedUrls((resp.content || roundText).trim(), opts.links) : 'Here is what I found.';
-      return { text, cards, toolCalls: records, rounds: round, stopReason: 'repeated_calls', usage };
+      return { text, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'repeated_calls', usage };
     }
   }
-  return { text: ROUND_LIMIT_TEXT, cards, toolCalls: records, rounds: opts.maxRounds, stopReason: 'round_limit', usage };
+  return { text: ROUND_LIMIT_TEXT, cards, toolCalls: records, executedCalls, proposals, note, rounds: opts.maxRounds, stopReason: 'round_limit', usage };
 }

@@ -28,6 +28,11 @@ const replyView = z.object({
   model: z.string(),
 });
 const idParams = z.object({ id: z.uuid().describe('conversation id') });
+const proposalParams = z.object({
+  id: z.uuid().describe('conversation id'),
+  proposalId: z.uuid().describe('the proposal on the confirm card'),
+  decision: z.enum(['approve', 'decline']),
+});
 
 function sse(event: TurnEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -129,6 +134,40 @@ export const chatRoutes =
         } finally {
           if (open) raw.end();
         }
+      },
+    );
+
+    r.post(
+      '/conversations/:id/proposals/:proposalId/:decision',
+      {
+        schema: {
+          tags: ['chat'],
+          summary: 'Approve or decline a proposed action (a confirm card); answered like a message, as JSON or server-sent events',
+          description:
+            'Checked against the proposal stored on the server: single-use (a second decision is 409), expiring (409 once expired), and only for the conversation and user it was made for (404 otherwise). Approving runs the stored action; the reply carries its receipt card.',
+          security,
+          params: proposalParams,
+          response: { 200: replyView, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const s = requireSession(req);
+        limiter.take(s.accountId, 'messages');
+        const events: TurnEvent[] = [];
+        // Decided before anything is sent, so a 404 or 409 is a plain error response.
+        const res = await chat.decideProposal(s, req.params.id, req.params.proposalId, req.params.decision, (e) => events.push(e));
+        const view = { id: res.id, text: res.text, cards: res.cards, promptVersion: res.promptVersion, model: res.model };
+        if (!(req.headers.accept ?? '').includes('text/event-stream')) return view;
+        const origin = req.headers.origin;
+        reply.hijack();
+        reply.raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+          ...(origin && services.config.corsOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
+        });
+        reply.raw.end(events.map(sse).join(''));
+        return reply;
       },
     );
   };
