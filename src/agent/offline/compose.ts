@@ -2,24 +2,31 @@ import { formatDate } from '../../billing/dates.js';
 import { describePeriod } from './dates.js';
 import type { StatusFilter } from './intent.js';
 import { CHAT, EMAIL_UNAVAILABLE, GREETING, HELP, INJECTION, MEMO_INJECTION, OTHER_ACCOUNT, OUT_OF_SCOPE, POLICY, SECURE_PAGE_NOTE, UNKNOWN } from './policy.js';
-import { ASK, type Intent } from './resolve.js';
-import {
-  balanceResult,
-  creditListResult,
-  emailResult,
-  errorOf,
-  invoiceListResult,
-  invoiceResult,
-  outstandingResult,
-  parseAs,
-  paymentLinkResult,
-  paymentListResult,
-  type BalanceResult,
-  type CallOutcome,
-  type InvoiceBrief,
-  type InvoiceResult,
-  type ToolErrorResult,
-} from './results.js';
+import type { Intent } from './resolve.js';
+import { errorOf, parseAs, deferredOf, type CallOutcome, type ToolErrorResult } from './outcomes.js';
+import { getBalanceResult as balanceResult } from '../../../tools/getBalance.js';
+import { getInvoiceResult as invoiceResult } from '../../../tools/getInvoice.js';
+import { listOutstandingResult as outstandingResult } from '../../../tools/listOutstanding.js';
+import { listInvoicesResult as invoiceListResult } from '../../../tools/listInvoices.js';
+import { listPaymentsResult as paymentListResult } from '../../../tools/listPayments.js';
+import { listCreditsResult as creditListResult } from '../../../tools/listCredits.js';
+import { createPaymentLinkResult as paymentLinkResult } from '../../../tools/createPaymentLink.js';
+import { emailInvoicePdfResult as emailResult } from '../../../tools/emailInvoicePdf.js';
+import type { InvoiceBriefResult as InvoiceBrief } from '../../../tools/shared.js';
+import type { z } from 'zod';
+import type { EngineNote } from '../context.js';
+
+type BalanceResult = z.infer<typeof balanceResult>;
+type InvoiceResult = z.infer<typeof invoiceResult>;
+
+/** Questions the engine asks; what it asked is stored as data (the note's `pending`), never read back from this text. */
+export const ASK = {
+  pay: 'Which invoice would you like to pay',
+  email: 'Which invoice should I email',
+  show: 'Which invoice would you like to see',
+  address: 'Which email address should I send',
+  offerPayOverdue: 'Would you like secure payment links for your overdue invoices?',
+} as const;
 
 /**
  * Composition: the final reply, from the intent and this turn's tool results. It states the key
@@ -315,12 +322,14 @@ function emailText(outcome: CallOutcome | undefined, number: string, to: string)
       : '';
     return `I couldn't email ${number} to ${to}: ${e.message}${policy}`;
   }
-  const r = parseAs(emailResult, outcome) ?? {};
-  const n = r.invoiceNumber ?? number;
-  const addr = r.to ?? to;
-  const at = r.sentAtText ? ` at ${r.sentAtText}` : '';
-  if (r.duplicate) return `A PDF copy of ${n} was already sent to ${addr}${at || ' recently'}, so I didn't send it again.`;
-  if (r.status && /fail|error|bounce|reject/i.test(r.status)) return `I couldn't email ${n} to ${addr} (status: ${r.status}). Please try again later.`;
+  const deferred = deferredOf(outcome);
+  if (deferred?.status === 'needs_approval') return `Please confirm: should I email a PDF copy of ${number} to ${to}? Nothing is sent until you approve (or say "yes").`;
+  if (deferred) return `OK, I won't email ${number}.`;
+  const r = parseAs(emailResult, outcome);
+  const n = r?.invoiceNumber ?? number;
+  const addr = r?.to ?? to;
+  const at = r?.sentAtText ? ` at ${r.sentAtText}` : '';
+  if (r?.duplicate) return `A PDF copy of ${n} was already sent to ${addr}${at || ' recently'}, so I didn't send it again.`;
   return `Done: I've emailed a PDF copy of ${n} to ${addr}${at}.`;
 }
 
@@ -413,6 +422,79 @@ export function composeIntent(intent: Intent, rounds: CallOutcome[][], canEmail:
       return `${OUT_OF_SCOPE[intent.topic]} ${capabilitiesShort(canEmail)}`;
     case 'unknown':
       return UNKNOWN(canEmail);
+    case 'pick': {
+      if (!first) return LOOKUP_FAILED;
+      const e = errorOf(first);
+      if (e) return errorText(e, null);
+      if (!rounds[1] || rounds[1].length === 0) return 'You have no outstanding invoices, so there is nothing to pick from. Ask me for your invoice history to see past ones.';
+      return intent.action === 'pay' ? payText(rounds[1], false, null) : showText(rounds[1]);
+    }
+    case 'withheld':
+      return withheldText(intent);
+    case 'handoff':
+      return handoffText(intent, first);
+  }
+}
+
+function withheldText(intent: Extract<Intent, { kind: 'withheld' }>): string {
+  const which = intent.numbers.length > 0 ? ` ${joinAnd(intent.numbers)}` : '';
+  switch (intent.action) {
+    case 'email':
+      if (intent.mood === 'question' || intent.mood === 'hypothetical') return POLICY.emailHow;
+      return `OK, I won't email${which ? which : ' anything'}. Nothing was sent.`;
+    case 'pay':
+      if (intent.mood === 'hypothetical') return POLICY.howToPay;
+      return `Understood, no payment for now${which ? ` on${which}` : ''}. Whenever you're ready, ask me for a secure payment link.`;
+    case 'followup':
+      if (intent.mood === 'hypothetical' || intent.mood === 'question') return POLICY.handoffHow;
+      return "Understood, I won't pass anything on to the billing team.";
+  }
+}
+
+const HANDOFF_INTRO: Record<Extract<Intent, { kind: 'handoff' }>['topic'], string> = {
+  dispute: "I can't change or correct invoices myself",
+  extension: "I can't change due dates or set up payment arrangements myself",
+  refund: "I can't issue refunds myself",
+  other: "I'm an automated assistant, so I can't change invoices or make exceptions myself",
+};
+
+function handoffText(intent: Extract<Intent, { kind: 'handoff' }>, outcome: CallOutcome | undefined): string {
+  const about = intent.number ? ` about ${intent.number}` : '';
+  const sorry = intent.reason === 'frustrated' || intent.reason === 'circles' ? "I'm sorry I haven't been able to help with that. " : '';
+  if (!outcome) return `${sorry}${HANDOFF_INTRO[intent.topic]}. Our accounts-receivable team can help${about}: contact them through the portal's Billing section.`;
+  const deferred = deferredOf(outcome);
+  if (deferred?.status === 'needs_approval') {
+    return `${sorry}${HANDOFF_INTRO[intent.topic]}, but I can pass your request${about} to our accounts-receivable team, who will contact you by email. Approve below (or say "yes") and I'll send it to them; nothing is sent until you do.`;
+  }
+  if (deferred) return "Understood, I won't pass anything on to the billing team.";
+  const e = errorOf(outcome);
+  if (e) return `I couldn't pass that on just now: ${e.message}`;
+  const r = outcome.content as { reference?: unknown; notified?: unknown } | null;
+  const ref = typeof r?.reference === 'string' ? ` (reference ${r.reference})` : '';
+  return `Done: I've passed your request${about} to our accounts-receivable team${ref}. They will follow up with you by email. ${HANDOFF_INTRO[intent.topic]}, but they can.`;
+}
+
+/** The question an answer leaves open, stored as data for the next turn. */
+export function pendingOf(intent: Intent, rounds: CallOutcome[][]): EngineNote['pending'] {
+  const first = rounds[0]?.[0];
+  switch (intent.kind) {
+    case 'ask':
+      return { kind: 'which_invoice', action: intent.action, invoiceNumber: null, to: intent.to, options: intent.options };
+    case 'askAddress':
+      return { kind: 'address', action: 'email', invoiceNumber: intent.number, to: null, options: [] };
+    case 'emailBulk':
+      return { kind: 'which_invoice', action: 'email', invoiceNumber: null, to: intent.to, options: [] };
+    case 'payPick': {
+      const list = first ? listOf(first) : null;
+      const open = (list?.items ?? []).filter((i) => i.amountDueCents > 0);
+      return open.length > 1 ? { kind: 'which_invoice', action: 'pay', invoiceNumber: null, to: null, options: open.map((i) => i.invoiceNumber) } : null;
+    }
+    case 'balance': {
+      const b = first ? parseAs(balanceResult, first) : null;
+      return b && b.overdueInvoices > 0 ? { kind: 'offer_pay_overdue', action: 'pay', invoiceNumber: null, to: null, options: [] } : null;
+    }
+    default:
+      return null;
   }
 }
 

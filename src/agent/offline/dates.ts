@@ -90,9 +90,14 @@ function quarterSpan(y: number, q: number): Period {
   return { from: ymd(y, m0, 1), to: endOfMonth(`${y}-${pad(m0 + 2)}`) };
 }
 
-/** A month named without a year: this year's, unless that is still ahead of today. */
+/** Which way a month named without a year points: back for history, forward for due dates. */
+export type Direction = 'past' | 'future';
+let direction: Direction = 'past';
+
+/** A month named without a year: this year's, unless that is still ahead of today (history) or already behind it (due dates). */
 function yearForMonth(m: number, today: string): number {
   const t = parts(today);
+  if (direction === 'future') return m < t.m ? t.y + 1 : t.y;
   return m > t.m ? t.y - 1 : t.y;
 }
 
@@ -181,6 +186,41 @@ const ATOM_RULES: AtomRule[] = [
     make: (_m, today) => ({ from: `${today.slice(0, 4)}-01-01`, to: today }),
   },
   {
+    // next week / next month / next quarter / next year / coming month
+    re: /\b(next|coming|following|upcoming)\s+(week|month|quarter|year)\b/g,
+    make: (m, today) => {
+      const unit = m[2]!;
+      const t = parts(today);
+      if (unit === 'week') {
+        const dow = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
+        const monday = addDays(today, 7 - dow);
+        return { from: monday, to: addDays(monday, 6) };
+      }
+      if (unit === 'month') {
+        const p = parts(addMonths(`${t.y}-${pad(t.m)}-01`, 1));
+        return monthSpan(p.y, p.m);
+      }
+      if (unit === 'quarter') {
+        let q = Math.floor((t.m - 1) / 3) + 2;
+        let y = t.y;
+        if (q > 4) {
+          q = 1;
+          y += 1;
+        }
+        return quarterSpan(y, q);
+      }
+      return { from: `${t.y + 1}-01-01`, to: `${t.y + 1}-12-31` };
+    },
+  },
+  {
+    // end of the month / end of next month
+    re: /\b(?:the\s+)?end of (?:the |this )?month\b/g,
+    make: (_m, today) => {
+      const e = endOfMonth(today.slice(0, 7));
+      return { from: e, to: e };
+    },
+  },
+  {
     // last month / previous quarter / past year / this week
     re: /\b(last|past|previous|prior|this|current)\s+(week|month|quarter|year)\b/g,
     make: (m, today) => {
@@ -224,6 +264,19 @@ const ATOM_RULES: AtomRule[] = [
       const y = m[3] ? Number(m[3]) : (q - 1) * 3 + 1 > t.m ? t.y - 1 : t.y;
       return quarterSpan(y, q);
     },
+  },
+  {
+    // "the 15th" (this month's), after a preposition so "the 2nd one" is an ordinal, not a date
+    re: /(?<=\b(?:before|after|by|until|since|on|from|through)\s+)the\s+(\d{1,2})(?:st|nd|rd|th)\b/g,
+    make: (m, today) => {
+      const iso = `${today.slice(0, 8)}${pad(Number(m[1]))}`;
+      if (!isIsoDate(iso)) return null;
+      return { from: iso, to: iso };
+    },
+  },
+  {
+    re: /\btomorrow\b/g,
+    make: (_m, today) => ({ from: addDays(today, 1), to: addDays(today, 1) }),
   },
   {
     re: /\btoday\b/g,
@@ -277,8 +330,14 @@ export interface PeriodMatch {
 }
 
 /** Finds the date range a message asks about, if any. */
-export function extractPeriod(text: string, today: string): PeriodMatch {
-  const atoms = findAtoms(text, today);
+export function extractPeriod(text: string, today: string, dir: Direction = 'past'): PeriodMatch {
+  direction = dir;
+  let atoms: Atom[];
+  try {
+    atoms = findAtoms(text, today);
+  } finally {
+    direction = 'past';
+  }
   if (atoms.length === 0) return { period: null, rest: text };
   const a = atoms[0]!;
   const b = atoms[1];

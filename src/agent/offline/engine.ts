@@ -1,8 +1,10 @@
+import { parseContext, type DialogueContext, type EngineNote } from '../context.js';
 import type { ChatMessage, ChatModel, ModelRequest, ModelResponse, ToolCall, ToolSpec } from '../types.js';
-import { composeIntent } from './compose.js';
+import { composeIntent, pendingOf } from './compose.js';
+import type { CallOutcome } from './outcomes.js';
 import { MAX_ENGINE_ROUNDS, step, type PlannedCall } from './plan.js';
-import { resolveConversation, type HistoryMessage, type Intent } from './resolve.js';
-import type { CallOutcome } from './results.js';
+import { resolveMessage, type Intent } from './resolve.js';
+import { extract } from './text.js';
 
 /**
  * The offline engine: a deterministic parser of the requests the product supports, answering
@@ -41,8 +43,10 @@ function parseJson(text: string): unknown {
 }
 
 interface TurnState {
-  /** Conversation before this turn's tool rounds: user texts and the engine's earlier answers. */
-  history: HistoryMessage[];
+  /** The user's current message. */
+  text: string;
+  /** The dialogue state stored with the last answer (null at the start of a conversation). */
+  dialogue: DialogueContext | null;
   /** Tool rounds already run in this turn. */
   rounds: number;
   /** Outcomes by intent index, then by round. */
@@ -58,11 +62,16 @@ function readTurn(messages: ChatMessage[]): TurnState | null {
     }
   }
   if (lastUser < 0) return null;
-  const history: HistoryMessage[] = [];
-  for (const m of messages.slice(0, lastUser + 1)) {
-    if (m.role === 'user') history.push({ role: 'user', text: m.content });
-    else if (m.role === 'assistant' && m.content && !(m.toolCalls && m.toolCalls.length > 0)) history.push({ role: 'assistant', text: m.content });
+  let dialogue: DialogueContext | null = null;
+  for (let i = lastUser - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.role === 'assistant' && !(m.toolCalls && m.toolCalls.length > 0)) {
+      dialogue = parseContext(m.context ?? null);
+      break;
+    }
   }
+  const user = messages[lastUser]!;
+  const text = user.role === 'user' ? user.content : '';
   const calls = new Map<string, { intent: number; round: number; name: string; args: Record<string, unknown> }>();
   let rounds = 0;
   const outcomes = new Map<number, CallOutcome[][]>();
@@ -84,7 +93,7 @@ function readTurn(messages: ChatMessage[]): TurnState | null {
       outcomes.set(call.intent, byRound);
     }
   }
-  return { history, rounds, outcomes };
+  return { text, dialogue, rounds, outcomes };
 }
 
 /** Streams text in small word groups, as a model would. */
@@ -98,6 +107,18 @@ export interface OfflineTurn {
   intents: Intent[];
   calls: ToolCall[];
   text: string;
+  note: EngineNote | null;
+}
+
+const UNANSWERED: ReadonlySet<Intent['kind']> = new Set(['unknown', 'outOfScope']);
+
+/** The same request left unanswered three times in a row: offer a person instead. */
+function goingInCircles(intents: Intent[], prev: EngineNote | null): { intents: Intent[]; unanswered: EngineNote['unanswered'] } {
+  if (intents.length === 0 || !intents.every((i) => UNANSWERED.has(i.kind))) return { intents, unanswered: null };
+  const key = intents.map((i) => (i.kind === 'outOfScope' ? `outOfScope:${i.topic}` : i.kind)).join('+');
+  const count = prev?.unanswered?.key === key ? prev.unanswered.count + 1 : 1;
+  if (count >= 3) return { intents: [{ kind: 'handoff', topic: 'other', number: null, reason: 'circles' }], unanswered: null };
+  return { intents, unanswered: { key, count } };
 }
 
 /** One engine step, exposed for tests: the intents it understood, and either tool calls or the reply. */
@@ -105,8 +126,9 @@ export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today
   const state = readTurn(req.messages);
   const tools = new Map(req.tools.map((t) => [t.name, t]));
   const canEmail = tools.has(EMAIL_TOOL);
-  if (!state) return { intents: [{ kind: 'help' }], calls: [], text: composeIntent({ kind: 'help' }, [], canEmail) };
-  const intents = resolveConversation(state.history, today, canEmail);
+  if (!state) return { intents: [{ kind: 'help' }], calls: [], text: composeIntent({ kind: 'help' }, [], canEmail), note: null };
+  const circles = goingInCircles(resolveMessage(state.text, today, canEmail, state.dialogue), state.dialogue?.note ?? null);
+  const intents = circles.intents;
 
   if (state.rounds < MAX_ENGINE_ROUNDS) {
     const calls: ToolCall[] = [];
@@ -120,14 +142,17 @@ export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today
         calls.push({ id: callId(i, state.rounds, k), name: p.name, arguments: JSON.stringify(completeArgs(spec, p.args)) });
       });
     });
-    if (calls.length > 0) return { intents, calls, text: '' };
+    if (calls.length > 0) return { intents, calls, text: '', note: null };
   }
 
   const text = intents
     .map((intent, i) => composeIntent(intent, state.outcomes.get(i) ?? [], canEmail))
     .filter((t) => t.trim().length > 0)
     .join('\n\n');
-  return { intents, calls: [], text };
+  const last = intents[intents.length - 1] ?? null;
+  const pending = last ? pendingOf(last, state.outcomes.get(intents.length - 1) ?? []) : null;
+  const address = extract(state.text).emails[0] ?? state.dialogue?.note?.address ?? null;
+  return { intents, calls: [], text, note: { request: last, pending, address, unanswered: circles.unanswered } };
 }
 
 export function createOfflineModel(opts: { today: () => string }): ChatModel {
@@ -137,7 +162,7 @@ export function createOfflineModel(opts: { today: () => string }): ChatModel {
       const turn = offlineStep(req, opts.today());
       if (turn.calls.length > 0) return { content: '', toolCalls: turn.calls, usage: { promptTokens: 0, completionTokens: 0 } };
       stream(turn.text, onTextDelta);
-      return { content: turn.text, toolCalls: [], usage: { promptTokens: 0, completionTokens: 0 } };
+      return { content: turn.text, toolCalls: [], usage: { promptTokens: 0, completionTokens: 0 }, ...(turn.note ? { note: turn.note } : {}) };
     },
   };
 }

@@ -1,3 +1,5 @@
+import { analyze, type Mood } from '../language/analyze.js';
+import { refIn, type Ref } from '../references.js';
 import { extractPeriod, type Period } from './dates.js';
 import { ACCOUNT_PLACEHOLDER, BAD_INVOICE_PLACEHOLDER, EMAIL_PLACEHOLDER, extract, INVOICE_PLACEHOLDER } from './text.js';
 
@@ -7,16 +9,8 @@ import { ACCOUNT_PLACEHOLDER, BAD_INVOICE_PLACEHOLDER, EMAIL_PLACEHOLDER, extrac
  * Only the user's own words are parsed here; tool data never reaches this module.
  */
 
-export type StatusFilter = 'paid' | 'due' | 'overdue' | 'partially_paid' | 'open';
-
-/** Which invoice(s) a request is about, as written. */
-export type Ref =
-  | { kind: 'numbers'; numbers: string[] }
-  | { kind: 'pronoun'; plural: boolean }
-  | { kind: 'ordinal'; index: number }
-  | { kind: 'status'; status: StatusFilter }
-  | { kind: 'amount'; cents: bigint }
-  | { kind: 'none' };
+export type { StatusFilter } from '../references.js';
+import type { StatusFilter } from '../references.js';
 
 export type PolicyTopic = 'fee' | 'howToPay' | 'cardPayment' | 'otherMethods' | 'statuses' | 'whenPaid' | 'security' | 'portal' | 'cardData' | 'pdf' | 'trouble';
 
@@ -28,12 +22,12 @@ export type Draft =
   | { kind: 'balance'; focus: BalanceFocus }
   | { kind: 'show'; ref: Ref }
   | { kind: 'outstanding'; limit: number | null }
-  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null }
+  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null; dateField: 'due' | null }
   | { kind: 'payments'; period: Period | null; limit: number | null }
   | { kind: 'credits' }
   | { kind: 'pay'; ref: Ref; cardNote: boolean }
   | { kind: 'payAll'; scope: 'overdue' | 'outstanding' }
-  | { kind: 'email'; ref: Ref; to: string | null; bulk: boolean }
+  | { kind: 'email'; ref: Ref; to: string | null; bulk: boolean; sameAddress: boolean }
   | { kind: 'policy'; topic: PolicyTopic }
   | { kind: 'badRef'; refs: string[] }
   | { kind: 'otherAccount' }
@@ -43,7 +37,9 @@ export type Draft =
   | { kind: 'no' }
   | { kind: 'help' }
   | { kind: 'outOfScope'; topic: OutOfScopeTopic }
-  | { kind: 'fragment'; ref: Ref; status: StatusFilter | null; period: Period | null; to: string | null }
+  | { kind: 'fragment'; ref: Ref; status: StatusFilter | null; period: Period | null; to: string | null; dateField: 'due' | null }
+  | { kind: 'handoff'; topic: 'dispute' | 'extension' | 'refund' | 'other'; ref: Ref }
+  | { kind: 'withheld'; action: 'email' | 'pay' | 'followup'; mood: Mood; ref: Ref }
   | { kind: 'unknown' };
 
 export interface ParsedMessage {
@@ -53,25 +49,6 @@ export interface ParsedMessage {
 }
 
 const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twelve: 12, fifteen: 15, twenty: 20 };
-const ORDINALS: Record<string, number> = {
-  first: 0,
-  '1st': 0,
-  second: 1,
-  '2nd': 1,
-  third: 2,
-  '3rd': 2,
-  fourth: 3,
-  '4th': 3,
-  fifth: 4,
-  '5th': 4,
-  sixth: 5,
-  '6th': 5,
-  last: -1,
-  final: -1,
-  bottom: -1,
-  top: 0,
-};
-
 // Vocabulary, as regexes over the normalised text.
 const INVOICE_WORD = /\b(invoices?|statements?|invoiced)\b/;
 const INVOICE_PLURAL = /\b(invoices|statements)\b/;
@@ -119,16 +96,31 @@ function statusIn(t: string): StatusFilter | null {
   return null;
 }
 
-function refIn(t: string, invoiceNumbers: string[], amounts: bigint[]): Ref {
-  if (invoiceNumbers.length > 0) return { kind: 'numbers', numbers: invoiceNumbers };
-  const ord = /\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|final|top|bottom)(?:\s+(?:one|invoice|on the list|in the list|item))?\b/.exec(t);
-  if (ord && (/\b(one|invoice|on the list|in the list|item)\b/.test(ord[0]) || /^\W*(?:the\s+)?\w+\W*$/.test(t) || /\bthe\s+\w+\s*$/.test(ord[0]))) {
-    return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
+/** "haven't been paid", "not yet paid", "aren't paid": the invoices that are unpaid (negation read by the NLP layer). */
+function negatedPaid(t: string): string {
+  if (!/\bnot\b/.test(t) || !/\b(paid|settled)\b/.test(t)) return t;
+  const a = analyze(t);
+  if (!a.isNegated('pay') && !a.isNegated('settle')) return t;
+  return t.replace(/\b(?:(?:have|has|had|are|is|were|was|be)\s+)?not\s+(?:we\s+|i\s+|you\s+)?(?:yet\s+|been\s+|fully\s+|already\s+)*(?:paid|settled)\b/g, 'unpaid');
+}
+
+/** Requests only people can handle: the accounts-receivable team takes them over (hand-off). */
+export function handoffTopicIn(t: string): 'dispute' | 'extension' | 'refund' | null {
+  if (/\b(refund|refunds|refunded|reimburse|reimbursement|money back|chargeback|charge back)\b/.test(t)) return 'refund';
+  if (
+    /\b(extension|extend|more time|extra time|push (?:it |the due date |this )?back|postpone|defer|delay (?:the )?(?:payment|due)|later due date|grace period|payment plan|installments?|pay (?:it |this )?(?:in parts|later|next month))\b/.test(t) ||
+    /\b(change|move|shift|update|adjust|push)\b.{0,20}\bdue dates?\b/.test(t) ||
+    /\b(?:get|have|give (?:us|me)|need)\b.{0,15}\buntil\b.{0,30}\bto pay\b/.test(t)
+  ) {
+    return 'extension';
   }
-  if (/\b(them|those|these|both|all of them|each of them|those ones|these ones|all three|all four|all two)\b/.test(t)) return { kind: 'pronoun', plural: true };
-  if (/\b(it|that|this|that one|this one|the invoice|that invoice|this invoice|same one|same invoice|the one|that bill|this bill)\b/.test(t)) return { kind: 'pronoun', plural: false };
-  if (amounts.length > 0 && /\bone\b/.test(t)) return { kind: 'amount', cents: amounts[0]! };
-  return { kind: 'none' };
+  if (
+    /\b(dispute|disputing|contest|contesting|overcharged|overbilled|double charged|double billed|charged twice|billed twice|billing error|wrongly charged|incorrectly charged)\b/.test(t) ||
+    /\b(is|looks|seems|are|was) (?:all |completely |totally )?(?:wrong|incorrect|not right|off)\b|\b(mistake|error) (?:on|in|with)\b|\bnever (?:ordered|received|got)\b|\bdid not (?:order|receive|get)\b|\bshould not (?:have been|be) (?:charged|billed)\b/.test(t)
+  ) {
+    return 'dispute';
+  }
+  return null;
 }
 
 /** True when nothing but filler is left once references, dates and statuses are taken out. */
@@ -169,8 +161,11 @@ const MONTH_NAME = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-
 /** Parses one clause of a user message. `today` anchors relative dates. */
 export function parseClause(raw: string, today: string): ParsedMessage {
   const x = extract(raw);
-  const { period, rest } = extractPeriod(x.text, today);
-  const t = rest;
+  // A period about due dates ("due next month", "anything due before the 15th") looks forward.
+  const dueDates = /\b(?:due|payable|coming up|come due|falls due|fall due)\b/.test(x.text.replace(/\b(?:past due|amount due|balance due|total due|due date of)\b/g, ' '));
+  const { period, rest } = extractPeriod(x.text, today, dueDates ? 'future' : 'past');
+  const dateField: 'due' | null = period && dueDates ? 'due' : null;
+  const t = negatedPaid(rest);
   const whole = x.text;
   const invoiceNumbers = x.invoiceNumbers;
   const ref = refIn(t, invoiceNumbers, x.amounts);
@@ -227,15 +222,20 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   // Emailing a copy.
   const emailVerb =
     /\bemail\b/.test(t) && !/\b(what|which)\s+(?:is\s+)?(?:the\s+|my\s+|your\s+)?email\b.{0,20}\b(address|on file|do you have)\b/.test(t);
-  const sendCopy = /\b(send|forward|resend|re send|share|deliver|copy)\b/.test(t) && (/\b(pdf|copy|copies)\b/.test(t) || to !== null || (/\bto\b/.test(t) && ref.kind !== 'none'));
-  if (emailVerb || sendCopy || (to !== null && /\bto\s+emailaddr\b/.test(t))) {
+  // "there too", "to the same address", "that inbox": the address given earlier in the conversation.
+  const sameAddress =
+    /\bto (?:the )?same (?:address|adress|email|e mail|place|inbox|person|recipient|contact|one)\b|\bsame (?:address|adress|email|inbox|recipient) (?:as before|again|too|as well)?\b|\bthat (?:address|adress|email address|inbox)\b|\bthere (?:too|as well|aswell|also)\b|\b(?:send|email|forward|mail)\b.{0,40}\bthere\b/.test(t) &&
+    to === null;
+  const sendCopy =
+    /\b(send|forward|resend|re send|share|deliver|copy)\b/.test(t) && (/\b(pdf|copy|copies)\b/.test(t) || to !== null || sameAddress || (/\bto\b/.test(t) && ref.kind !== 'none'));
+  if (emailVerb || sendCopy || (to !== null && /\bto\s+emailaddr\b/.test(t)) || (sameAddress && ref.kind !== 'none')) {
     const bulk =
       /\b(all|every|each|everything)\b.{0,20}\b(invoices?|of them|ones)\b/.test(t) ||
       /\bevery invoice\b|\ball (?:my |our |the )?invoices\b|\beverything\b/.test(t) ||
       (ref.kind === 'pronoun' && ref.plural) ||
       (ref.kind === 'numbers' && ref.numbers.length > 1) ||
       (ref.kind === 'none' && INVOICE_PLURAL.test(t));
-    if (!/\bpay(?:ment)? links?\b/.test(t)) return done({ kind: 'email', ref, to, bulk });
+    if (!/\bpay(?:ment)? links?\b/.test(t)) return done({ kind: 'email', ref, to, bulk, sameAddress });
   }
 
   // How paying works (asked with "pay" in it, but not a request to pay).
@@ -246,7 +246,8 @@ export function parseClause(raw: string, today: string): ParsedMessage {
     }
     if (/\bstatus(?:es)?\b.{0,20}\b(mean|means|meaning)\b|\b(explain|what are) (?:the )?(?:invoice )?statuses\b/.test(t)) return done({ kind: 'policy', topic: 'statuses' });
   }
-  if (/\b(dispute|contest|overcharged|double charged|charged twice)\b|\b(is|looks|seems) (?:wrong|incorrect)\b|\b(mistake|error) (?:on|in)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'dispute' });
+  const handoff = handoffTopicIn(whole);
+  if (handoff) return done({ kind: 'handoff', topic: handoff, ref });
 
   // Questions about what is left to pay, or about past payments, mention "pay" without asking to.
   const pastPayQuestion =
@@ -254,13 +255,13 @@ export function parseClause(raw: string, today: string): ParsedMessage {
     /\b(when did|did (?:i|we)|have (?:i|we)|has|had|last|how much did|how much have|what did|what have)\b/.test(t) &&
     !/\b(how (?:do|can|should|could) (?:i|we))\b/.test(t);
   if (pastPayQuestion && ref.kind === 'numbers') return done({ kind: 'show', ref });
-  if (pastPayQuestion && hasInvoiceWord && !PAYMENT_NOUN.test(t)) return done({ kind: 'invoices', status: 'paid', period, limit: limitIn(t) });
+  if (pastPayQuestion && hasInvoiceWord && !PAYMENT_NOUN.test(t)) return done({ kind: 'invoices', status: 'paid', period, limit: limitIn(t), dateField });
   if (/\b(where|how)\b.{0,30}\b(enter|type|put|add|give|provide|submit)\b.{0,30}\b(card|credit card|payment details|payment information)\b/.test(t) && ref.kind !== 'numbers') {
     return done({ kind: 'policy', topic: 'howToPay' });
   }
   if (ref.kind === 'none' || (ref.kind === 'pronoun' && ref.plural)) {
     if (/\b(what|which|anything|any|list|show)\b.{0,40}\b(have|need|got|left|supposed|due) to (?:be )?pa(?:y|id)\b|\b(?:left|remaining|still) to pay\b|\bstill (?:have|need) to pay\b/.test(t) && !/\bhow much\b/.test(t)) {
-      return done(period ? { kind: 'invoices', status: 'open', period, limit: null } : { kind: 'outstanding', limit: limitIn(t) });
+      return done(period ? { kind: 'invoices', status: 'open', period, limit: null, dateField } : { kind: 'outstanding', limit: limitIn(t) });
     }
     if (/\bhow much\b.{0,30}\b(have|need|got|left) to pay\b/.test(t)) return done({ kind: 'balance', focus: 'balance' });
     if (pastPayQuestion) {
@@ -320,7 +321,6 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   if (/\b(where|how)\b.{0,30}\b(in the portal|on the portal|portal|billing section|billing page|billing tab|dashboard|find my)\b/.test(t)) return done({ kind: 'policy', topic: 'portal' });
 
   // Things the assistant does not do.
-  if (/\b(refund|refunds|reimburse|money back|chargeback)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'refund' });
   if (/\b(apply|use|redeem)\b.{0,25}\bcredits?\b/.test(t) && !/\bcredit card\b/.test(t)) return done({ kind: 'outOfScope', topic: 'applyCredit' });
   if (/\b(auto ?pay|autopay|automatic payments?|recurring payments?|save my card|store my card|saved card|card on file|direct debit|pre authorized|preauthorized)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'autopay' });
   if (/\b(cancel|void|delete|remove|waive|forgive|write off|reverse|change|edit|modify|lower|reduce)\b.{0,25}\b(invoices?|fee|balance|charges?|amount|order|payment)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'cancel' });
@@ -333,7 +333,7 @@ export function parseClause(raw: string, today: string): ParsedMessage {
 
   // One or more invoices by number; on their own ("IN7654321", "what about IN7654320?") they continue the previous request.
   if (ref.kind === 'numbers') {
-    if (isFragment(t)) return done({ kind: 'fragment', ref, status: null, period, to });
+    if (isFragment(t)) return done({ kind: 'fragment', ref, status: null, period, to, dateField });
     return done({ kind: 'show', ref });
   }
 
@@ -393,16 +393,16 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   const historyWord = /\b(history|all (?:my |our |of my )?invoices|past invoices|previous invoices|old invoices|older invoices|every invoice|recent invoices|archive|invoiced)\b/.test(t);
   const showRef = ref.kind === 'ordinal' || (ref.kind === 'pronoun' && !ref.plural) || ref.kind === 'amount';
   if (showRef && SHOW_VERB.test(t)) return done({ kind: 'show', ref });
-  if (showRef && isFragment(t.replace(ORDINAL_WORDS, ' '))) return done({ kind: 'fragment', ref, status: null, period, to });
+  if (showRef && isFragment(t.replace(ORDINAL_WORDS, ' '))) return done({ kind: 'fragment', ref, status: null, period, to, dateField });
   if (hasInvoiceWord || historyWord || /\b(what is|what are|anything|everything)\b.{0,10}\b(unpaid|outstanding|open|due|overdue|past due)\b/.test(t) || (status && status !== 'paid' && LIST_VERB.test(t) && !isFragment(t.replace(STATUS_WORDS, ' ')))) {
     if (status === 'open' || (status === null && OPEN_WORD.test(t) && !historyWord)) {
       if (!period) return done({ kind: 'outstanding', limit });
-      return done({ kind: 'invoices', status: 'open', period, limit });
+      return done({ kind: 'invoices', status: 'open', period, limit, dateField });
     }
     if (status === null && /\b(what is|what are|anything)\b.{0,10}\bdue\b/.test(t) && !period) return done({ kind: 'outstanding', limit });
     if (status !== null || period !== null || historyWord || limit !== null || hasInvoiceWord) {
-      if (ref.kind === 'pronoun' && ref.plural && status === null && period === null && !historyWord) return done({ kind: 'fragment', ref, status, period, to });
-      return done({ kind: 'invoices', status, period, limit });
+      if (ref.kind === 'pronoun' && ref.plural && status === null && period === null && !historyWord) return done({ kind: 'fragment', ref, status, period, to, dateField });
+      return done({ kind: 'invoices', status: dateField === 'due' && status === 'due' ? null : status, period, limit, dateField });
     }
   }
 
@@ -415,9 +415,9 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   // Fragments that only make sense as a follow-up: "and the overdue ones?", "what about October?", "the first one".
   const stripped = t.replace(STATUS_WORDS, ' ').replace(ORDINAL_WORDS, ' ').replace(/\b(ones?|invoices?)\b/g, ' ');
   if ((ref.kind !== 'none' || status !== null || period !== null || to !== null) && isFragment(stripped)) {
-    return done({ kind: 'fragment', ref, status, period, to });
+    return done({ kind: 'fragment', ref, status, period, to, dateField });
   }
-  if (period !== null && isFragment(stripped.replace(/\b(from|in|for|during|since|of)\b/g, ' '))) return done({ kind: 'fragment', ref, status, period, to });
+  if (period !== null && isFragment(stripped.replace(/\b(from|in|for|during|since|of)\b/g, ' '))) return done({ kind: 'fragment', ref, status, period, to, dateField });
 
   if (/\b(weather|joke|poem|story|news|sports|recipe|translate|code|python|javascript|stock price|bitcoin price|movie|song|who won|capital of|meaning of life)\b/.test(t)) {
     return done({ kind: 'outOfScope', topic: 'general' });

@@ -1,6 +1,8 @@
+import { listInvoicesResult } from '../../../tools/listInvoices.js';
+import { listOutstandingResult } from '../../../tools/listOutstanding.js';
+import { MAX_INVOICES, pickSuperlative } from '../references.js';
 import type { Intent } from './resolve.js';
-import { MAX_INVOICES } from './resolve.js';
-import { errorOf, invoiceListResult, outstandingResult, parseAs, type CallOutcome } from './results.js';
+import { errorOf, parseAs, type CallOutcome } from './outcomes.js';
 
 /**
  * Planning: which tool calls an intent needs in a given round, knowing the results of its
@@ -16,13 +18,15 @@ export interface PlannedCall {
 /** Hard stop on rounds per turn, well within the loop's own bound. */
 export const MAX_ENGINE_ROUNDS = 3;
 
-const isZero = (display: string) => !/[1-9]/.test(display);
+function openFrom(outcome: CallOutcome | undefined) {
+  if (!outcome || errorOf(outcome)) return [];
+  const list = parseAs(listOutstandingResult, outcome)?.invoices ?? parseAs(listInvoicesResult, outcome)?.invoices ?? [];
+  return list.filter((i) => i.amountDueCents > 0);
+}
 
 /** Invoices of a list result (listInvoices or listOutstanding) that still have something due. */
 export function payableFrom(outcome: CallOutcome | undefined): string[] {
-  if (!outcome || errorOf(outcome)) return [];
-  const list = parseAs(outstandingResult, outcome)?.invoices ?? parseAs(invoiceListResult, outcome)?.invoices ?? [];
-  return list.filter((i) => !isZero(i.amountDue)).map((i) => i.invoiceNumber);
+  return openFrom(outcome).map((i) => i.invoiceNumber);
 }
 
 export function step(intent: Intent, round: number, done: CallOutcome[][]): PlannedCall[] {
@@ -38,7 +42,7 @@ export function step(intent: Intent, round: number, done: CallOutcome[][]): Plan
         return [
           {
             name: 'listInvoices',
-            args: { status: intent.status, from: intent.period?.from ?? null, to: intent.period?.to ?? null, limit: intent.limit },
+            args: { status: intent.status, from: intent.period?.from ?? null, to: intent.period?.to ?? null, dateField: intent.dateField, limit: intent.limit },
           },
         ];
       case 'payments':
@@ -49,10 +53,13 @@ export function step(intent: Intent, round: number, done: CallOutcome[][]): Plan
         return intent.numbers.map((n) => ({ name: 'createPaymentLink', args: { invoiceNumber: n } }));
       case 'payAll':
         return intent.scope === 'overdue'
-          ? [{ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, limit: 50 } }]
+          ? [{ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, dateField: null, limit: 50 } }]
           : [{ name: 'listOutstanding', args: { limit: 50 } }];
       case 'payPick':
+      case 'pick':
         return [{ name: 'listOutstanding', args: { limit: 50 } }];
+      case 'handoff':
+        return [{ name: 'requestBillingFollowUp', args: { topic: intent.topic, invoiceNumber: intent.number } }];
       case 'email':
         return [{ name: 'emailInvoicePdf', args: { invoiceNumber: intent.number, to: intent.to } }];
       default:
@@ -65,6 +72,15 @@ export function step(intent: Intent, round: number, done: CallOutcome[][]): Plan
       return payableFrom(first)
         .slice(0, MAX_INVOICES)
         .map((n) => ({ name: 'createPaymentLink', args: { invoiceNumber: n } }));
+    }
+    if (intent.kind === 'pick') {
+      const picked = pickSuperlative(
+        openFrom(first).map((i) => ({ invoiceNumber: i.invoiceNumber, state: i.state, amountDueCents: i.amountDueCents, totalCents: i.totalCents, issued: i.issued, due: i.due })),
+        intent.by,
+        intent.dir,
+      );
+      if (!picked) return [];
+      return [{ name: intent.action === 'pay' ? 'createPaymentLink' : 'getInvoice', args: { invoiceNumber: picked.invoiceNumber } }];
     }
     if (intent.kind === 'payPick') {
       const payable = payableFrom(first);

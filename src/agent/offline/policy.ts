@@ -22,7 +22,11 @@ export function capabilities(canEmail: boolean): string {
 
 export const SECURE_PAGE_NOTE = 'Card details are only ever entered on that secure page, never in chat.';
 
-export const POLICY: Record<PolicyTopic, string> = {
+export const POLICY: Record<PolicyTopic | 'emailHow' | 'handoffHow', string> = {
+  emailHow:
+    'I can email a PDF copy of an invoice when you ask me to, naming the invoice and the address, for example "Email IN7654321 to accounting@yourcompany.com". It can go to your billing contacts or to an address at your verified domain, and it is sent right away. Nothing is sent unless you ask.',
+  handoffHow:
+    "For disputes, due-date extensions, refunds or anything else I can't do, I can pass your request to our accounts-receivable team, who follow up by email. I only do that when you ask me to.",
   fee:
     "The $50.00 charge is the one-time account opening fee. It is charged once, when an account is opened, on the account's first invoice, and it can be paid by credit card like the rest of that invoice, on our secure payment page. It is never charged again.",
   howToPay:

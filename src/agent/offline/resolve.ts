@@ -1,28 +1,37 @@
+import type { DialogueContext, EngineNote } from '../context.js';
+import { analyze, type Analysis, type Mood } from '../language/analyze.js';
+import { MAX_INVOICES, resolveRef, type Ref, type StatusFilter } from '../references.js';
 import type { Period } from './dates.js';
-import { parseClause, type BalanceFocus, type Draft, type OutOfScopeTopic, type PolicyTopic, type Ref, type StatusFilter } from './intent.js';
-import { extract, invoiceNumbersIn, splitClauses } from './text.js';
+import { handoffTopicIn, parseClause, type BalanceFocus, type Draft, type OutOfScopeTopic, type PolicyTopic } from './intent.js';
+import { extract, splitClauses } from './text.js';
 
 /**
- * Context resolution: turns the drafts of a user message into intents, using the conversation so
- * far (earlier user messages and the engine's own earlier answers) for follow-ups such as
- * "pay that one", "email it to ap@mycompany.com", "show me the first one", "and the overdue ones?".
+ * Context resolution: turns the drafts of a user message into intents, using the stored dialogue
+ * state of the last answer (its invoices, its list, the engine's note of what it understood and
+ * asked) for follow-ups such as "pay that one", "email it to ap@mycompany.com", "the second one",
+ * "and the overdue ones?". Nothing here reads the text of earlier replies.
  */
+
+export type HandoffTopic = 'dispute' | 'extension' | 'refund' | 'other';
 
 export type Intent =
   | { kind: 'balance'; focus: BalanceFocus }
   | { kind: 'show'; numbers: string[] }
   | { kind: 'outstanding'; limit: number | null }
-  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null }
+  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null; dateField: 'due' | null }
   | { kind: 'payments'; period: Period | null; limit: number | null }
   | { kind: 'credits' }
   | { kind: 'pay'; numbers: string[]; cardNote: boolean }
   | { kind: 'payAll'; scope: 'overdue' | 'outstanding' }
   | { kind: 'payPick'; cardNote: boolean }
+  | { kind: 'pick'; action: 'pay' | 'show'; by: 'amount' | 'issued'; dir: 'max' | 'min' }
   | { kind: 'email'; number: string; to: string }
   | { kind: 'emailUnavailable'; numbers: string[]; to: string | null }
   | { kind: 'emailBulk'; to: string | null }
   | { kind: 'ask'; action: 'pay' | 'email' | 'show'; options: string[]; to: string | null }
   | { kind: 'askAddress'; number: string }
+  | { kind: 'withheld'; action: 'email' | 'pay' | 'followup'; mood: Mood; numbers: string[] }
+  | { kind: 'handoff'; topic: HandoffTopic; number: string | null; reason: 'topic' | 'person' | 'frustrated' | 'circles' }
   | { kind: 'policy'; topic: PolicyTopic }
   | { kind: 'badRef'; refs: string[] }
   | { kind: 'otherAccount' }
@@ -32,106 +41,24 @@ export type Intent =
   | { kind: 'outOfScope'; topic: OutOfScopeTopic }
   | { kind: 'unknown' };
 
-/** Fixed phrases the engine writes and later reads back to know what it asked. */
-export const ASK = {
-  pay: 'Which invoice would you like to pay',
-  email: 'Which invoice should I email',
-  show: 'Which invoice would you like to see',
-  address: 'Which email address should I send',
-  offerPayOverdue: 'Would you like secure payment links for your overdue invoices?',
-  offerPayOne: 'Would you like a secure payment link for',
-} as const;
-
-/** At most this many invoices per request (one card each). */
-export const MAX_INVOICES = 10;
-
-export interface Mention {
-  number: string;
-  /** The text after the number up to the next one: its amount and status as the engine wrote them. */
-  segment: string;
-}
+export { MAX_INVOICES };
 
 export interface Context {
-  /** The resolved request of the previous user message, if any. */
+  /** The request the previous answer resolved (the engine's note), if any. */
   prev: Intent | null;
-  /** The engine's previous answer. */
-  lastAssistant: string | null;
-  /** The invoices the conversation was last about, in the order they were named. */
-  mentions: Mention[];
+  /** A question the previous answer asked. */
+  pending: EngineNote['pending'];
+  /** The previous answer's dialogue state: its invoices and list. */
+  dialogue: DialogueContext | null;
   canEmail: boolean;
+  /** The last email address the user typed in this conversation ("send it there too"). */
+  address: string | null;
 }
 
-export interface HistoryMessage {
-  role: 'user' | 'assistant';
-  text: string;
-}
-
-export function mentionsIn(text: string): Mention[] {
-  const hits = [...text.matchAll(/\bIN\d{7}\b/g)];
-  const out: Mention[] = [];
-  const seen = new Set<string>();
-  hits.forEach((m, i) => {
-    const end = hits[i + 1]?.index ?? text.length;
-    const segment = text.slice(m.index + m[0].length, end).split('\n')[0] ?? '';
-    if (!seen.has(m[0])) {
-      seen.add(m[0]);
-      out.push({ number: m[0], segment });
-    }
-  });
-  return out;
-}
-
-type Resolution = { kind: 'numbers'; numbers: string[] } | { kind: 'ambiguous'; options: string[] } | { kind: 'none' };
-
-const STATUS_IN_SEGMENT: Record<StatusFilter, RegExp> = {
-  overdue: /\bOverdue\b/,
-  paid: /(?<!Partially |partially )\bPaid\b/,
-  due: /\bDue\b(?! [A-Z][a-z]{2} \d)/,
-  partially_paid: /partially paid/i,
-  open: /\b(Due|Overdue|Partially paid)\b/,
-};
-
-function formatCents(c: bigint): string {
-  const whole = (c / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `$${whole}.${(c % 100n).toString().padStart(2, '0')}`;
-}
-
-export function resolveRef(ref: Ref, mentions: Mention[]): Resolution {
-  const nums = mentions.map((m) => m.number);
-  switch (ref.kind) {
-    case 'numbers':
-      return { kind: 'numbers', numbers: ref.numbers.slice(0, MAX_INVOICES) };
-    case 'pronoun':
-      if (nums.length === 0) return { kind: 'none' };
-      if (ref.plural) return { kind: 'numbers', numbers: nums.slice(0, MAX_INVOICES) };
-      return nums.length === 1 ? { kind: 'numbers', numbers: nums } : { kind: 'ambiguous', options: nums };
-    case 'ordinal': {
-      if (nums.length === 0) return { kind: 'none' };
-      const n = ref.index < 0 ? nums[nums.length + ref.index] : nums[ref.index];
-      return n ? { kind: 'numbers', numbers: [n] } : { kind: 'ambiguous', options: nums };
-    }
-    case 'status': {
-      const hit = mentions.filter((m) => STATUS_IN_SEGMENT[ref.status].test(m.segment)).map((m) => m.number);
-      if (hit.length > 0) return { kind: 'numbers', numbers: hit.slice(0, MAX_INVOICES) };
-      return nums.length > 0 ? { kind: 'ambiguous', options: nums } : { kind: 'none' };
-    }
-    case 'amount': {
-      const shown = formatCents(ref.cents);
-      const hit = mentions.filter((m) => m.segment.includes(shown)).map((m) => m.number);
-      if (hit.length === 1) return { kind: 'numbers', numbers: hit };
-      return nums.length > 0 ? { kind: 'ambiguous', options: hit.length > 1 ? hit : nums } : { kind: 'none' };
-    }
-    case 'none':
-      return { kind: 'none' };
-  }
-}
-
-function pendingAction(lastAssistant: string | null): 'pay' | 'email' | 'show' | 'address' | null {
-  if (!lastAssistant) return null;
-  if (lastAssistant.includes(ASK.address)) return 'address';
-  if (lastAssistant.includes(ASK.pay)) return 'pay';
-  if (lastAssistant.includes(ASK.email)) return 'email';
-  if (lastAssistant.includes(ASK.show)) return 'show';
+function pendingAction(pending: Context['pending']): 'pay' | 'email' | 'show' | 'address' | null {
+  if (!pending) return null;
+  if (pending.kind === 'address') return 'address';
+  if (pending.kind === 'which_invoice') return pending.action;
   return null;
 }
 
@@ -150,10 +77,11 @@ function prevAddress(prev: Intent | null): string | null {
   return null;
 }
 
-function act(action: 'pay' | 'email' | 'show', ref: Ref, ctx: Context, extra: { to: string | null; cardNote: boolean; bulk?: boolean }): Intent {
-  const r = resolveRef(ref, ctx.mentions);
+function act(action: 'pay' | 'email' | 'show', ref: Ref, ctx: Context, extra: { to: string | null; cardNote: boolean; bulk?: boolean; sameAddress?: boolean }): Intent {
+  const r = resolveRef(ref, ctx.dialogue);
+  if (ref.kind === 'superlative' && r.kind === 'none' && action !== 'email') return { kind: 'pick', action, by: ref.by, dir: ref.dir };
   if (action === 'email') {
-    const to = extra.to ?? prevAddress(ctx.prev);
+    const to = extra.to ?? prevAddress(ctx.prev) ?? (extra.sameAddress ? ctx.address : null);
     if (!ctx.canEmail) return { kind: 'emailUnavailable', numbers: r.kind === 'numbers' ? r.numbers : [], to };
     if (extra.bulk || (r.kind === 'numbers' && r.numbers.length > 1)) return { kind: 'emailBulk', to };
     if (r.kind === 'ambiguous') return { kind: 'ask', action: 'email', options: r.options, to };
@@ -174,21 +102,24 @@ export function resolveDraft(d: Draft, ctx: Context): Intent {
     case 'pay':
       return act('pay', d.ref, ctx, { to: null, cardNote: d.cardNote });
     case 'email':
-      return act('email', d.ref, ctx, { to: d.to, cardNote: false, bulk: d.bulk });
-    case 'yes': {
-      const last = ctx.lastAssistant ?? '';
-      if (last.includes(ASK.offerPayOverdue)) return { kind: 'payAll', scope: 'overdue' };
-      const one = last.indexOf(ASK.offerPayOne);
-      if (one >= 0) {
-        const n = invoiceNumbersIn(last.slice(one))[0];
-        if (n) return { kind: 'pay', numbers: [n], cardNote: false };
-      }
+      return act('email', d.ref, ctx, { to: d.to, cardNote: false, bulk: d.bulk, sameAddress: d.sameAddress });
+    case 'yes':
+      if (ctx.pending?.kind === 'offer_pay_overdue') return { kind: 'payAll', scope: 'overdue' };
       return { kind: 'chat', what: 'ack' };
-    }
     case 'no':
       return { kind: 'chat', what: 'no' };
     case 'fragment':
       return resolveFragment(d, ctx);
+    case 'withheld': {
+      const r = resolveRef(d.ref, ctx.dialogue);
+      return { kind: 'withheld', action: d.action, mood: d.mood, numbers: r.kind === 'numbers' ? r.numbers : [] };
+    }
+    case 'handoff': {
+      // The invoice named, or the one the conversation is about.
+      const r = resolveRef(d.ref.kind === 'none' ? { kind: 'pronoun', plural: false } : d.ref, ctx.dialogue);
+      const number = r.kind === 'numbers' && r.numbers.length === 1 ? r.numbers[0]! : null;
+      return { kind: 'handoff', topic: d.topic, number, reason: 'topic' };
+    }
     case 'balance':
     case 'outstanding':
     case 'invoices':
@@ -208,10 +139,10 @@ export function resolveDraft(d: Draft, ctx: Context): Intent {
 }
 
 function resolveFragment(d: Extract<Draft, { kind: 'fragment' }>, ctx: Context): Intent {
-  const pending = pendingAction(ctx.lastAssistant);
+  const pending = pendingAction(ctx.pending);
   const prev = ctx.prev;
   if (pending === 'address' && d.to) {
-    const n = invoiceNumbersIn(ctx.lastAssistant ?? '')[0];
+    const n = ctx.pending?.invoiceNumber;
     if (n) return act('email', { kind: 'numbers', numbers: [n] }, ctx, { to: d.to, cardNote: false });
   }
   if (d.to && d.ref.kind === 'none' && prevAction(prev) === 'email') {
@@ -228,7 +159,7 @@ function resolveFragment(d: Extract<Draft, { kind: 'fragment' }>, ctx: Context):
     // "and the overdue ones?" right after paying: pay those.
     if (d.status === 'overdue') return { kind: 'payAll', scope: 'overdue' };
     if (d.status === 'open') return { kind: 'payAll', scope: 'outstanding' };
-    const r = resolveRef({ kind: 'status', status: d.status }, ctx.mentions);
+    const r = resolveRef({ kind: 'status', status: d.status }, ctx.dialogue);
     if (r.kind === 'numbers') return { kind: 'pay', numbers: r.numbers, cardNote: false };
   }
   if (d.period !== null && d.status === null && prev?.kind === 'payments') return { kind: 'payments', period: d.period, limit: null };
@@ -236,8 +167,9 @@ function resolveFragment(d: Extract<Draft, { kind: 'fragment' }>, ctx: Context):
     const base = prev?.kind === 'invoices' ? prev : null;
     const status = d.status ?? base?.status ?? null;
     const period = d.period ?? (d.status !== null ? (base?.period ?? null) : null);
+    const dateField = d.period !== null ? d.dateField : (base?.dateField ?? null);
     if (status === 'open' && period === null) return { kind: 'outstanding', limit: null };
-    return { kind: 'invoices', status, period, limit: null };
+    return { kind: 'invoices', status, period, limit: null, dateField };
   }
   return { kind: 'unknown' };
 }
@@ -252,6 +184,8 @@ function standalone(d: Draft): boolean {
     case 'credits':
     case 'payAll':
     case 'policy':
+    case 'withheld':
+    case 'handoff':
       return true;
     case 'show':
     case 'pay':
@@ -263,13 +197,53 @@ function standalone(d: Draft): boolean {
   }
 }
 
+const WITHHOLDING: readonly Mood[] = ['negated', 'hypothetical', 'cancelled'];
+
+/**
+ * What the words around a draft do to it (NLP negation scope and mood): a negated, hypothetical,
+ * cancelled or how-does-it-work request to email becomes `withheld`; likewise paying (a question
+ * about paying is still answered with a link) and a hand-off (a question asking for one is one).
+ * Asking for a person, or clear frustration, hands off.
+ */
+export function applyMood(d: Draft, a: Analysis, t: string): Draft {
+  const refOf = (x: Draft) => ('ref' in x ? x.ref : ({ kind: 'none' } as Ref));
+  if (d.kind === 'email' && a.withholds('email')) return { kind: 'withheld', action: 'email', mood: a.mood('email'), ref: d.ref };
+  if ((d.kind === 'pay' || d.kind === 'payAll') && WITHHOLDING.includes(a.mood('pay'))) {
+    return { kind: 'withheld', action: 'pay', mood: a.mood('pay'), ref: refOf(d) };
+  }
+  if (d.kind === 'handoff' && WITHHOLDING.includes(a.mood('followup'))) return { kind: 'withheld', action: 'followup', mood: a.mood('followup'), ref: d.ref };
+  if (d.kind === 'handoff') return d;
+  if (a.asksForPerson && d.kind !== 'withheld' && d.kind !== 'injection' && d.kind !== 'otherAccount') {
+    return { kind: 'handoff', topic: handoffTopicIn(t) ?? 'other', ref: refOf(d) };
+  }
+  if (a.frustrated && (d.kind === 'unknown' || d.kind === 'chat' || d.kind === 'outOfScope' || d.kind === 'no' || d.kind === 'help')) {
+    return { kind: 'handoff', topic: 'other', ref: { kind: 'none' } };
+  }
+  if (WITHHOLDING.includes(a.mood('followup')) && (d.kind === 'unknown' || d.kind === 'outOfScope')) {
+    return { kind: 'withheld', action: 'followup', mood: a.mood('followup'), ref: { kind: 'none' } };
+  }
+  return d;
+}
+
+function parseWithMood(raw: string, today: string): Draft {
+  const parsed = parseClause(raw, today);
+  return applyMood(parsed.draft, analyze(raw), extract(raw).text);
+}
+
 /** The requests in one user message: usually one; several when clearly separate ("What's my balance? Also list my payments."). */
 export function parseMessage(raw: string, today: string): Draft[] {
-  const whole = parseClause(raw, today).draft;
+  const whole = parseWithMood(raw, today);
   const clauses = splitClauses(raw);
   if (clauses.length < 2) return [whole];
-  const drafts = clauses.map((c) => parseClause(c, today).draft);
+  const drafts = clauses.map((c) => parseWithMood(c, today));
   const substantive = drafts.filter((d) => d.kind !== 'chat' && d.kind !== 'unknown');
+  const cancelledLater = drafts.findIndex((d, i) => i > 0 && (d.kind === 'no' || (d.kind === 'chat' && d.what === 'ack')) && analyze(clauses[i]!).cancellation);
+  if (cancelledLater > 0) {
+    // "Email IN… to ap@…. Actually, never mind.": everything before the second thought is withdrawn.
+    return drafts.slice(0, cancelledLater).map((d) =>
+      d.kind === 'email' ? ({ kind: 'withheld', action: 'email', mood: 'cancelled', ref: d.ref } as const) : d.kind === 'pay' || d.kind === 'payAll' ? { kind: 'withheld', action: 'pay', mood: 'cancelled', ref: 'ref' in d ? d.ref : { kind: 'none' } } : d,
+    );
+  }
   if (substantive.length >= 2 && substantive.every(standalone)) {
     const seen = new Set<string>();
     const out: Draft[] = [];
@@ -286,35 +260,20 @@ export function parseMessage(raw: string, today: string): Draft[] {
   return [whole];
 }
 
-/**
- * Resolves the last user message of a conversation. Earlier user messages are resolved the
- * same way (deterministically), so "what about IN7654320?" knows what the previous request was.
- */
-export function resolveConversation(history: HistoryMessage[], today: string, canEmail: boolean): Intent[] {
-  let prev: Intent | null = null;
-  let lastAssistant: string | null = null;
-  let mentions: Mention[] = [];
-  let result: Intent[] = [];
-  for (const m of history) {
-    if (m.role === 'assistant') {
-      lastAssistant = m.text;
-      const found = mentionsIn(m.text);
-      if (found.length > 0) mentions = found;
-      continue;
+/** Resolves the user's current message against the last answer's stored dialogue state. */
+export function resolveMessage(text: string, today: string, canEmail: boolean, dialogue: DialogueContext | null): Intent[] {
+  const note = dialogue?.note ?? null;
+  const ctx: Context = { prev: (note?.request as Intent | null | undefined) ?? null, pending: note?.pending ?? null, dialogue, canEmail, address: note?.address ?? null };
+  const result: Intent[] = [];
+  for (const d of parseMessage(text, today)) {
+    const intent = resolveDraft(d, ctx);
+    result.push(intent);
+    // Later requests in the same message may refer to earlier ones ("show IN7654321 and email it to ...").
+    const named = intent.kind === 'show' || intent.kind === 'pay' ? intent.numbers : intent.kind === 'email' ? [intent.number] : [];
+    if (named.length > 0) {
+      const refs = named.map((n) => ctx.dialogue?.focus.find((f) => f.invoiceNumber === n) ?? { invoiceNumber: n, state: null, amountDueCents: null, totalCents: null, issued: null, due: null });
+      ctx.dialogue = { v: 1, focus: refs, list: ctx.dialogue?.list ?? null, proposals: [], note: null };
     }
-    const drafts = parseMessage(m.text, today);
-    const ctx: Context = { prev, lastAssistant, mentions, canEmail };
-    result = [];
-    for (const d of drafts) {
-      const intent = resolveDraft(d, ctx);
-      result.push(intent);
-      // Later requests in the same message may refer to earlier ones ("pay IN7654321 and email it to ...").
-      const named = intent.kind === 'show' || intent.kind === 'pay' ? intent.numbers : intent.kind === 'email' ? [intent.number] : [];
-      if (named.length > 0) ctx.mentions = named.map((n) => ({ number: n, segment: '' }));
-    }
-    const userNamed = extract(m.text).invoiceNumbers;
-    if (userNamed.length > 0) mentions = userNamed.map((n) => ({ number: n, segment: '' }));
-    prev = result[result.length - 1] ?? null;
   }
   return result;
 }

@@ -365,7 +365,7 @@ export function invoiceNumbersIn(text: string): string[] {
 /** Splits a message into clauses that may each carry their own request. */
 export function splitClauses(raw: string): string[] {
   const parts = raw
-    .split(/(?<=[?!])\s+|(?<=[a-z0-9)"'])\.\s+(?=[A-Za-z])|;\s*|\s+(?:and\s+)?also\s*,?\s+(?=[a-z])|\s+and\s+then\s+|,?\s+and\s+(?=(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:list|show|give|tell|send|email|e-mail|pay|what|how|which|when|do|are|is|any|get|find)\b|(?:my|the|our)\s+(?:credits?|credit memos|payments?|invoices|balance|outstanding|overdue)\b)/i)
+    .split(/,?\s+(?:and\s*)?\.*\s*(?=(?:i\s+)?(?:just|only|instead)\s+(?:show|tell|give|list|want|need|check|let|send|what|see)\b)|(?<=[?!])\s+|(?<=[a-z0-9)"'])\.\s+(?=[A-Za-z])|;\s*|\s+(?:and\s+)?also\s*,?\s+(?=[a-z])|\s+and\s+then\s+|,?\s+and\s+(?=(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:list|show|give|tell|send|email|e-mail|pay|what|how|which|when|do|are|is|any|get|find)\b|(?:my|the|our)\s+(?:credits?|credit memos|payments?|invoices|balance|outstanding|overdue)\b)/i)
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   return parts.length > 0 ? parts : [raw];
