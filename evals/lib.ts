@@ -18,8 +18,24 @@ export const expectSchema = z
     reply_not_contains: z.array(z.string()).optional(),
     reply_matches: z.array(z.string()).optional(),
     cards: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Calls proposed to the user (a confirm card; not run). */
+    proposed: z.array(toolExpect).optional(),
+    no_proposals: z.boolean().optional(),
+    /** Approve/decline steps: the decision was refused (expired, already decided, nothing pending). */
+    rejected: z.boolean().optional(),
   })
   .strict();
+
+/** A number or boolean typed as a YAML scalar is still the text the user typed. */
+const userText = z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string().min(1));
+
+export const turnSchema = z.union([
+  z.object({ user: userText, expect: expectSchema.default({}) }).strict(),
+  z.object({ approve: z.literal(true), expect: expectSchema.default({}) }).strict(),
+  z.object({ decline: z.literal(true), expect: expectSchema.default({}) }).strict(),
+  z.object({ advance_minutes: z.number().positive() }).strict(),
+]);
+export type EvalTurn = z.infer<typeof turnSchema>;
 
 export const caseSchema = z
   .object({
@@ -27,7 +43,7 @@ export const caseSchema = z
     account: z.string().regex(/^R\d{5,}$/),
     user: z.string().optional(),
     tags: z.array(z.string()).default([]),
-    turns: z.array(z.object({ user: z.string().min(1), expect: expectSchema.default({}) }).strict()).min(1),
+    turns: z.array(turnSchema).min(1),
   })
   .strict();
 
@@ -38,7 +54,12 @@ export type Expect = z.infer<typeof expectSchema>;
 
 export interface ObservedTurn {
   user: string;
+  /** Calls that ran. */
   tools: Array<{ name: string; args: unknown }>;
+  /** Calls proposed (needs_approval), not run. */
+  proposals: Array<{ name: string; args: unknown }>;
+  /** An approve/decline step that was refused. */
+  rejected: boolean;
   reply: string;
   cards: Card[];
 }
@@ -89,19 +110,23 @@ export function checkTurn(expect: Expect, t: ObservedTurn): string[] {
   const failures: string[] = [];
   const names = t.tools.map((x) => x.name);
   const norm = (s: string) => s.toLowerCase();
-  if (expect.tools) {
+  const inOrder = (key: 'tools' | 'proposed', wanted: Expect['tools'], calls: ObservedTurn['tools']) => {
     // In order among the turn's calls (other calls may come between).
     let from = 0;
-    for (const e of expect.tools) {
+    for (const e of wanted ?? []) {
       const want = typeof e === 'string' ? { name: e } : e;
-      const idx = t.tools.findIndex((c, i) => i >= from && c.name === want.name && (!want.args || partialMatch(want.args, c.args)));
+      const idx = calls.findIndex((c, i) => i >= from && c.name === want.name && (!want.args || partialMatch(want.args, c.args)));
       if (idx < 0) {
-        failures.push(`tools: expected ${JSON.stringify(want)} (in order) among ${JSON.stringify(t.tools)}`);
+        failures.push(`${key}: expected ${JSON.stringify(want)} (in order) among ${JSON.stringify(calls)}`);
         break;
       }
       from = idx + 1;
     }
-  }
+  };
+  inOrder('tools', expect.tools, t.tools);
+  inOrder('proposed', expect.proposed, t.proposals);
+  if (expect.no_proposals && t.proposals.length > 0) failures.push(`no_proposals: got ${JSON.stringify(t.proposals)}`);
+  if (expect.rejected !== undefined && expect.rejected !== t.rejected) failures.push(`rejected: expected ${expect.rejected}, got ${t.rejected}`);
   if (expect.tools_exact && JSON.stringify(expect.tools_exact) !== JSON.stringify(names)) {
     failures.push(`tools_exact: expected ${JSON.stringify(expect.tools_exact)}, got ${JSON.stringify(names)}`);
   }

@@ -8,6 +8,9 @@ import { loadConfig } from '../src/config.js';
 import { migrateToLatest, openDatabase } from '../src/db/index.js';
 import { createServices, type Services } from '../src/services.js';
 import { checkTurn, loadCases, passHatK, type EvalCase, type ObservedTurn } from './lib.js';
+import type { AssistantReply } from '../src/agent/chat-service.js';
+import { executed } from '../src/agent/loop.js';
+import { AppError } from '../src/errors.js';
 
 /**
  * `npm run evals -- --cases <file|dir> --model offline|<openai model> --trials N --json <path> --junit <path>`
@@ -65,19 +68,48 @@ export interface EvalSummary {
   }>;
 }
 
+/** The proposal clock of a run: wall time plus what `advance_minutes` steps added. */
+const clockOffset = { ms: 0 };
+
+function observe(user: string, reply: AssistantReply): ObservedTurn {
+  return {
+    user,
+    tools: reply.toolCalls.filter(executed).map((x) => ({ name: x.name, args: x.arguments })),
+    proposals: reply.toolCalls.filter((x) => x.outcome === 'needs_approval').map((x) => ({ name: x.name, args: x.arguments })),
+    rejected: false,
+    reply: reply.text,
+    cards: reply.cards,
+  };
+}
+
 async function runCase(services: Services, c: EvalCase): Promise<TrialResult> {
   const session = { accountId: c.account, userId: c.user ?? `qa@${c.account.toLowerCase()}.test`, userName: null };
   const turns: TrialResult['turns'] = [];
+  clockOffset.ms = 0;
   try {
     const conv = await services.chat.createConversation(session);
+    let lastProposal: string | null = null;
     for (const t of c.turns) {
-      const reply = await services.chat.sendMessage(session, conv.id, t.user);
-      const observed: ObservedTurn = {
-        user: t.user,
-        tools: reply.toolCalls.map((x) => ({ name: x.name, args: x.arguments })),
-        reply: reply.text,
-        cards: reply.cards,
-      };
+      if ('advance_minutes' in t) {
+        clockOffset.ms += t.advance_minutes * 60_000;
+        continue;
+      }
+      let observed: ObservedTurn;
+      if ('user' in t) {
+        observed = observe(t.user, await services.chat.sendMessage(session, conv.id, t.user));
+      } else {
+        const decision = 'approve' in t ? 'approve' : 'decline';
+        const label = `[${decision}]`;
+        try {
+          if (!lastProposal) throw new AppError(404, 'not_found', 'no confirm card was shown');
+          observed = observe(label, await services.chat.decideProposal(session, conv.id, lastProposal, decision));
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          observed = { user: label, tools: [], proposals: [], rejected: true, reply: err.message, cards: [] };
+        }
+      }
+      const confirm = [...observed.cards].reverse().find((x) => x.type === 'confirm');
+      if (confirm && confirm.type === 'confirm') lastProposal = confirm.proposalId;
       turns.push({ ...observed, failures: checkTurn(t.expect, observed) });
     }
     return { passed: turns.every((t) => t.failures.length === 0), turns };
@@ -131,7 +163,7 @@ export async function runEvals(opts: EvalOptions): Promise<EvalSummary> {
   let services: Services | undefined;
   try {
     await migrateToLatest(database.db);
-    services = createServices({ config, database, clock, ...(opts.registry ? { registry: opts.registry } : {}) });
+    services = createServices({ config, database, clock, now: () => new Date(Date.now() + clockOffset.ms), ...(opts.registry ? { registry: opts.registry } : {}) });
     let done = 0;
     const total = cases.length * opts.trials;
     for (const c of cases) {
