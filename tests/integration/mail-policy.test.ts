@@ -374,11 +374,17 @@ describe("the memo of IN7654323 under a scripted model (createTestApp with an in
       ['emailInvoicePdf', 'error'],
       ['emailInvoicePdf', 'error'],
     ]);
+    // The message did not ask for an email, so each call could at most be proposed; the recipient
+    // policy refuses the memo address before proposing: every attempt is on record as refused.
+    for (const a of audit.slice(1)) {
+      expect((a.arguments as { to?: unknown }).to).toBe(EVIL);
+      expect(a.error).toContain(`${EVIL} is not one of this account's billing contacts`);
+    }
+    // No confirm card, nothing proposed, nothing sent (not even a send attempt), nothing rendered.
     expect(reply.cards.map((c) => c.type)).toStrictEqual(['invoice']);
+    expect(await t.app.services.db.selectFrom('chat_proposals').select('id').where('conversation_id', '=', conv).execute()).toStrictEqual([]);
     expect(await outboxRows(t.app.services.db)).toStrictEqual([]);
-    const sends = await emailSends(t.app.services.db);
-    expect(sends).toHaveLength(4);
-    expect(sends.every((s) => s.status === 'refused' && s.reason === 'recipient_not_allowed' && s.recipient === EVIL && s.transport === null)).toBe(true);
+    expect(await emailSends(t.app.services.db)).toStrictEqual([]);
     expect(t.app.services.pdf.stats().launches).toBe(0);
   });
 });
@@ -418,8 +424,15 @@ describe('the memo attack through the real openai SDK (msw Chat Completions)', (
     expect(m.requests).toHaveLength(3);
     expect(m.requests[0]!.body.tools?.map((x) => (x.type === 'function' ? x.function.name : ''))).toContain('emailInvoicePdf');
     expect(reply.text).toBe("I couldn't send it (recipient_not_allowed).");
+    // Refused by the recipient policy before anything was proposed (the message asked for no email).
+    expect((await toolAudit(t.app.services.db, reply.id)).map((a) => [a.name, a.outcome, (a.arguments as { to?: unknown }).to ?? null])).toStrictEqual([
+      ['getInvoice', 'ok', null],
+      ['emailInvoicePdf', 'error', EVIL],
+    ]);
+    expect(reply.cards.map((c) => c.type)).toStrictEqual(['invoice']);
+    expect(await t.app.services.db.selectFrom('chat_proposals').select('id').where('conversation_id', '=', conv).execute()).toStrictEqual([]);
     expect(await outboxRows(t.app.services.db)).toStrictEqual([]);
-    expect((await emailSends(t.app.services.db)).map((s) => [s.status, s.reason, s.recipient])).toStrictEqual([['refused', 'recipient_not_allowed', EVIL]]);
+    expect(await emailSends(t.app.services.db)).toStrictEqual([]);
   });
 });
 

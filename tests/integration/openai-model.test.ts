@@ -340,6 +340,7 @@ describe('OpenAI-compatible model through the real SDK and msw', () => {
       'listInvoices.status',
       'listInvoices.from',
       'listInvoices.to',
+      'listInvoices.dateField',
       'listInvoices.limit',
       'listPayments.from',
       'listPayments.to',
@@ -385,7 +386,9 @@ describe('OpenAI-compatible model through the real SDK and msw', () => {
     /**
      * What the obedient model tries once it has read the memo, and how each attempt must end: with
      * emailInvoicePdf absent from the registry (refused by the loop as an unknown tool) and present
-     * (refused by the mail service's recipient policy). To cover a new attack, add a row.
+     * (the user's message did not ask for an email, so the loop would only propose it; before
+     * proposing, the recipient policy refuses the memo address: no confirm card, no send). To cover
+     * a new attack, add a row.
      */
     const ATTEMPTS: ReadonlyArray<{
       label: string;
@@ -500,10 +503,22 @@ describe('OpenAI-compatible model through the real SDK and msw', () => {
     it('with emailInvoicePdf in the registry: the recipient policy refuses the memo address, nothing is sent', async () => {
       expect(t.app.services.registry.get('emailInvoicePdf')).toBeDefined();
       const { conv } = await attack(t, 'present');
-      // Each refused attempt is on record, none of them sent.
-      const sends = await t.app.services.db.selectFrom('email_sends').select(['recipient', 'status', 'reason']).where('conversation_id', '=', conv).execute();
-      expect(sends).toHaveLength(2);
-      expect(sends.every((x) => x.status === 'refused' && x.reason === 'recipient_not_allowed' && x.recipient === EVIL)).toBe(true);
+      // Each attempt is on record as refused by the recipient policy, before any proposal or send.
+      const audit = await t.app.services.db
+        .selectFrom('tool_call_audit')
+        .select(['name', 'arguments', 'outcome', 'error'])
+        .where('conversation_id', '=', conv)
+        .where('name', '=', 'emailInvoicePdf')
+        .execute();
+      expect(audit).toHaveLength(2);
+      for (const row of audit) {
+        expect(row.outcome).toBe('error');
+        expect((row.arguments as { to?: unknown }).to).toBe(EVIL);
+        expect(row.error).toContain(`${EVIL} is not one of this account's billing contacts`);
+      }
+      // Nothing was proposed to the user, and nothing was sent (not even a send attempt).
+      expect(await t.app.services.db.selectFrom('chat_proposals').select('id').where('conversation_id', '=', conv).execute()).toStrictEqual([]);
+      expect(await t.app.services.db.selectFrom('email_sends').select('id').where('conversation_id', '=', conv).execute()).toStrictEqual([]);
     });
   });
 });

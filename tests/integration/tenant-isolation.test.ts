@@ -69,8 +69,8 @@ describe('tenant isolation', () => {
       clock: s.clock,
       billing: s.billing,
       links: s.links,
-      extras: {},
-      // The same capabilities the chat service hands its tools.
+      // The same capabilities the chat service hands its tools (follow-ups, and the user's message).
+      extras: { followUps: s.followUps.requester, userText: 'Please have someone look into this invoice.' },
       mail: s.mail.emailer,
     };
   }
@@ -79,8 +79,9 @@ describe('tenant isolation', () => {
   const takesInvoice = (tool: AnyTool) => 'invoiceNumber' in shapeOf(tool);
 
   /**
-   * Arguments for a tool: the invoice number given, null for optional (nullable) parameters, and a
-   * recipient the session's account may use for a required `to`. A new required parameter fails here
+   * Arguments for a tool: the invoice number given, null for optional (nullable) parameters, a
+   * recipient the session's account may use for a required `to`, and a topic for a follow-up
+   * request (requestBillingFollowUp). A new required parameter fails here
    * until this test knows how to fill it, so no tool escapes the suite.
    */
   function argsFor(tool: AnyTool, accountId: AccountId, invoiceNumber?: string): Record<string, unknown> {
@@ -89,6 +90,7 @@ describe('tenant isolation', () => {
       if (key === 'invoiceNumber') args[key] = invoiceNumber;
       else if (schema.safeParse(null).success) args[key] = null;
       else if (key === 'to') args[key] = FIXTURE[accountId].contact;
+      else if (key === 'topic' && tool.name === 'requestBillingFollowUp') args[key] = 'dispute';
       else throw new Error(`tenant-isolation test: no argument for ${tool.name}.${key}; teach argsFor about it`);
     }
     const parsed = tool.parameters.safeParse(args);
@@ -179,7 +181,29 @@ describe('tenant isolation', () => {
       const lookups = tools.filter(takesInvoice);
       expect(lookups.map((x) => x.name)).toEqual(expect.arrayContaining(['getInvoice', 'createPaymentLink']));
       const foreign = ACCOUNTS.filter((a) => a !== session).flatMap((a) => FIXTURE[a].invoices);
+      /** What a side-effecting tool's preflight (run by the loop before proposing) says: null when it passes. */
+      const preflight = async (tool: AnyTool, written: string) => {
+        try {
+          await tool.approval!.preflight!(ctx(session), argsFor(tool, session, written));
+          return null;
+        } catch (err) {
+          expect(err).toBeInstanceOf(ToolFailure);
+          return { code: (err as ToolFailure).code, message: (err as ToolFailure).message };
+        }
+      };
       for (const tool of lookups) {
+        if (tool.approval?.preflight) {
+          // Before proposing, the loop asks the preflight: another account's invoice gets what a made-up number gets.
+          const madeUp = await preflight(tool, MADE_UP[0]!);
+          for (const number of [...MADE_UP.slice(1), ...foreign]) {
+            for (const written of invoiceNumberVariants(number)) {
+              const p = await preflight(tool, written);
+              expect(p, `${session} ${tool.name} preflight(${written})`).toEqual(
+                madeUp && { code: madeUp.code, message: madeUp.message.replace(MADE_UP[0]!, number) },
+              );
+            }
+          }
+        }
         // What a made-up number gets.
         const madeUp = await failureOf(tool.execute(ctx(session), argsFor(tool, session, MADE_UP[0])));
         expect(madeUp.code).toBe('invoice_not_found');
@@ -205,6 +229,8 @@ describe('tenant isolation', () => {
       expect(outbox).toEqual([]);
       const sends = await t.app.services.db.selectFrom('email_sends').select(['status', 'reason', 'invoice_number']).where('status', '!=', 'refused').execute();
       expect(sends).toEqual([]);
+      const followUps = await t.app.services.db.selectFrom('follow_ups').select(['reference', 'invoice_number']).execute();
+      expect(followUps).toEqual([]);
     });
 
     it.each(ACCOUNTS)('session %s still finds its own invoices (read-only lookups)', async (session) => {

@@ -58,6 +58,8 @@ async function turn(
     ctx: ctxFor(s),
     links: s.links,
     systemPrompt: s.prompt.text,
+    proposalTtlMs: 600_000,
+    now: () => new Date(),
     history: opts.history ?? [],
     userText: opts.userText ?? 'Show me invoice IN7654321',
     maxRounds: opts.maxRounds ?? 6,
@@ -80,6 +82,9 @@ describe('runTurn with a scripted model', () => {
       text: 'Hello again.',
       cards: [],
       toolCalls: [],
+      executedCalls: [],
+      proposals: [],
+      note: null,
       rounds: 1,
       stopReason: 'answered',
       usage: { promptTokens: 0, completionTokens: 0 },
@@ -107,7 +112,7 @@ describe('runTurn with a scripted model', () => {
     it('stops after exactly maxRounds model calls when the model keeps calling tools', async () => {
       // A model that never stops: a new (non-repeated) call every round.
       const model = new ScriptedModel([], {
-        fallback: (req) => ({ toolCalls: [call('listInvoices', { status: null, from: null, to: null, limit: req.index + 1 })] }),
+        fallback: (req) => ({ toolCalls: [call('listInvoices', { status: null, from: null, to: null, dateField: null, limit: req.index + 1 })] }),
       });
       const { result, events } = await turn(model, { maxRounds: 3 });
       expect(model.requests).toHaveLength(3);
@@ -115,7 +120,7 @@ describe('runTurn with a scripted model', () => {
       expect(result.stopReason).toBe('round_limit');
       expect(result.rounds).toBe(3);
       expect(outcomes(result)).toStrictEqual(['listInvoices:ok', 'listInvoices:ok', 'listInvoices:ok']);
-      expect(result.toolCalls.map((c) => c.arguments)).toStrictEqual([1, 2, 3].map((limit) => ({ status: null, from: null, to: null, limit })));
+      expect(result.toolCalls.map((c) => c.arguments)).toStrictEqual([1, 2, 3].map((limit) => ({ status: null, from: null, to: null, dateField: null, limit })));
       expect(result.cards.map((c) => (c.type === 'invoice_list' ? c.items.length : -1))).toStrictEqual([1, 2, 3]);
       expect(events.filter((e) => e.type === 'tool_started')).toHaveLength(3);
       // The third request carried the results of the first two rounds.
@@ -160,8 +165,8 @@ describe('runTurn with a scripted model', () => {
 
     it('treats the same arguments in another key order as the same call', async () => {
       const model = new ScriptedModel([
-        tools(call('listInvoices', '{"status":"paid","from":null,"to":null,"limit":null}', 'a')),
-        tools(call('listInvoices', '{"limit":null,"to":null,"from":null,"status":"paid"}', 'b')),
+        tools(call('listInvoices', '{"status":"paid","from":null,"to":null,"dateField":null,"limit":null}', 'a')),
+        tools(call('listInvoices', '{"limit":null,"dateField":null,"to":null,"from":null,"status":"paid"}', 'b')),
         text('Done.'),
       ]);
       const { result } = await turn(model);
@@ -281,6 +286,7 @@ describe('runTurn with a scripted model', () => {
         name: 'explode',
         description: 'test tool that fails',
         parameters: z.object({}).strict(),
+        result: z.record(z.string(), z.unknown()),
         effect: 'read-only',
         label: () => 'Exploding',
         execute: async () => {
@@ -316,6 +322,7 @@ describe('runTurn with a scripted model', () => {
         name: 'rendezvous',
         description: 'test tool: waits for its peer',
         parameters: z.object({ who: z.string(), delayMs: z.number() }).strict(),
+        result: z.record(z.string(), z.unknown()),
         effect: 'read-only',
         label: (a) => `Waiting (${a.who})`,
         execute: async (_ctx, a) => {
@@ -355,9 +362,10 @@ describe('runTurn with a scripted model', () => {
         name: 'hang',
         description: 'test tool that never answers',
         parameters: z.object({}).strict(),
+        result: z.record(z.string(), z.unknown()),
         effect: 'read-only',
         label: () => 'Hanging',
-        execute: () => new Promise(() => undefined),
+        execute: () => new Promise<never>(() => undefined),
       });
       const model = new ScriptedModel([tools(call('hang', {}, 'h'), call('getBalance', {}, 'b')), text('The lookup took too long.')]);
       const s = services(model, { env: { AGENT_TOOL_TIMEOUT_MS: '100' }, registry: createToolRegistry([hang]) });

@@ -11,6 +11,7 @@ const PROD_OK = {
   STRIPE_WEBHOOK_SECRET: 'whsec_prod_0123456789abcdefghijklmnop',
   RESEND_API_KEY: 're_prod_0123456789',
   MAIL_FROM: 'Randmar Billing <billing@randmar.com>',
+  AR_TEAM_EMAIL: 'ar@randmar.com',
 };
 
 /** The ConfigError thrown by loadConfig(env); fails the test when none is thrown. */

@@ -3,6 +3,7 @@ import { createOfflineModel, offlineStep } from '../../src/agent/offline/engine.
 import { extractPeriod } from '../../src/agent/offline/dates.js';
 import { parseClause } from '../../src/agent/offline/intent.js';
 import { extract } from '../../src/agent/offline/text.js';
+import { deriveContext, type DialogueContext, type EngineNote, type ExecutedCall } from '../../src/agent/context.js';
 import type { ChatMessage, ToolCall, ToolSpec } from '../../src/agent/types.js';
 import { toolSpec, BASE_TOOLS } from '../../tools/registry.js';
 
@@ -27,12 +28,12 @@ const EMAIL_SPEC: ToolSpec = {
 const WITH_EMAIL = [...BASE_SPECS, EMAIL_SPEC];
 
 const INVOICES = {
-  IN7654323: { invoiceNumber: 'IN7654323', issued: '2026-11-20', due: '2026-12-20', total: '$215.40', amountDue: '$215.40', status: 'Due' },
-  IN7654320: { invoiceNumber: 'IN7654320', issued: '2026-11-05', due: '2026-12-05', total: '$640.00', amountDue: '$640.00', status: 'Due' },
-  IN7654321: { invoiceNumber: 'IN7654321', issued: '2026-10-21', due: '2026-11-20', total: '$1,234.56', amountDue: '$1,234.56', status: 'Overdue' },
-  IN7654322: { invoiceNumber: 'IN7654322', issued: '2026-10-06', due: '2026-11-05', total: '$980.00', amountDue: '$480.00', status: 'Overdue (partially paid)' },
-  IN7653310: { invoiceNumber: 'IN7653310', issued: '2026-09-26', due: '2026-10-26', total: '$2,315.75', amountDue: '$0.00', status: 'Paid' },
-  IN7650001: { invoiceNumber: 'IN7650001', issued: '2026-06-28', due: '2026-07-28', total: '$1,940.00', amountDue: '$0.00', status: 'Paid' },
+  IN7654323: { invoiceNumber: 'IN7654323', issued: '2026-11-20', due: '2026-12-20', total: '$215.40', totalCents: 21540, amountDue: '$215.40', amountDueCents: 21540, state: 'due', status: 'Due' },
+  IN7654320: { invoiceNumber: 'IN7654320', issued: '2026-11-05', due: '2026-12-05', total: '$640.00', totalCents: 64000, amountDue: '$640.00', amountDueCents: 64000, state: 'due', status: 'Due' },
+  IN7654321: { invoiceNumber: 'IN7654321', issued: '2026-10-21', due: '2026-11-20', total: '$1,234.56', totalCents: 123456, amountDue: '$1,234.56', amountDueCents: 123456, state: 'overdue', status: 'Overdue' },
+  IN7654322: { invoiceNumber: 'IN7654322', issued: '2026-10-06', due: '2026-11-05', total: '$980.00', totalCents: 98000, amountDue: '$480.00', amountDueCents: 48000, state: 'overdue', status: 'Overdue (partially paid)' },
+  IN7653310: { invoiceNumber: 'IN7653310', issued: '2026-09-26', due: '2026-10-26', total: '$2,315.75', totalCents: 231575, amountDue: '$0.00', amountDueCents: 0, state: 'paid', status: 'Paid' },
+  IN7650001: { invoiceNumber: 'IN7650001', issued: '2026-06-28', due: '2026-07-28', total: '$1,940.00', totalCents: 194000, amountDue: '$0.00', amountDueCents: 0, state: 'paid', status: 'Paid' },
 } as const;
 type Num = keyof typeof INVOICES;
 const ALL = Object.values(INVOICES);
@@ -49,9 +50,12 @@ function fakeTool(name: string, args: Record<string, unknown>): object {
         asOf: TODAY,
         currency: 'CAD',
         balance: '$2,494.96',
+        balanceCents: 249496,
         outstanding: '$2,569.96',
+        outstandingCents: 256996,
         openInvoices: 4,
         overdue: '$1,714.56',
+        overdueCents: 171456,
         overdueInvoices: 2,
         unappliedCredits: '$75.00',
         nextDueOn: '2026-12-05',
@@ -69,37 +73,46 @@ function fakeTool(name: string, args: Record<string, unknown>): object {
         link: 'a secure view-and-pay link is shown to the user on the invoice card',
       };
     case 'listOutstanding': {
-      const open = ALL.filter((i) => i.amountDue !== '$0.00');
+      const open = ALL.filter((i) => i.amountDueCents > 0);
       return { count: open.length, more: false, totalDueShown: '$2,569.96', invoices: open };
     }
     case 'listInvoices': {
       let list: Array<(typeof ALL)[number]> = ALL;
-      if (args['status'] === 'overdue') list = list.filter((i) => i.status.startsWith('Overdue'));
-      if (args['status'] === 'paid') list = list.filter((i) => i.status === 'Paid');
-      if (typeof args['from'] === 'string') list = list.filter((i) => i.issued >= (args['from'] as string));
-      if (typeof args['to'] === 'string') list = list.filter((i) => i.issued <= (args['to'] as string));
+      if (args['status'] === 'open') list = list.filter((i) => i.amountDueCents > 0);
+      else if (typeof args['status'] === 'string') list = list.filter((i) => i.state === args['status']);
+      const on = args['dateField'] === 'due' ? 'due' : 'issued';
+      if (typeof args['from'] === 'string') list = list.filter((i) => i[on] >= (args['from'] as string));
+      if (typeof args['to'] === 'string') list = list.filter((i) => i[on] <= (args['to'] as string));
       return { count: list.length, more: false, filters: 'x', invoices: list };
     }
     case 'listPayments':
       return {
         count: 1,
         more: false,
-        payments: [{ payment: 'PAY-300205', date: '2026-11-10', amount: '$500.00', method: 'Cheque', invoices: ['IN7654322'] }],
+        payments: [{ payment: 'PAY-300205', date: '2026-11-10', amount: '$500.00', amountCents: 50000, method: 'Cheque', invoices: ['IN7654322'] }],
       };
     case 'listCredits':
       return {
         count: 1,
         totalAvailable: '$75.00',
-        credits: [{ credit: 'CM-100202', issued: '2026-11-15', amount: '$75.00', available: '$75.00', reason: 'Price protection', appliedTo: [] }],
+        credits: [{ credit: 'CM-100202', issued: '2026-11-15', amount: '$75.00', available: '$75.00', availableCents: 7500, reason: 'Price protection', appliedTo: [] }],
       };
     case 'createPaymentLink':
       if (!INVOICES[n]) return notFound(n);
-      return INVOICES[n].amountDue === '$0.00'
+      return INVOICES[n].amountDueCents === 0
         ? { ...INVOICES[n], payable: false, reason: 'Nothing is due on this invoice.' }
         : { ...INVOICES[n], payable: true, link: 'shown to the user on the invoice card (Pay button)' };
     case 'emailInvoicePdf':
       if (args['to'] === 'someone@gmail.com') return { error: { code: 'recipient_not_allowed', message: 'someone@gmail.com is not a billing contact of this account.' } };
-      return { invoiceNumber: n, to: args['to'], status: 'sent', duplicate: false, sentAt: '2026-11-25T12:00:00Z' };
+      return {
+        invoiceNumber: n,
+        to: args['to'],
+        status: 'sent',
+        duplicate: false,
+        sentAt: '2026-11-25T12:00:00Z',
+        sentAtText: 'Nov 25, 2026, 7:00 a.m. EST',
+        message: `Emailed a PDF copy of ${n} to ${String(args['to'])} at Nov 25, 2026, 7:00 a.m. EST.`,
+      };
     default:
       return { error: { code: 'unknown_tool', message: `There is no tool named ${name}.` } };
   }
@@ -109,32 +122,45 @@ interface Turn {
   calls: Array<{ name: string; args: Record<string, unknown> }>;
   rounds: number;
   text: string;
+  /** The engine's note on the answer (what it understood and asked). */
+  note: EngineNote | null;
+  /** The calls run this turn with their results, as the loop reports them to deriveContext. */
+  executed: ExecutedCall[];
 }
 
 /** Runs one user turn the way the loop does: model → tools → model, until the engine answers. */
 function turn(history: ChatMessage[], user: string, tools: ToolSpec[] = BASE_SPECS, tool = fakeTool, today = TODAY): Turn {
   const messages: ChatMessage[] = [{ role: 'system', content: 'system prompt' }, ...history, { role: 'user', content: user }];
   const calls: Turn['calls'] = [];
+  const executed: ExecutedCall[] = [];
   for (let round = 1; round <= 6; round++) {
     const step = offlineStep({ messages, tools }, today);
-    if (step.calls.length === 0) return { calls, rounds: round, text: step.text };
+    if (step.calls.length === 0) return { calls, rounds: round, text: step.text, note: step.note, executed };
     messages.push({ role: 'assistant', content: null, toolCalls: step.calls });
     for (const c of step.calls) {
       const args = JSON.parse(c.arguments) as Record<string, unknown>;
       calls.push({ name: c.name, args });
-      messages.push({ role: 'tool', toolCallId: c.id, name: c.name, content: JSON.stringify(tool(c.name, args)) });
+      const result = tool(c.name, args);
+      executed.push({ name: c.name, ok: !('error' in result), result });
+      messages.push({ role: 'tool', toolCallId: c.id, name: c.name, content: JSON.stringify(result) });
     }
   }
   throw new Error('engine did not answer within 6 rounds');
 }
 
-/** A conversation: each user message is answered, and the answer becomes history for the next. */
+/**
+ * A conversation: each user message is answered, and the answer becomes history for the next,
+ * stored as the chat service stores it: the reply text with its dialogue context, derived from the
+ * turn's tool results and the engine's note (follow-ups resolve against that context, not the text).
+ */
 function conversation(users: string[], tools: ToolSpec[] = BASE_SPECS): Turn[] {
   const history: ChatMessage[] = [];
   const out: Turn[] = [];
+  let context: DialogueContext | null = null;
   for (const u of users) {
     const t = turn(history, u, tools);
-    history.push({ role: 'user', content: u }, { role: 'assistant', content: t.text });
+    context = deriveContext(context, t.executed, [], t.note);
+    history.push({ role: 'user', content: u }, { role: 'assistant', content: t.text, context });
     out.push(t);
   }
   return out;
@@ -256,7 +282,7 @@ describe('offline engine: composed replies', () => {
   it('pays all overdue invoices in two rounds and sums them exactly', () => {
     const t = turn([], 'pay all my overdue invoices');
     expect(t.rounds).toBe(3);
-    expect(t.calls[0]).toEqual({ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, limit: 50 } });
+    expect(t.calls[0]).toEqual({ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, dateField: null, limit: 50 } });
     expect(t.calls.slice(1).map((c) => c.args['invoiceNumber'])).toEqual(['IN7654321', 'IN7654322']);
     expect(t.text).toContain('$1,714.56');
     expect(t.text).not.toMatch(/card number|cvv/i);
