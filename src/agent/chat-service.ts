@@ -313,7 +313,8 @@ export function createChatService(deps: {
         texts.push(`I couldn't do that: ${message}`);
       }
     }
-    const context = deriveContext(lastContext(past), executedCalls, [], null);
+    const prev = lastContext(past);
+    const context = deriveContext(prev, executedCalls, [], prev?.note ?? null);
     return { text: texts.join('\n\n'), cards, audit, context, onlyExpired: decided === 0 && audit.length > 0 };
   }
 

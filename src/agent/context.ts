@@ -3,7 +3,9 @@ import { createPaymentLinkResult } from '../../tools/createPaymentLink.js';
 import { emailInvoicePdfResult } from '../../tools/emailInvoicePdf.js';
 import { getInvoiceResult } from '../../tools/getInvoice.js';
 import { listInvoicesResult } from '../../tools/listInvoices.js';
+import { listCreditsResult } from '../../tools/listCredits.js';
 import { listOutstandingResult } from '../../tools/listOutstanding.js';
+import { listPaymentsResult } from '../../tools/listPayments.js';
 import { INVOICE_STATUSES } from '../billing/status.js';
 
 /**
@@ -79,9 +81,22 @@ export interface ExecutedCall {
  * The context of a new assistant message from this turn's executed calls (their results parsed with
  * each tool's own schema), carrying over the previous focus and list when the turn showed no invoice.
  */
+function actedOn(calls: readonly ExecutedCall[]): Set<string> {
+  const out = new Set<string>();
+  for (const c of calls) {
+    if (!c.ok || (c.name !== 'getInvoice' && c.name !== 'createPaymentLink')) continue;
+    const n = (c.result as { invoiceNumber?: unknown } | null)?.invoiceNumber;
+    if (typeof n === 'string') out.add(n);
+  }
+  return out;
+}
+
 export function deriveContext(prev: DialogueContext | null, calls: readonly ExecutedCall[], proposals: readonly string[], note: EngineNote | null): DialogueContext {
   const focus: InvoiceRef[] = [];
   let list: InvoiceRef[] | null = null;
+  // An invoice named by number only: what the conversation already knows of it, if anything.
+  const known = (n: string): InvoiceRef =>
+    [...(prev?.focus ?? []), ...(prev?.list ?? [])].find((x) => x.invoiceNumber === n) ?? { invoiceNumber: n, state: null, amountDueCents: null, totalCents: null, issued: null, due: null };
   const add = (r: InvoiceRef) => {
     if (!focus.some((f) => f.invoiceNumber === r.invoiceNumber)) focus.push(r);
   };
@@ -107,15 +122,33 @@ export function deriveContext(prev: DialogueContext | null, calls: readonly Exec
         }
         break;
       }
+      case 'listPayments':
+      case 'listCredits': {
+        // The invoices the payments paid, or the credits were applied to ("which invoice was that for?").
+        const numbers =
+          c.name === 'listPayments'
+            ? (listPaymentsResult.safeParse(c.result).data?.payments.flatMap((p) => p.invoices) ?? [])
+            : (listCreditsResult.safeParse(c.result).data?.credits.flatMap((x) => x.appliedTo) ?? []);
+        for (const n of numbers) add(known(n));
+        break;
+      }
       case 'emailInvoicePdf': {
         const r = emailInvoicePdfResult.safeParse(c.result);
-        if (r.success) add({ invoiceNumber: r.data.invoiceNumber, state: null, amountDueCents: null, totalCents: null, issued: null, due: null });
+        if (r.success) add(known(r.data.invoiceNumber));
         break;
       }
       default:
         break;
     }
   }
+  // A turn that listed invoices and then acted on some ("the oldest one" → getInvoice) is about those.
+  const acted = actedOn(calls);
+  if (list && acted.size > 0 && acted.size < focus.length) {
+    const kept = focus.filter((f) => acted.has(f.invoiceNumber));
+    focus.splice(0, focus.length, ...kept);
+  }
   if (focus.length === 0 && prev) return { v: 1, focus: prev.focus, list: prev.list, proposals: [...proposals], note };
-  return { v: 1, focus, list: list ?? prev?.list ?? null, proposals: [...proposals], note };
+  // With no list shown, the invoices last discussed together stand in for it ("the other one" after two were shown).
+  const carried = prev?.list ?? (prev && prev.focus.length > 1 ? prev.focus : null);
+  return { v: 1, focus, list: list ?? carried, proposals: [...proposals], note };
 }

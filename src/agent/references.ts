@@ -14,7 +14,8 @@ export type Ref =
   | { kind: 'ordinal'; index: number }
   | { kind: 'status'; status: StatusFilter }
   | { kind: 'amount'; cents: bigint }
-  | { kind: 'superlative'; by: 'amount' | 'issued'; dir: 'max' | 'min' }
+  | { kind: 'superlative'; by: 'amount' | 'issued'; dir: 'max' | 'min'; status: StatusFilter | null }
+  | { kind: 'other'; status: StatusFilter | null }
   | { kind: 'none' };
 
 /** At most this many invoices per request (one card each). */
@@ -53,8 +54,21 @@ export function refIn(t: string, invoiceNumbers: string[], amounts: bigint[]): R
   if (ord && (/\b(one|invoice|on the list|in the list|item)\b/.test(ord[0]) || /^\W*(?:the\s+)?\w+\W*$/.test(t) || /\bthe\s+\w+\s*$/.test(ord[0]))) {
     return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   }
+  // "the overdue one", "the partially paid one": one invoice of the list by its status.
+  const byStatus = /\bthe (overdue|past due|late|due|unpaid|open|paid|partially paid|partly paid) (?:one|invoice|bill)\b/.exec(t);
+  if (byStatus) {
+    const w = byStatus[1]!;
+    const status: StatusFilter = /overdue|past due|late/.test(w) ? 'overdue' : /partially|partly/.test(w) ? 'partially_paid' : w === 'paid' ? 'paid' : w === 'due' ? 'due' : 'open';
+    return { kind: 'status', status };
+  }
+  const statusWord: StatusFilter | null = /\b(overdue|past due|late)\b/.test(t) ? 'overdue' : /\b(unpaid|outstanding|open)\b/.test(t) ? 'open' : null;
+  // "the other one", "the other overdue one": the one of the list the last answer was not about.
+  if (/\bthe other (?:\w+ )?(?:one|invoice|bill)\b|\bthe other one\b/.test(t)) return { kind: 'other', status: statusWord };
   for (const s of SUPERLATIVE) {
-    if (s.re.test(t) && /\b(one|invoice|bill|of the|of them|two|ones)\b/.test(t)) return { kind: 'superlative', by: s.by, dir: s.dir };
+    if (!s.re.test(t) || !/\b(one|invoice|bill|of the|of them|two|ones)\b/.test(t)) continue;
+    // "my latest invoice" is the newest of all (a history question); "the oldest one" / "the latest unpaid invoice" pick from a set.
+    if (s.by === 'issued' && statusWord === null && !/\b(one|of the|of them|of those|two)\b/.test(t)) continue;
+    return { kind: 'superlative', by: s.by, dir: s.dir, status: statusWord };
   }
   if (/\b(them|those|these|both|all of them|each of them|those ones|these ones|all three|all four|all two)\b/.test(t)) return { kind: 'pronoun', plural: true };
   if (/\b(it|that|this|that one|this one|the invoice|that invoice|this invoice|same one|same invoice|the one|that bill|this bill)\b/.test(t)) return { kind: 'pronoun', plural: false };
@@ -99,8 +113,14 @@ export function resolveRef(ref: Ref, ctx: DialogueContext | null): Resolution {
       const r = ref.index < 0 ? from[from.length + ref.index] : from[ref.index];
       return r ? { kind: 'numbers', numbers: [r.invoiceNumber] } : { kind: 'ambiguous', options: nums(from) };
     }
+    case 'other': {
+      const shown = new Set(nums(focus));
+      const rest = list.filter((r) => !shown.has(r.invoiceNumber) && (!ref.status || STATUS_MATCH[ref.status](r)));
+      return rest.length === 1 ? { kind: 'numbers', numbers: [rest[0]!.invoiceNumber] } : rest.length > 1 ? { kind: 'ambiguous', options: nums(rest) } : { kind: 'none' };
+    }
     case 'superlative': {
-      const from = focus.length > 1 ? focus : list;
+      const pool = focus.length > 1 ? focus : list;
+      const from = ref.status ? pool.filter(STATUS_MATCH[ref.status]) : pool;
       if (from.length === 0) return { kind: 'none' };
       const r = pickSuperlative(from, ref.by, ref.dir);
       return r ? { kind: 'numbers', numbers: [r.invoiceNumber] } : { kind: 'ambiguous', options: nums(from) };

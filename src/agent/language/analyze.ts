@@ -16,9 +16,9 @@ export type Mood = 'request' | 'negated' | 'hypothetical' | 'question' | 'cancel
 export interface Analysis {
   tokens: readonly Token[];
   mood(action: Action): Mood;
-  /** The message does not ask for the action (negated, hypothetical, a question about it, or cancelled). */
+  /** The message does not ask for the action (negated, hypothetical, cancelled, or for email a question about how it works). */
   withholds(action: Action): boolean;
-  /** A lemma inside a negation's scope ("haven't been paid¬" → "pay"). */
+  /** A word (as typed or as its lemma) inside a negation's scope ("haven't been paid¬" → "paid", "pay"). */
   isNegated(lemma: string): boolean;
   /** The whole message says yes (to a proposal). */
   affirmation: boolean;
@@ -26,8 +26,10 @@ export interface Analysis {
   refusal: boolean;
   /** A second thought or cancellation somewhere in the message. */
   cancellation: boolean;
-  /** Asks for a person to follow up (not negated, not hypothetical). */
+  /** Asks for a person to follow up, as a request (not negated, hypothetical or a question). */
   asksForPerson: boolean;
+  /** Mentions wanting a person at all, a question included ("is there a human I can talk to?"). */
+  mentionsPerson: boolean;
   frustrated: boolean;
 }
 
@@ -138,27 +140,30 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     return m;
   }
 
-  const negated = new Set(tokens.filter((t) => t.negated).map((t) => t.lemma));
-  const personHits = occurrences(tokens, lex.person).filter((o) => {
+  const negated = new Set(tokens.filter((t) => t.negated).flatMap((t) => [t.lemma, t.value.toLowerCase()]));
+  const personMentions = occurrences(tokens, lex.person).filter((o) => {
     const t = tokens[o.at]!;
     const before = (x: { at: number }) => x.at < o.at && tokens[x.at]!.sentence === t.sentence;
     const after = (x: { at: number }) => x.at > o.at && tokens[x.at]!.sentence === t.sentence;
     // "call me if there's a problem" is a condition, not a request.
     return !t.negated && !negCues.some(before) && !hypos.some(before) && !hypos.some(after) && !cancels.some((c) => c.at > o.at);
   });
+  const personHits = personMentions.filter((o) => !isQuestionSentence(tokens[o.at]!.sentence));
 
   return {
     tokens,
     mood,
     withholds: (action) => {
       const m = mood(action);
-      return m === 'negated' || m === 'hypothetical' || m === 'question' || m === 'cancelled';
+      // Asking how emailing works is not asking for an email; "can I get a link?" or "is there a human?" still asks.
+      return m === 'negated' || m === 'hypothetical' || m === 'cancelled' || (m === 'question' && action === 'email');
     },
     isNegated: (lemma) => negated.has(lemma),
     affirmation: !tokens.some((t) => t.negated) && wholeMessageIs(tokens, lex.affirmations, lex),
     refusal: wholeMessageIs(tokens, [...lex.refusals, ...lex.cancel], lex),
     cancellation: cancels.length > 0,
     asksForPerson: personHits.length > 0,
+    mentionsPerson: personMentions.length > 0,
     frustrated: occurrences(tokens, lex.frustration).length > 0,
   };
 }

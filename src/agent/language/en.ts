@@ -58,7 +58,7 @@ export const englishLexicon: Lexicon = {
   ],
   cancel: [
     p('never mind'), p('nevermind'), p('nvm'), p('forget it'), p('forget that'), p('forget about it'), p('forget the'), p('scratch that'), p('cancel that'), p('cancel it'),
-    p('cancel the'), p('cancel'), p('hold off'), p('no wait'), p('no , wait'), p('hmm no'), p('scrap that'), p('scrap it'), p('ignore that'), p('i will do it myself'), p('wait no'), p('wait , no'), p('on second thought'), p('on second thoughts'), p('actually no'), p('actually , no'), p('do not bother'), p('ignore that'), p('ignore my last'), p('disregard that'), p('not anymore'), p('changed my mind'), p('change my mind'),
+    p('cancel the'), p('hold off'), p('no wait'), p('no , wait'), p('hmm no'), p('scrap that'), p('scrap it'), p('ignore that'), p('i will do it myself'), p('wait no'), p('wait , no'), p('on second thought'), p('on second thoughts'), p('actually no'), p('actually , no'), p('do not bother'), p('ignore that'), p('ignore my last'), p('disregard that'), p('not anymore'), p('changed my mind'), p('change my mind'),
   ],
   hypothetical: [p('if'), p('suppose'), p('supposing'), p('what if'), p('in case'), p('hypothetically'), p('imagine'), p('say i'), p('whether'), p('might'), p('maybe later'), p('later on'), p('eventually')],
   trailingConditions: [p('if i ask'), p('if i want'), p('if i need'), p('if we ask'), p('if we want'), p('if we need'), p('if i tell'), p('if i say'), p('if i decide'), p('if need'), p('if necessary'), p('if require'), p('if i request'), p('if i choose')],
@@ -75,13 +75,14 @@ export const englishLexicon: Lexicon = {
   affirmations: [
     p('yes'), p('yeah'), p('yep'), p('yup'), p('sure'), p('ok'), p('okay'), p('okey'), p('k'), p('correct'), p('confirm'), p('confirmed'), p('approve'), p('approved'), p('go ahead'), p('go for it'), p('do it'), p('send it'),
     p('send'), p('please do'), p('absolutely'), p('definitely'), p('of course'), p('sound good'), p('that be right'), p('that be correct'), p('yes please'), p('proceed'), p('y'), p('affirmative'), p('please proceed'), p('do that'), p('send that'),
-    p('email it'), p('go on'), p('let us do it'), p('make it so'), p('submit'), p('submit it'), p('pass it on'), p('yes send'),
+    p('email it'), p('go on'), p('yess'), p('yesss'), p('ys'), p('yea'), p('ya'), p('go ahed'), p('go ahaed'), p('go aheod'), p('sure thing'), p('yes pls'), p('let us do it'), p('make it so'), p('submit'), p('submit it'), p('pass it on'), p('yes send'),
   ],
-  refusals: [p('no'), p('nope'), p('nah'), p('no thanks'), p('no thank you'), p('do not'), p('decline'), p('declined'), p('stop'), p('not now'), p('leave it'), p('do not send'), p('do not send it'), p('n')],
+  refusals: [p('cancel'), p('no'), p('nope'), p('nah'), p('no thanks'), p('no thank you'), p('do not'), p('decline'), p('declined'), p('stop'), p('not now'), p('leave it'), p('do not send'), p('do not send it'), p('n')],
   person: [
     p('talk to a human'), p('talk to a person'), p('talk to someone'), p('talk to somebody'), p('speak to a human'), p('speak to a person'), p('speak to someone'), p('speak with someone'), p('speak with a person'),
     p('real person'), p('human'), p('representative'), p('agent'), p('escalate'), p('call me'), p('call us'), p('contact me'), p('contact us'), p('reach out to me'), p('reach out to us'), p('get back to me'),
     p('get back to us'), p('follow up with me'), p('follow up with us'), p('someone from'), p('somebody from'), p('have someone'), p('have somebody'), p('get someone'), p('open a ticket'), p('raise a ticket'),
+    p('connect me'), p('put me through'), p('transfer me'), p('someone in billing'), p('somebody in billing'), p('actual people'), p('real people'), p('actual person'), p('live person'), p('live agent'),
     p('pass this on'), p('pass it on'), p('pass this to'), p('forward this to your'), p('send this to your'), p('a person'), p('callback'), p('call back'), p('phone me'),
   ],
   frustration: [

@@ -132,7 +132,8 @@ function balanceText(b: BalanceResult, focus: 'balance' | 'overdue' | 'outstandi
 function invoiceText(r: InvoiceResult): string {
   const parts: string[] = [];
   const status = r.status;
-  parts.push(`Invoice ${r.invoiceNumber} (issued ${date(r.issued)}, due ${date(r.due)}) totals ${r.total} and is ${status}.`);
+  const notOverdue = r.state === 'due' ? ' (not overdue)' : '';
+  parts.push(`Invoice ${r.invoiceNumber} (issued ${date(r.issued)}, due ${date(r.due)}) totals ${r.total} and is ${status}${notOverdue}.`);
   const settled: string[] = [];
   for (const c of r.credits ?? []) settled.push(`credit ${c.credit} (${c.amount}, ${date(c.date)})`);
   for (const p of r.payments ?? []) settled.push(`payment ${p.payment} (${p.amount}, ${date(p.date)})`);

@@ -97,7 +97,11 @@ let direction: Direction = 'past';
 /** A month named without a year: this year's, unless that is still ahead of today (history) or already behind it (due dates). */
 function yearForMonth(m: number, today: string): number {
   const t = parts(today);
-  if (direction === 'future') return m < t.m ? t.y + 1 : t.y;
+  if (direction === 'future') {
+    // Due dates: the occurrence of that month nearest today ("due in October" in November is last month's, "due in January" the coming one).
+    const here = t.y * 12 + t.m;
+    return [t.y - 1, t.y, t.y + 1].reduce((best, y) => (Math.abs(y * 12 + m - here) < Math.abs(best * 12 + m - here) ? y : best), t.y);
+  }
   return m > t.m ? t.y - 1 : t.y;
 }
 

@@ -58,7 +58,7 @@ const LIST_VERB = /\b(list|show|see|view|display|give|get|find|pull up|bring up|
 const SHOW_VERB = /\b(show|see|view|display|open|look|look at|look up|pull up|bring up|details?|detail|more|info|information|about|status|check|tell|what is on|what is in|what was on|what does|summary|summarize|breakdown|lines?|items?|pdf|copy|download|get|give)\b/;
 const OVERDUE_WORD = /\b(overdue|past due|late|delinquent|arrears|behind)\b/;
 const OPEN_WORD = /\b(unpaid|outstanding|open|not (?:yet )?paid|unsettled|owing|still due|remaining|pending|to pay|need to pay|have to pay|left to pay|due)\b/;
-const BALANCE_WORD = /\b(balance|owe|owing|in the red|in good standing|account status|status of my account|account standing|on my account|account summary|total due|amount due|total owing|total outstanding|how much is (?:outstanding|due|left)|how much (?:do|have) (?:i|we) (?:got )?(?:to pay|left)|what do (?:i|we) owe)\b/;
+const BALANCE_WORD = /\b(balance|owe|owing|in for|our tab|my tab|the tab|square up|squared up|where do (?:we|i) stand|money wise|what do (?:we|i) owe|in the red|in good standing|account status|status of my account|account standing|on my account|account summary|total due|amount due|total owing|total outstanding|how much is (?:outstanding|due|left)|how much (?:do|have) (?:i|we) (?:got )?(?:to pay|left)|what do (?:i|we) owe)\b/;
 const CREDIT_WORD = /\b(credits|credit memos?|credit notes?|unapplied|cm ?\d{3,}|credit balance|store credit|credit on (?:my|the) account|credit(?! cards?\b))\b/;
 const GREETING = /^(?:(?:hello|good (?:morning|afternoon|evening|day)|hello there|dear assistant)[\s,!.]*)+$/;
 const THANKS = /\b(thanks|thank you|thank u|cheers|much appreciated|appreciate it|great help)\b/;
@@ -69,7 +69,7 @@ const NO = /^(?:no|no thanks|no thank you|not now|nope|no need|never mind|neverm
 
 /** Words that carry no request of their own (a follow-up fragment is made of these plus a reference). */
 const FILLER = new Set(
-  `and what about how also same for now okay then the one ones invoice invoices number please too instead that this is it i mean meant sorry yes actually oh hmm um so a an of on with my our me us just only can you could would will do does let see ones' those these them both which was were are be to ok well hello thanks again any all
+  `and what about how also same for now okay then no nope hmm the one ones invoice invoices number please too instead that this is it i mean meant sorry yes actually oh hmm um so a an of on with my our me us just only can you could would will do does let see ones' those these them both which was were are be to ok well hello thanks again any all
    what is hello right`
     .split(/\s+/)
     .filter(Boolean),
@@ -100,7 +100,7 @@ function statusIn(t: string): StatusFilter | null {
 function negatedPaid(t: string): string {
   if (!/\bnot\b/.test(t) || !/\b(paid|settled)\b/.test(t)) return t;
   const a = analyze(t);
-  if (!a.isNegated('pay') && !a.isNegated('settle')) return t;
+  if (!a.isNegated('paid') && !a.isNegated('settled')) return t;
   return t.replace(/\b(?:(?:have|has|had|are|is|were|was|be)\s+)?not\s+(?:we\s+|i\s+|you\s+)?(?:yet\s+|been\s+|fully\s+|already\s+)*(?:paid|settled)\b/g, 'unpaid');
 }
 
@@ -108,7 +108,8 @@ function negatedPaid(t: string): string {
 export function handoffTopicIn(t: string): 'dispute' | 'extension' | 'refund' | null {
   if (/\b(refund|refunds|refunded|reimburse|reimbursement|money back|chargeback|charge back)\b/.test(t)) return 'refund';
   if (
-    /\b(extension|extend|more time|extra time|push (?:it |the due date |this )?back|postpone|defer|delay (?:the )?(?:payment|due)|later due date|grace period|payment plan|installments?|pay (?:it |this )?(?:in parts|later|next month))\b/.test(t) ||
+    /\b(extension|extend|extended|more time|extra time|push (?:it |the due date |this )?back|postpone|defer|delay (?:the )?(?:payment|due)|later due date|grace period|payment plan|installments?|pay (?:it |this )?(?:in parts|later|next month))\b/.test(t) ||
+    /\b(?:\d+|a|an|one|two|three|four|another|couple(?: of)?|few)\s+(?:more|extra|additional)\s+(?:days?|weeks?|months?)\b/.test(t) ||
     /\b(change|move|shift|update|adjust|push)\b.{0,20}\bdue dates?\b/.test(t) ||
     /\b(?:get|have|give (?:us|me)|need)\b.{0,15}\buntil\b.{0,30}\bto pay\b/.test(t)
   ) {
@@ -116,7 +117,7 @@ export function handoffTopicIn(t: string): 'dispute' | 'extension' | 'refund' | 
   }
   if (
     /\b(dispute|disputing|contest|contesting|overcharged|overbilled|double charged|double billed|charged twice|billed twice|billing error|wrongly charged|incorrectly charged)\b/.test(t) ||
-    /\b(is|looks|seems|are|was) (?:all |completely |totally )?(?:wrong|incorrect|not right|off)\b|\b(mistake|error) (?:on|in|with)\b|\bnever (?:ordered|received|got)\b|\bdid not (?:order|receive|get)\b|\bshould not (?:have been|be) (?:charged|billed)\b/.test(t)
+    /\b(is|it is|its|looks|seems|are|was) (?:all |completely |totally )?(?:wrong|incorrect|not right|off)\b|\b(?:do not|did not|can not) recogni[sz]e\b|\b(mistake|error) (?:on|in|with)\b|\bnever (?:ordered|received|got)\b|\bdid not (?:order|receive|get)\b|\bshould not (?:have been|be) (?:charged|billed)\b/.test(t)
   ) {
     return 'dispute';
   }
@@ -135,6 +136,9 @@ function isFragment(rest: string): boolean {
 
 const STATUS_WORDS =
   /\b(partially paid|partial|part paid|partly paid|overdue|past due|late|unpaid|outstanding|open|not paid|not yet paid|paid|upcoming|due soon|due|pending|settled)\b/g;
+/** A question about one invoice's facts ("when is it due?", "how much is left on it?", "is it overdue?"). */
+const ABOUT_ONE = /\b(when|due|owe|owing|left|remaining|overdue|late|paid|received|how much|what for|for what|total|amount|status|balance on)\b/;
+const SUPERLATIVE_WORDS = /\b(largest|biggest|highest|larger|bigger|higher|smallest|lowest|smaller|lower|cheapest|oldest|older|earliest|earlier|newest|newer|latest|more recent|most recent)\b/g;
 const ORDINAL_WORDS = /\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|final|top|bottom)\b/g;
 
 /**
@@ -221,13 +225,15 @@ export function parseClause(raw: string, today: string): ParsedMessage {
 
   // Emailing a copy.
   const emailVerb =
-    /\bemail\b/.test(t) && !/\b(what|which)\s+(?:is\s+)?(?:the\s+|my\s+|your\s+)?email\b.{0,20}\b(address|on file|do you have)\b/.test(t);
+    /\bemail\b/.test(t) &&
+    !/\b(cheque|check|money order|payment)\b/.test(t) && !/\b(what|which)\s+(?:is\s+)?(?:the\s+|my\s+|your\s+)?email\b.{0,20}\b(address|on file|do you have)\b/.test(t);
   // "there too", "to the same address", "that inbox": the address given earlier in the conversation.
   const sameAddress =
-    /\bto (?:the )?same (?:address|adress|email|e mail|place|inbox|person|recipient|contact|one)\b|\bsame (?:address|adress|email|inbox|recipient) (?:as before|again|too|as well)?\b|\bthat (?:address|adress|email address|inbox)\b|\bthere (?:too|as well|aswell|also)\b|\b(?:send|email|forward|mail)\b.{0,40}\bthere\b/.test(t) &&
+    /\bto (?:the |that |this )?same (?:address|adress|email|e mail|place|inbox|person|recipient|contact|one)\b|\bsame (?:address|adress|email|inbox|recipient) (?:as before|again|too|as well)?\b|\bthat (?:address|adress|email address|inbox)\b|\bthere (?:too|as well|aswell|also)\b|\b(?:send|email|forward|mail)\b.{0,40}\bthere\b/.test(t) &&
     to === null;
   const sendCopy =
-    /\b(send|forward|resend|re send|share|deliver|copy)\b/.test(t) && (/\b(pdf|copy|copies)\b/.test(t) || to !== null || sameAddress || (/\bto\b/.test(t) && ref.kind !== 'none'));
+    /\b(send|forward|resend|re send|share|deliver|copy)\b/.test(t) &&
+    !/\b(cheque|check|money order|wire|e ?transfer)\b/.test(t) && (/\b(pdf|copy|copies)\b/.test(t) || to !== null || sameAddress || (/\bto\b/.test(t) && ref.kind !== 'none'));
   if (emailVerb || sendCopy || (to !== null && /\bto\s+emailaddr\b/.test(t)) || (sameAddress && ref.kind !== 'none')) {
     const bulk =
       /\b(all|every|each|everything)\b.{0,20}\b(invoices?|of them|ones)\b/.test(t) ||
@@ -235,7 +241,7 @@ export function parseClause(raw: string, today: string): ParsedMessage {
       (ref.kind === 'pronoun' && ref.plural) ||
       (ref.kind === 'numbers' && ref.numbers.length > 1) ||
       (ref.kind === 'none' && INVOICE_PLURAL.test(t));
-    if (!/\bpay(?:ment)? links?\b/.test(t)) return done({ kind: 'email', ref, to, bulk, sameAddress });
+    if (!/\bpay(?:ment)? links?\b|\blinks? (?:to|so i can|so we can) pay\b/.test(t)) return done({ kind: 'email', ref, to, bulk, sameAddress });
   }
 
   // How paying works (asked with "pay" in it, but not a request to pay).
@@ -269,6 +275,11 @@ export function parseClause(raw: string, today: string): ParsedMessage {
     }
   }
 
+  // Paying outside the portal: bank details, a cheque in the mail.
+  if (/\b(bank(?:ing)? (?:info|information|details|account)|pay (?:you )?direct(?:ly)?|direct deposit|remit(?:tance)? (?:info|details|address)|(?:mail|send|post) (?:you )?(?:a )?(?:cheque|check))\b/.test(t) && ref.kind !== 'numbers') {
+    return done({ kind: 'policy', topic: 'otherMethods' });
+  }
+
   // Paying.
   const howToPayQuestion =
     /\b(how|where|when)\b.{0,25}\b(pay|make (?:a )?payment|paying)\b/.test(t) ||
@@ -277,7 +288,7 @@ export function parseClause(raw: string, today: string): ParsedMessage {
     /\bdo you (?:accept|take)\b/.test(t);
   const payRequest =
     PAY_VERB.test(t) ||
-    /\bpay(?:ment)? links?\b|\blink to pay\b|\bmake (?:a |the )?payment\b|\bpay now\b|\bcheckout\b|\bcharge (?:my|the) (?:card|credit card)\b|\bcharge (?:it|me|this|that)\b|\bpaying\b/.test(t);
+    /\bpay(?:ment)? links?\b|\blink to pay\b|\b(?:secure )?link (?:for|to) (?:it|that|this|them|those|both)\b|\bmake (?:a |the )?payment\b|\bpay now\b|\bcheckout\b|\bcharge (?:my|the) (?:card|credit card)\b|\bcharge (?:it|me|this|that)\b|\bpaying\b/.test(t);
   if (payRequest || howToPayQuestion) {
     const byMethod =
       /\b(by|with|using|via|through|over|in)\s+(?:a\s+|my\s+|the\s+)?(credit card|card|visa|mastercard|amex|american express|debit|cheque|check|wire|bank transfer|bank|e ?transfer|etransfer|interac|paypal|ach|eft|cash|crypto|bitcoin|apple pay|google pay|phone|person|mail)\b/.exec(t) ??
@@ -294,6 +305,7 @@ export function parseClause(raw: string, today: string): ParsedMessage {
     }
     const cardNote = /\b(credit card|card|visa|mastercard|amex)\b/.test(t);
     if (ref.kind === 'numbers') return done({ kind: 'pay', ref, cardNote });
+    if (ref.kind === 'superlative' || ref.kind === 'status' || ref.kind === 'ordinal' || ref.kind === 'other') return done({ kind: 'pay', ref, cardNote });
     if (OVERDUE_WORD.test(t) && !(ref.kind === 'pronoun' && !ref.plural)) return done({ kind: 'payAll', scope: 'overdue' });
     if (ref.kind === 'pronoun' && ref.plural) return done({ kind: 'pay', ref, cardNote });
     if (/\b(all|every|everything|whole|entire|full|total)\b/.test(t) || /\b(balance|outstanding|unpaid|open)\b/.test(t) || /\binvoices\b/.test(t)) {
@@ -321,9 +333,14 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   if (/\b(where|how)\b.{0,30}\b(in the portal|on the portal|portal|billing section|billing page|billing tab|dashboard|find my)\b/.test(t)) return done({ kind: 'policy', topic: 'portal' });
 
   // Things the assistant does not do.
-  if (/\b(apply|use|redeem)\b.{0,25}\bcredits?\b/.test(t) && !/\bcredit card\b/.test(t)) return done({ kind: 'outOfScope', topic: 'applyCredit' });
+  if (/\b(apply|use|redeem|put|move)\b.{0,25}\b(credits?|creditref)\b/.test(t) && !/\bcredit card\b/.test(t)) return done({ kind: 'outOfScope', topic: 'applyCredit' });
   if (/\b(auto ?pay|autopay|automatic payments?|recurring payments?|save my card|store my card|saved card|card on file|direct debit|pre authorized|preauthorized)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'autopay' });
-  if (/\b(cancel|void|delete|remove|waive|forgive|write off|reverse|change|edit|modify|lower|reduce)\b.{0,25}\b(invoices?|fee|balance|charges?|amount|order|payment)\b/.test(t)) return done({ kind: 'outOfScope', topic: 'cancel' });
+  if (
+    /\b(cancel|void|delete|remove|waive|forgive|write off|reverse|change|edit|modify|lower|reduce|merge|combine|split|reissue|re issue|move|transfer|reallocate|add)\b.{0,25}\b(invoices?|invref|fee|balance|charges?|amount|order|payment|paymentref)\b/.test(t) &&
+    !/\b(due dates?)\b/.test(t)
+  ) {
+    return done({ kind: 'outOfScope', topic: 'cancel' });
+  }
   if (/\b(orders?|ship|shipping|shipment|delivery|tracking|track my|stock|inventory|quote|quotes|price list|pricing|products?|buy|purchase|rma|return)\b/.test(t) && ref.kind === 'none' && !hasInvoiceWord) {
     return done({ kind: 'outOfScope', topic: 'orders' });
   }
@@ -348,6 +365,10 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   // Yes / no / small talk.
   if (YES.test(t)) return done({ kind: 'yes' });
   if (NO.test(t)) return done({ kind: 'no' });
+
+  // "how much is left on it?", "what do I still owe on that one?": about the invoice in focus, not the account.
+  const oneInvoiceRef = ref.kind === 'ordinal' || (ref.kind === 'pronoun' && !ref.plural) || ref.kind === 'superlative' || ref.kind === 'status' || ref.kind === 'other';
+  if (oneInvoiceRef && /\b(on|for|of) (?:it|that|this|that one|this one|the invoice|that invoice|this invoice|that bill)\b/.test(t)) return done({ kind: 'show', ref });
 
   // Overdue and balance questions.
   const overdueQuestion =
@@ -391,9 +412,9 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   const status = statusIn(t);
   const limit = limitIn(t);
   const historyWord = /\b(history|all (?:my |our |of my )?invoices|past invoices|previous invoices|old invoices|older invoices|every invoice|recent invoices|archive|invoiced)\b/.test(t);
-  const showRef = ref.kind === 'ordinal' || (ref.kind === 'pronoun' && !ref.plural) || ref.kind === 'amount';
-  if (showRef && SHOW_VERB.test(t)) return done({ kind: 'show', ref });
-  if (showRef && isFragment(t.replace(ORDINAL_WORDS, ' '))) return done({ kind: 'fragment', ref, status: null, period, to, dateField });
+  const showRef = ref.kind === 'ordinal' || (ref.kind === 'pronoun' && !ref.plural) || ref.kind === 'amount' || ref.kind === 'superlative' || ref.kind === 'status' || ref.kind === 'other';
+ if (showRef && (SHOW_VERB.test(t) || (ABOUT_ONE.test(t) && !INVOICE_PLURAL.test(t)) || (ref.kind === 'superlative' && !INVOICE_PLURAL.test(t) && (ref.by === 'amount' || ref.status !== null)))) return done({ kind: 'show', ref });
+  if (showRef && isFragment(t.replace(ORDINAL_WORDS, ' ').replace(SUPERLATIVE_WORDS, ' '))) return done({ kind: 'fragment', ref, status: null, period, to, dateField });
   if (hasInvoiceWord || historyWord || /\b(what is|what are|anything|everything)\b.{0,10}\b(unpaid|outstanding|open|due|overdue|past due)\b/.test(t) || (status && status !== 'paid' && LIST_VERB.test(t) && !isFragment(t.replace(STATUS_WORDS, ' ')))) {
     if (status === 'open' || (status === null && OPEN_WORD.test(t) && !historyWord)) {
       if (!period) return done({ kind: 'outstanding', limit });
@@ -413,7 +434,12 @@ export function parseClause(raw: string, today: string): ParsedMessage {
   if (ACK.test(t)) return done({ kind: 'chat', what: 'ack' });
 
   // Fragments that only make sense as a follow-up: "and the overdue ones?", "what about October?", "the first one".
-  const stripped = t.replace(STATUS_WORDS, ' ').replace(ORDINAL_WORDS, ' ').replace(/\b(ones?|invoices?)\b/g, ' ');
+  const stripped = t
+    .replace(STATUS_WORDS, ' ')
+    .replace(ORDINAL_WORDS, ' ')
+    .replace(SUPERLATIVE_WORDS, ' ')
+    .replace(/\b(ones?|invoices?|other)\b/g, ' ')
+    .replace(ref.kind === 'amount' ? /\$?\d[\d,]*(?:\.\d+)?/g : /$^/g, ' ');
   if ((ref.kind !== 'none' || status !== null || period !== null || to !== null) && isFragment(stripped)) {
     return done({ kind: 'fragment', ref, status, period, to, dateField });
   }

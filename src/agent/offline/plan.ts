@@ -56,8 +56,11 @@ export function step(intent: Intent, round: number, done: CallOutcome[][]): Plan
           ? [{ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, dateField: null, limit: 50 } }]
           : [{ name: 'listOutstanding', args: { limit: 50 } }];
       case 'payPick':
-      case 'pick':
         return [{ name: 'listOutstanding', args: { limit: 50 } }];
+      case 'pick':
+        return intent.overdue
+          ? [{ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, dateField: null, limit: 50 } }]
+          : [{ name: 'listOutstanding', args: { limit: 50 } }];
       case 'handoff':
         return [{ name: 'requestBillingFollowUp', args: { topic: intent.topic, invoiceNumber: intent.number } }];
       case 'email':

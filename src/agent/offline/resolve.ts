@@ -24,7 +24,7 @@ export type Intent =
   | { kind: 'pay'; numbers: string[]; cardNote: boolean }
   | { kind: 'payAll'; scope: 'overdue' | 'outstanding' }
   | { kind: 'payPick'; cardNote: boolean }
-  | { kind: 'pick'; action: 'pay' | 'show'; by: 'amount' | 'issued'; dir: 'max' | 'min' }
+  | { kind: 'pick'; action: 'pay' | 'show'; by: 'amount' | 'issued'; dir: 'max' | 'min'; overdue: boolean }
   | { kind: 'email'; number: string; to: string }
   | { kind: 'emailUnavailable'; numbers: string[]; to: string | null }
   | { kind: 'emailBulk'; to: string | null }
@@ -79,7 +79,11 @@ function prevAddress(prev: Intent | null): string | null {
 
 function act(action: 'pay' | 'email' | 'show', ref: Ref, ctx: Context, extra: { to: string | null; cardNote: boolean; bulk?: boolean; sameAddress?: boolean }): Intent {
   const r = resolveRef(ref, ctx.dialogue);
-  if (ref.kind === 'superlative' && r.kind === 'none' && action !== 'email') return { kind: 'pick', action, by: ref.by, dir: ref.dir };
+  if (ref.kind === 'superlative' && r.kind === 'none' && action !== 'email') return { kind: 'pick', action, by: ref.by, dir: ref.dir, overdue: ref.status === 'overdue' };
+  // "send me a pay link" right after one invoice was shown: that one.
+  if (action === 'pay' && ref.kind === 'none' && ctx.dialogue?.focus.length === 1 && (ctx.dialogue.focus[0]!.amountDueCents ?? 0) > 0) {
+    return { kind: 'pay', numbers: [ctx.dialogue.focus[0]!.invoiceNumber], cardNote: extra.cardNote };
+  }
   if (action === 'email') {
     const to = extra.to ?? prevAddress(ctx.prev) ?? (extra.sameAddress ? ctx.address : null);
     if (!ctx.canEmail) return { kind: 'emailUnavailable', numbers: r.kind === 'numbers' ? r.numbers : [], to };
@@ -197,6 +201,8 @@ function standalone(d: Draft): boolean {
   }
 }
 
+const READS: ReadonlySet<Draft['kind']> = new Set(['show', 'balance', 'outstanding', 'invoices', 'payments', 'credits', 'policy']);
+
 const WITHHOLDING: readonly Mood[] = ['negated', 'hypothetical', 'cancelled'];
 
 /**
@@ -213,11 +219,11 @@ export function applyMood(d: Draft, a: Analysis, t: string): Draft {
   }
   if (d.kind === 'handoff' && WITHHOLDING.includes(a.mood('followup'))) return { kind: 'withheld', action: 'followup', mood: a.mood('followup'), ref: d.ref };
   if (d.kind === 'handoff') return d;
-  if (a.asksForPerson && d.kind !== 'withheld' && d.kind !== 'injection' && d.kind !== 'otherAccount') {
+  if (a.mentionsPerson && d.kind !== 'withheld' && d.kind !== 'injection' && d.kind !== 'otherAccount') {
     return { kind: 'handoff', topic: handoffTopicIn(t) ?? 'other', ref: refOf(d) };
   }
-  if (a.frustrated && (d.kind === 'unknown' || d.kind === 'chat' || d.kind === 'outOfScope' || d.kind === 'no' || d.kind === 'help')) {
-    return { kind: 'handoff', topic: 'other', ref: { kind: 'none' } };
+  if (a.frustrated && (d.kind === 'unknown' || d.kind === 'chat' || d.kind === 'outOfScope' || d.kind === 'no' || d.kind === 'help' || d.kind === 'show')) {
+    return { kind: 'handoff', topic: 'other', ref: refOf(d) };
   }
   if (WITHHOLDING.includes(a.mood('followup')) && (d.kind === 'unknown' || d.kind === 'outOfScope')) {
     return { kind: 'withheld', action: 'followup', mood: a.mood('followup'), ref: { kind: 'none' } };
@@ -233,9 +239,16 @@ function parseWithMood(raw: string, today: string): Draft {
 /** The requests in one user message: usually one; several when clearly separate ("What's my balance? Also list my payments."). */
 export function parseMessage(raw: string, today: string): Draft[] {
   const whole = parseWithMood(raw, today);
-  const clauses = splitClauses(raw);
+  let clauses = splitClauses(raw);
+  // "don't email IN7654323 to anyone, what's it for?": a withheld action next to a read, split at the comma.
+  let commaSplit = false;
+  if (clauses.length < 2 && whole.kind === 'withheld') {
+    clauses = raw.split(/\s*,\s*/).filter((c) => c.trim().length > 0);
+    commaSplit = true;
+  }
   if (clauses.length < 2) return [whole];
-  const drafts = clauses.map((c) => parseWithMood(c, today));
+  // Split at a comma, only the withheld part and plain reads count ("…, we'll pay it on time" asks for nothing).
+  const drafts = clauses.map((c) => parseWithMood(c, today)).filter((d) => !commaSplit || d.kind === 'withheld' || READS.has(d.kind));
   const substantive = drafts.filter((d) => d.kind !== 'chat' && d.kind !== 'unknown');
   const cancelledLater = drafts.findIndex((d, i) => i > 0 && (d.kind === 'no' || (d.kind === 'chat' && d.what === 'ack')) && analyze(clauses[i]!).cancellation);
   if (cancelledLater > 0) {
@@ -244,7 +257,8 @@ export function parseMessage(raw: string, today: string): Draft[] {
       d.kind === 'email' ? ({ kind: 'withheld', action: 'email', mood: 'cancelled', ref: d.ref } as const) : d.kind === 'pay' || d.kind === 'payAll' ? { kind: 'withheld', action: 'pay', mood: 'cancelled', ref: 'ref' in d ? d.ref : { kind: 'none' } } : d,
     );
   }
-  if (substantive.length >= 2 && substantive.every(standalone)) {
+  const withheld = substantive.some((d) => d.kind === 'withheld');
+  if (substantive.length >= 2 && (withheld || substantive.every(standalone))) {
     const seen = new Set<string>();
     const out: Draft[] = [];
     for (const d of substantive) {
@@ -269,7 +283,7 @@ export function resolveMessage(text: string, today: string, canEmail: boolean, d
     const intent = resolveDraft(d, ctx);
     result.push(intent);
     // Later requests in the same message may refer to earlier ones ("show IN7654321 and email it to ...").
-    const named = intent.kind === 'show' || intent.kind === 'pay' ? intent.numbers : intent.kind === 'email' ? [intent.number] : [];
+    const named = intent.kind === 'show' || intent.kind === 'pay' || intent.kind === 'withheld' ? intent.numbers : intent.kind === 'email' ? [intent.number] : [];
     if (named.length > 0) {
       const refs = named.map((n) => ctx.dialogue?.focus.find((f) => f.invoiceNumber === n) ?? { invoiceNumber: n, state: null, amountDueCents: null, totalCents: null, issued: null, due: null });
       ctx.dialogue = { v: 1, focus: refs, list: ctx.dialogue?.list ?? null, proposals: [], note: null };

@@ -9,7 +9,7 @@ const INVOICE_RE = /(?<![\w.,$-])(?:(?:in|inv)[\s#:-]*|#\s?)?(\d{7})(?!\d|,\d|\.
 const BAD_INVOICE_RE = /\b(?:in|inv)[#:-]?(\d{4,6}|\d{8,12})\b/gi;
 const EMAIL_RE = /\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi;
 const ACCOUNT_RE = /\b[rR][\s-]?(\d{5})\b/g;
-const AMOUNT_RE = /\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s*(?:dollars|bucks|cad)\b/gi;
+const AMOUNT_RE = /\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s*(?:dollars|bucks|cad)\b|\b(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})(?=\s+one\b)/gi;
 
 export const INVOICE_PLACEHOLDER = 'invref';
 export const EMAIL_PLACEHOLDER = 'emailaddr';
@@ -21,6 +21,10 @@ const PLACEHOLDERS = new Set([INVOICE_PLACEHOLDER, EMAIL_PLACEHOLDER, ACCOUNT_PL
 const REPLACE: Record<string, string> = {
   inv: 'invoice',
   invs: 'invoices',
+  teh: 'the',
+  dispte: 'dispute',
+  disupte: 'dispute',
+  hte: 'the',
   invoce: 'invoice',
   invoise: 'invoice',
   invioce: 'invoice',
@@ -289,8 +293,8 @@ export function extract(raw: string): Extracted {
   });
   const amounts: bigint[] = [];
   for (const m of s.matchAll(AMOUNT_RE)) {
-    const whole = m[1] ?? m[3];
-    if (whole) amounts.push(toCents(whole, m[2] ?? m[4]));
+    const whole = m[1] ?? m[3] ?? m[5];
+    if (whole) amounts.push(toCents(whole, m[2] ?? m[4] ?? m[6]));
   }
   const paymentRefs: string[] = [];
   s = s.replace(/\bPAY[\s-]?(\d{6})\b/gi, (_m, d: string) => {
@@ -365,7 +369,7 @@ export function invoiceNumbersIn(text: string): string[] {
 /** Splits a message into clauses that may each carry their own request. */
 export function splitClauses(raw: string): string[] {
   const parts = raw
-    .split(/,?\s+(?:and\s*)?\.*\s*(?=(?:i\s+)?(?:just|only|instead)\s+(?:show|tell|give|list|want|need|check|let|send|what|see)\b)|(?<=[?!])\s+|(?<=[a-z0-9)"'])\.\s+(?=[A-Za-z])|;\s*|\s+(?:and\s+)?also\s*,?\s+(?=[a-z])|\s+and\s+then\s+|,?\s+and\s+(?=(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:list|show|give|tell|send|email|e-mail|pay|what|how|which|when|do|are|is|any|get|find)\b|(?:my|the|our)\s+(?:credits?|credit memos|payments?|invoices|balance|outstanding|overdue)\b)/i)
+    .split(/\s+\+\s+|,?\s+(?:and\s*)?\.*\s*(?=(?:i\s+)?(?:just|only|instead)\s+(?:show|tell|give|list|want|need|check|let|send|what|see)\b)|(?<=[?!])\s+|(?<=[a-z0-9)"'])\.\s+(?=[A-Za-z])|;\s*|\s+(?:and\s+)?also\s*,?\s+(?=[a-z])|\s+and\s+then\s+|,?\s+and\s+(?=(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:list|show|give|tell|send|email|e-mail|pay|what|whats|how|which|when|do|are|is|any|get|find)\b|(?:my|the|our)\s+(?:credits?|credit memos|payments?|invoices|balance|outstanding|overdue)\b)/i)
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   return parts.length > 0 ? parts : [raw];
