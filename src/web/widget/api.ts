@@ -66,6 +66,8 @@ export interface ApiClient {
   history(conversationId: string, signal?: AbortSignal): Promise<StoredMessage[]>;
   /** Opens the reply stream of a new message; resolves once the response headers are in. */
   sendMessageStream(conversationId: string, text: string, signal: AbortSignal): Promise<Response>;
+  /** Approves or declines a proposal (a confirm card); the reply streams like a message's. */
+  decideStream(conversationId: string, proposalId: string, decision: 'approve' | 'decline', signal: AbortSignal): Promise<Response>;
   /** Opens the conversation's live updates (invoice_updated, heartbeat); resolves once the headers are in. */
   conversationEvents(conversationId: string, signal: AbortSignal): Promise<Response>;
   /** One invoice as the billing API has it now (status, statusLabel, amountDue...). */
@@ -157,6 +159,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       }, signal),
     sendMessageStream: (conversationId, text, signal) =>
       request('POST', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/messages`, { body: { text }, accept: 'text/event-stream', signal }),
+    decideStream: (conversationId, proposalId, decision, signal) =>
+      request('POST', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/proposals/${encodeURIComponent(proposalId)}/${decision}`, { accept: 'text/event-stream', signal }),
     conversationEvents: (conversationId, signal) =>
       request('GET', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/events`, { accept: 'text/event-stream', signal }),
     invoice: async (invoiceNumber, signal) => {

@@ -75,7 +75,47 @@ export function updateInvoiceCard(card: HTMLElement, u: InvoiceUpdate): 'status'
   return changed;
 }
 
-export function renderCard(card: Card, base: string): HTMLElement | null {
+export type ConfirmCard = Extract<Card, { type: 'confirm' }>;
+export type Decision = 'approve' | 'decline';
+/** Called by a confirm card's Approve / Decline buttons. */
+export type OnDecide = (card: ConfirmCard, decision: Decision, el: HTMLElement) => void;
+
+const TOPICS: Record<string, string> = { dispute: 'Dispute', extension: 'Due-date extension', refund: 'Refund', other: 'Other request' };
+
+/**
+ * A proposed side effect (nothing happens until the user approves): the summary sentence and
+ * Approve / Decline buttons, which act on the server-side proposal.
+ */
+function confirmCard(card: ConfirmCard, onDecide: OnDecide | undefined): HTMLElement {
+  const what = card.summary.replace(/\.$/, '');
+  const el = h('article', { class: 'card card-confirm', attrs: { 'aria-label': `Needs your approval: ${what}`, 'data-proposal': card.proposalId, 'data-state': 'open' } });
+  const button = (decision: Decision, label: string, primary: boolean) => {
+    const b = h('button', { class: primary ? 'btn btn-primary' : 'btn', text: label, attrs: { type: 'button', 'aria-label': `${label}: ${what}`, 'data-action': decision } });
+    b.addEventListener('click', () => {
+      if (!b.disabled) onDecide?.(card, decision, el);
+    });
+    return b;
+  };
+  el.append(
+    h('h3', { class: 'card-title', text: 'Needs your approval' }),
+    h('p', { class: 'summary', text: card.summary }),
+    h('div', { class: 'actions' }, button('approve', 'Approve', true), button('decline', 'Decline', false)),
+  );
+  return el;
+}
+
+/**
+ * Marks a confirm card: 'busy' (a decision is on its way) and 'closed' (the server refused it)
+ * disable its buttons; 'approved' / 'declined' also say so on the card; 'open' enables them again.
+ */
+export function markConfirmCard(el: HTMLElement, state: 'open' | 'busy' | 'approved' | 'declined' | 'closed'): void {
+  el.dataset['state'] = state;
+  for (const b of el.querySelectorAll('button')) b.disabled = state !== 'open';
+  el.querySelector('.decided')?.remove();
+  if (state === 'approved' || state === 'declined') el.append(h('p', { class: 'muted decided', text: state === 'approved' ? 'Approved.' : 'Declined.' }));
+}
+
+export function renderCard(card: Card, base: string, onDecide?: OnDecide): HTMLElement | null {
   switch (card.type) {
     case 'balance':
       return h(
@@ -161,6 +201,22 @@ export function renderCard(card: Card, base: string): HTMLElement | null {
           row('Sent', card.sentAt ? new Date(card.sentAt).toLocaleString() : ''),
         ),
       );
+    case 'followup_receipt':
+      return h(
+        'article',
+        { class: 'card card-receipt', attrs: { 'aria-label': `Follow-up request ${card.reference}` } },
+        h('h3', { class: 'card-title', text: 'Passed on to our billing team' }),
+        h(
+          'dl',
+          { class: 'facts' },
+          row('Reference', card.reference),
+          row('Topic', TOPICS[card.topic] ?? card.topic),
+          card.invoiceNumber ? row('Invoice', card.invoiceNumber) : null,
+          row('Created', card.createdAt ? new Date(card.createdAt).toLocaleString() : ''),
+        ),
+      );
+    case 'confirm':
+      return confirmCard(card, onDecide);
     default:
       return null;
   }

@@ -1,6 +1,6 @@
 import type { Card, TurnEvent } from '../../agent/types.js';
 import { ApiError, createApiClient, isAbort, NetworkError, sleep, backoffMs, isRetryable, type ApiClient, type StoredMessage } from './api.js';
-import { renderCard, updateInvoiceCard } from './cards.js';
+import { markConfirmCard, renderCard, updateInvoiceCard, type ConfirmCard, type Decision, type OnDecide } from './cards.js';
 import { h, icon, ICONS } from './dom.js';
 import { createSseParser, toInvoiceUpdate, toTurnEvent, type InvoiceUpdate } from './sse.js';
 import { WIDGET_CSS } from './styles.js';
@@ -70,6 +70,17 @@ function safeStorage(kind: 'localStorage' | 'sessionStorage'): Storage | null {
   }
 }
 
+/** One request whose reply streams into an answer: a message, or a decision on a confirm card. */
+interface Exchange {
+  open(conversationId: string, signal: AbortSignal): Promise<Response>;
+  /** Where the stored reply is in the history (looked up when the reply was lost), or -1. */
+  find(messages: StoredMessage[], baseline: number): number;
+  /** Messages the server stores for it. */
+  adds: number;
+  /** A 404 means the stored conversation is gone: start a new one (messages only). */
+  renew: boolean;
+}
+
 function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 401) return 'Your session has expired. Please sign in to the portal again.';
@@ -98,6 +109,7 @@ class AnswerView {
   constructor(
     private readonly base: string,
     private readonly onStatus: (s: string) => void,
+    private readonly onDecide?: OnDecide,
   ) {
     this.#text = h('div', { class: 'bubble' });
     this.#progress = h('ul', { class: 'progress', attrs: { 'aria-label': 'Progress' } });
@@ -183,6 +195,14 @@ class AnswerView {
     this.el.setAttribute('data-state', 'error');
   }
 
+  /** The server refused (a decided or unknown proposal): its message, as a notice. */
+  notice(message: string): void {
+    this.clearNote();
+    this.complete(message, [], 'complete');
+    this.el.classList.add('msg-notice');
+    this.el.setAttribute('data-state', 'notice');
+  }
+
   note(message: string): void {
     this.#notes.replaceChildren(h('p', { class: 'note', text: message }));
   }
@@ -192,7 +212,7 @@ class AnswerView {
   }
 
   #appendCard(card: Card): void {
-    const el = renderCard(card, this.base);
+    const el = renderCard(card, this.base, this.onDecide);
     if (el) this.#cards.append(el);
   }
 }
@@ -378,13 +398,27 @@ export class BillingAssistantElement extends HTMLElement {
     this.#input.value = '';
     this.#autosize();
     this.#appendUser(text);
-    const answer = new AnswerView(this.#base, (s) => this.#announce(s));
+    const answer = this.#answer();
     this.#appendNode(answer.el);
     this.#setBusy(true);
     const abort = new AbortController();
     this.#abort = abort;
     try {
-      await this.#turn(text, answer, abort.signal);
+      await this.#exchange(
+        {
+          open: (id, signal) => this.#client!.sendMessageStream(id, text, signal),
+          find: (messages, baseline) => {
+            for (let j = messages.length - 2; j >= Math.min(baseline, messages.length - 2) && j >= 0; j--) {
+              if (messages[j]!.role === 'user' && messages[j]!.text.trim() === text && messages[j + 1]!.role === 'assistant') return j + 1;
+            }
+            return -1;
+          },
+          adds: 2,
+          renew: true,
+        },
+        answer,
+        abort.signal,
+      );
       // The token works again (the host page refreshed it): live updates may resume.
       if (this.#liveRefused.delete('*')) this.#syncLive();
     } catch (err) {
@@ -405,28 +439,90 @@ export class BillingAssistantElement extends HTMLElement {
     }
   }
 
-  async #turn(text: string, answer: AnswerView, signal: AbortSignal): Promise<void> {
-    const client = this.#client!;
+  /**
+   * Approves or declines the proposal on a confirm card. The reply (with its receipt card) arrives
+   * like a message's, with the same token refresh and retries; a refusal (409 already decided or
+   * expired, 404 unknown) shows the server's message and leaves the buttons disabled.
+   */
+  async decide(card: ConfirmCard, decision: Decision, el: HTMLElement): Promise<void> {
+    if (this.#busy || !this.#client || !this.#conversationId) return;
+    const hadFocus = el.contains(this.#root.activeElement);
+    markConfirmCard(el, 'busy');
+    this.#hideBanner();
+    const answer = this.#answer();
+    this.#appendNode(answer.el);
+    this.#setBusy(true);
+    const abort = new AbortController();
+    this.#abort = abort;
+    let state: Parameters<typeof markConfirmCard>[1] = 'open';
+    try {
+      await this.#exchange(
+        {
+          open: (id, signal) => this.#client!.decideStream(id, card.proposalId, decision, signal),
+          // The reply directly follows the card's message (any other message drops the proposal).
+          find: (messages) => {
+            const i = messages.findIndex((m) => m.cards.some((c) => c.type === 'confirm' && c.proposalId === card.proposalId));
+            return i >= 0 && messages[i + 1]?.role === 'assistant' ? i + 1 : -1;
+          },
+          adds: 1,
+          renew: false,
+        },
+        answer,
+        abort.signal,
+      );
+      state = decision === 'approve' ? 'approved' : 'declined';
+      if (this.#liveRefused.delete('*')) this.#syncLive();
+    } catch (err) {
+      if (isAbort(err, abort.signal)) {
+        answer.stopped();
+        this.#announce('Stopped.');
+      } else if (err instanceof ApiError && (err.status === 409 || err.status === 404)) {
+        state = 'closed';
+        answer.notice(err.message);
+        this.#announce(err.message);
+      } else {
+        answer.failed(errorText(err));
+        this.#announce(errorText(err));
+      }
+    } finally {
+      markConfirmCard(el, state);
+      this.#abort = null;
+      this.#setBusy(false);
+      this.#scrollToEnd();
+      // The pressed button was disabled: keep keyboard focus in the widget.
+      if (hadFocus && (!this.#root.activeElement || el.contains(this.#root.activeElement))) this.#input.focus();
+    }
+  }
+
+  #answer(onStatus: (s: string) => void = (s) => this.#announce(s)): AnswerView {
+    return new AnswerView(this.#base, onStatus, (card, decision, el) => void this.decide(card, decision, el));
+  }
+
+  async #exchange(x: Exchange, answer: AnswerView, signal: AbortSignal): Promise<void> {
     let conversationId = await this.#ensureConversation(signal);
     const baseline = this.#known;
-    let recreated = false;
+    let renew = x.renew;
+    let lost = false;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await client.sendMessageStream(conversationId, text, signal);
+        res = await x.open(conversationId, signal);
       } catch (err) {
         if (isAbort(err, signal)) throw err;
-        if (err instanceof ApiError && err.status === 404 && !recreated) {
+        if (err instanceof ApiError && err.status === 404 && renew) {
           // The stored conversation is gone (or belongs to another user): start a new one.
-          recreated = true;
+          renew = false;
           this.#setConversation(null);
           conversationId = await this.#ensureConversation(signal);
           continue;
         }
+        // Refused after an attempt whose answer was lost: that attempt may have been the one.
+        if (err instanceof ApiError && err.status === 409 && lost && (await this.#recover(conversationId, x, baseline, answer, signal, 1))) return;
         if (err instanceof NetworkError) {
-          // No answer: the message may have reached the server. Look before sending it again.
+          // No answer: the request may have reached the server. Look before sending it again.
+          lost = true;
           answer.note('Connection problem. Checking…');
-          if (await this.#recover(conversationId, text, baseline, answer, signal, 2)) return;
+          if (await this.#recover(conversationId, x, baseline, answer, signal, 2)) return;
         }
         if (!isRetryable(err) || attempt >= SEND_ATTEMPTS - 1) throw err;
         const limited = err instanceof ApiError && err.status === 429;
@@ -439,13 +535,14 @@ export class BillingAssistantElement extends HTMLElement {
         continue;
       }
       if (await this.#read(res, answer, signal)) {
-        this.#known = Math.max(this.#known, baseline) + 2;
+        this.#known = Math.max(this.#known, baseline) + x.adds;
         return;
       }
       // The stream dropped: the server finishes and stores the turn anyway, so fetch it rather
       // than sending the message again.
+      lost = true;
       answer.note('The connection dropped. Fetching the answer…');
-      if (await this.#recover(conversationId, text, baseline, answer, signal, 6)) return;
+      if (await this.#recover(conversationId, x, baseline, answer, signal, 6)) return;
       throw new NetworkError(new Error('stream dropped'));
     }
   }
@@ -478,8 +575,8 @@ export class BillingAssistantElement extends HTMLElement {
     return answer.completed;
   }
 
-  /** Polls the history for the stored answer to `text` sent after message `baseline`. */
-  async #recover(conversationId: string, text: string, baseline: number, answer: AnswerView, signal: AbortSignal, polls: number): Promise<boolean> {
+  /** Polls the history for the stored answer of the exchange begun after message `baseline`. */
+  async #recover(conversationId: string, x: Exchange, baseline: number, answer: AnswerView, signal: AbortSignal, polls: number): Promise<boolean> {
     for (let i = 0; i < polls; i++) {
       await sleep(backoffMs(i), signal);
       let messages: StoredMessage[];
@@ -489,15 +586,12 @@ export class BillingAssistantElement extends HTMLElement {
         if (isAbort(err, signal)) throw err;
         continue;
       }
-      for (let j = messages.length - 2; j >= Math.min(baseline, messages.length - 2) && j >= 0; j--) {
-        const q = messages[j]!;
-        const a = messages[j + 1]!;
-        if (q.role === 'user' && q.text.trim() === text && a.role === 'assistant') {
-          answer.clearNote();
-          answer.complete(a.text, a.cards, a.status);
-          this.#known = messages.length;
-          return true;
-        }
+      const a = messages[x.find(messages, baseline)];
+      if (a) {
+        answer.clearNote();
+        answer.complete(a.text, a.cards, a.status);
+        this.#known = messages.length;
+        return true;
       }
     }
     return false;
@@ -685,7 +779,7 @@ export class BillingAssistantElement extends HTMLElement {
       for (const m of messages) {
         if (m.role === 'user') this.#appendUser(m.text);
         else {
-          const a = new AnswerView(this.#base, () => undefined);
+          const a = this.#answer(() => undefined);
           a.complete(m.text, m.cards, m.status);
           this.#appendNode(a.el);
         }

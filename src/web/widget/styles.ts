@@ -47,6 +47,7 @@ export const WIDGET_CSS = `
 .bubble { padding: 9px 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .bubble:empty { display: none; }
 .msg-error .bubble { border-color: #f1b3ad; background: #fdf0ef; color: #8a1c12; }
+.msg-notice .bubble { border-color: #f0d9a8; background: #fff7e6; color: #6b4100; }
 .note { margin: 0; font-size: 12px; color: var(--muted); }
 .note-stopped { color: #7a4a00; }
 .progress { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; font-size: 13px; color: var(--muted); }
@@ -82,9 +83,13 @@ export const WIDGET_CSS = `
   display: inline-flex; align-items: center; justify-content: center; min-height: 34px; padding: 0 14px;
   border: 1px solid var(--brand); border-radius: 8px; background: var(--bg); color: var(--brand); font-weight: 600; text-decoration: none;
 }
-.btn:hover { background: #eaf2fb; }
+.btn:not(:disabled):hover { background: #eaf2fb; }
 .btn-primary { background: var(--brand); color: var(--brand-ink); }
-.btn-primary:hover { background: #094d8f; }
+.btn-primary:not(:disabled):hover { background: #094d8f; }
+.btn:disabled { opacity: .5; cursor: not-allowed; }
+.card-confirm { border-left: 4px solid var(--brand); }
+.summary { margin: 6px 0 0; }
+.decided { margin-top: 8px; font-size: 13px; }
 
 .suggestions { display: flex; flex-direction: column; gap: 8px; }
 .suggestions p { margin: 0 0 2px; color: var(--muted); }
