@@ -93,10 +93,9 @@ export function createChatService(deps: {
   type PastMessage = { role: 'user' | 'assistant'; text: string; cards: Card[]; context: DialogueContext | null };
 
   /** Ownership check and the recent history in one round trip; 404 when not this session's. */
-  async function ownedHistory(session: Session, conversationId: string): Promise<PastMessage[] & { hasPending?: boolean }> {
-    const r = await sql<{ role: 'user' | 'assistant' | null; text: string | null; cards: Card[] | null; context: unknown; has_pending: boolean }>`
-      select m.role, m.text, m.cards, m.context,
-        exists (select 1 from chat_proposals p where p.conversation_id = c.id and p.status = 'pending') as has_pending
+  async function ownedHistory(session: Session, conversationId: string): Promise<PastMessage[]> {
+    const r = await sql<{ role: 'user' | 'assistant' | null; text: string | null; cards: Card[] | null; context: unknown }>`
+      select m.role, m.text, m.cards, m.context
       from conversations c
       left join lateral (
         select role, text, cards, context, seq from chat_messages
@@ -105,11 +104,16 @@ export function createChatService(deps: {
       where c.id = ${conversationId} and c.account_id = ${session.accountId} and c.user_id = ${session.userId}
       order by m.seq asc`.execute(db);
     if (r.rows.length === 0) throw new NotFoundError('Conversation not found');
-    const past: PastMessage[] & { hasPending?: boolean } = r.rows
-      .filter((x) => x.role !== null)
-      .map((x) => ({ role: x.role!, text: x.text ?? '', cards: x.cards ?? [], context: parseContext(x.context) }));
-    past.hasPending = r.rows[0]?.has_pending === true;
-    return past;
+    const rows = r.rows.filter((x) => x.role !== null);
+    // Only the last answer's dialogue state is read (parsed once, here); older ones stay unparsed.
+    let last = -1;
+    for (let i = rows.length - 1; i >= 0 && last < 0; i--) if (rows[i]!.role === 'assistant') last = i;
+    return rows.map((x, i) => ({
+      role: x.role!,
+      text: x.text ?? '',
+      cards: x.cards ?? [],
+      context: i === last ? parseContext(x.context) : null,
+    }));
   }
 
   interface NewMessage {
@@ -152,11 +156,18 @@ export function createChatService(deps: {
         context: m.context ?? null,
       })),
     );
-    const proposalRows = JSON.stringify(
-      auditMessageId
-        ? proposals.map((p) => ({ id: p.id, message_id: auditMessageId, tool: p.tool, arguments: p.arguments, expires_at: p.expiresAt.toISOString() }))
-        : [],
-    );
+    // Most turns propose nothing: the statement then carries no proposals part at all.
+    const proposalsCte =
+      auditMessageId && proposals.length > 0
+        ? sql`prop as (
+            insert into chat_proposals (id, conversation_id, message_id, account_id, user_id, tool, arguments, expires_at)
+            select p.id, ${conversationId}, p.message_id, ${session.accountId}, ${session.userId}, p.tool, p.arguments, p.expires_at
+            from jsonb_to_recordset(${JSON.stringify(
+              proposals.map((p) => ({ id: p.id, message_id: auditMessageId, tool: p.tool, arguments: p.arguments, expires_at: p.expiresAt.toISOString() })),
+            )}::jsonb) as p(id uuid, message_id uuid, tool text, arguments jsonb, expires_at timestamptz)
+            where exists (select 1 from ins)
+          )`
+        : sql`prop as (select 1)`;
     const auditRows = JSON.stringify(
       auditMessageId
         ? audit.map((a) => ({
@@ -183,12 +194,7 @@ export function createChatService(deps: {
               id uuid, n int, role text, text text, cards jsonb, status text, prompt_version text, model text, redacted boolean, context jsonb)
             returning id
           ),
-          prop as (
-            insert into chat_proposals (id, conversation_id, message_id, account_id, user_id, tool, arguments, expires_at)
-            select p.id, ${conversationId}, p.message_id, ${session.accountId}, ${session.userId}, p.tool, p.arguments, p.expires_at
-            from jsonb_to_recordset(${proposalRows}::jsonb) as p(id uuid, message_id uuid, tool text, arguments jsonb, expires_at timestamptz)
-            where exists (select 1 from ins)
-          ),
+          ${proposalsCte},
           aud as (
             insert into tool_call_audit (message_id, conversation_id, account_id, call_id, name, arguments, outcome, error, latency_ms)
             select a.message_id, ${conversationId}, ${session.accountId}, a.call_id, a.name, coalesce(a.arguments, 'null'::jsonb), a.outcome, a.error, a.latency_ms
@@ -461,7 +467,8 @@ export function createChatService(deps: {
 
       // A pending proposal is answered by this message: yes approves it, no declines it, anything else drops it.
       const analysis = analyze(userText);
-      const pending = past.hasPending ? await pendingProposals(conversationId) : [];
+      // Proposals are only made by an answer and dropped by the next message, so only the last answer's can be pending.
+      const pending = (lastContext(past)?.proposals.length ?? 0) > 0 ? await pendingProposals(conversationId) : [];
       if (pending.length > 0 && (analysis.affirmation || analysis.refusal)) {
         const out = await settle(session, conversationId, pending, analysis.affirmation ? 'approve' : 'decline', past);
         if (out.audit.length > 0) {
