@@ -168,7 +168,16 @@ export function analyzeWith(lang: Language, text: string): Analysis {
   };
 }
 
+/** The offline engine reads the same message once per tool round and per clause: recent analyses are reused. */
+const recent = new Map<string, Analysis>();
+const RECENT_MAX = 64;
+
 /** Analyses a user message (English today; the lexicon/tokenizer pair is per language). */
 export function analyze(text: string): Analysis {
-  return analyzeWith(LANGUAGES.en, text);
+  const hit = recent.get(text);
+  if (hit) return hit;
+  const a = analyzeWith(LANGUAGES.en, text);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(text, a);
+  return a;
 }

@@ -92,10 +92,9 @@ function quarterSpan(y: number, q: number): Period {
 
 /** Which way a month named without a year points: back for history, forward for due dates. */
 export type Direction = 'past' | 'future';
-let direction: Direction = 'past';
 
 /** A month named without a year: this year's, unless that is still ahead of today (history) or already behind it (due dates). */
-function yearForMonth(m: number, today: string): number {
+function yearForMonth(m: number, today: string, direction: Direction): number {
   const t = parts(today);
   if (direction === 'future') {
     // Due dates: the occurrence of that month nearest today ("due in October" in November is last month's, "due in January" the coming one).
@@ -106,8 +105,8 @@ function yearForMonth(m: number, today: string): number {
 }
 
 /** A day named without a year follows its month: "Nov 30" is this year's even late in November. */
-function yearForDay(m: number, _d: number, today: string): number {
-  return yearForMonth(m, today);
+function yearForDay(m: number, _d: number, today: string, direction: Direction): number {
+  return yearForMonth(m, today, direction);
 }
 
 function num(word: string): number {
@@ -120,7 +119,7 @@ interface Atom {
   span: Period;
 }
 
-type AtomRule = { re: RegExp; make: (m: RegExpExecArray, today: string) => Period | null };
+type AtomRule = { re: RegExp; make: (m: RegExpExecArray, today: string, dir: Direction) => Period | null };
 
 const ORD = '(?:st|nd|rd|th)?';
 
@@ -136,10 +135,10 @@ const ATOM_RULES: AtomRule[] = [
   {
     // September 1st, 2026 / sep 1
     re: new RegExp(`\\b(${MONTH_ALT})\\.?\\s+(\\d{1,2})${ORD}\\b(?:,?\\s+(\\d{4})\\b)?`, 'g'),
-    make: (m, today) => {
+    make: (m, today, dir) => {
       const mo = MONTHS[m[1]!]!;
       const d = Number(m[2]);
-      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today);
+      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today, dir);
       const iso = ymd(y, mo, d);
       return isIsoDate(iso) ? { from: iso, to: iso } : null;
     },
@@ -147,10 +146,10 @@ const ATOM_RULES: AtomRule[] = [
   {
     // 1st of September 2026 / 15 oct
     re: new RegExp(`\\b(\\d{1,2})${ORD}\\s+(?:of\\s+)?(${MONTH_ALT})\\b\\.?(?:,?\\s+(\\d{4})\\b)?`, 'g'),
-    make: (m, today) => {
+    make: (m, today, dir) => {
       const mo = MONTHS[m[2]!]!;
       const d = Number(m[1]);
-      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today);
+      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today, dir);
       const iso = ymd(y, mo, d);
       return isIsoDate(iso) ? { from: iso, to: iso } : null;
     },
@@ -293,14 +292,14 @@ const ATOM_RULES: AtomRule[] = [
   {
     // A month on its own. "may" only after a preposition (it is also a verb).
     re: new RegExp(`\\b(${MONTH_ALT})\\b\\.?`, 'g'),
-    make: (m, today) => {
+    make: (m, today, dir) => {
       const name = m[1]!;
       if (name === 'may' || name === 'mar' || name === 'jan') {
         const before = m.input.slice(0, m.index).trimEnd();
         if (!/\b(?:in|from|since|of|during|before|after|until|between|and|to|for|through|by)$/.test(before)) return null;
       }
       const mo = MONTHS[name]!;
-      return monthSpan(yearForMonth(mo, today), mo);
+      return monthSpan(yearForMonth(mo, today, dir), mo);
     },
   },
   {
@@ -310,7 +309,7 @@ const ATOM_RULES: AtomRule[] = [
   },
 ];
 
-function findAtoms(text: string, today: string): Atom[] {
+function findAtoms(text: string, today: string, dir: Direction): Atom[] {
   const atoms: Atom[] = [];
   const taken = (s: number, e: number) => atoms.some((a) => s < a.end && e > a.start);
   for (const rule of ATOM_RULES) {
@@ -320,7 +319,7 @@ function findAtoms(text: string, today: string): Atom[] {
       const start = m.index;
       const end = start + m[0].length;
       if (taken(start, end)) continue;
-      const span = rule.make(m, today);
+      const span = rule.make(m, today, dir);
       if (span) atoms.push({ start, end, span });
     }
   }
@@ -335,13 +334,7 @@ export interface PeriodMatch {
 
 /** Finds the date range a message asks about, if any. */
 export function extractPeriod(text: string, today: string, dir: Direction = 'past'): PeriodMatch {
-  direction = dir;
-  let atoms: Atom[];
-  try {
-    atoms = findAtoms(text, today);
-  } finally {
-    direction = 'past';
-  }
+  const atoms = findAtoms(text, today, dir);
   if (atoms.length === 0) return { period: null, rest: text };
   const a = atoms[0]!;
   const b = atoms[1];
