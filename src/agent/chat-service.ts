@@ -468,10 +468,16 @@ export function createChatService(deps: {
       // A pending proposal is answered by this message: yes approves it, no declines it, anything else drops it.
       const analysis = analyze(userText);
       // Proposals are only made by an answer and dropped by the next message, so only the last answer's can be pending.
-      const pending = (lastContext(past)?.proposals.length ?? 0) > 0 ? await pendingProposals(conversationId) : [];
-      if (pending.length > 0 && (analysis.affirmation || analysis.refusal)) {
-        const out = await settle(session, conversationId, pending, analysis.affirmation ? 'approve' : 'decline', past);
-        if (out.audit.length > 0) {
+      const proposed = (lastContext(past)?.proposals.length ?? 0) > 0;
+      const pending = proposed ? await pendingProposals(conversationId) : [];
+      const answersProposal = analysis.affirmation || analysis.refusal;
+      if (proposed && answersProposal) {
+        // A yes/no to the last answer's confirm card: decided here; if it was already decided or expired, say so.
+        const out =
+          pending.length > 0
+            ? await settle(session, conversationId, pending, analysis.affirmation ? 'approve' : 'decline', past)
+            : { text: 'That request is no longer waiting for approval (it expired or was already decided), so nothing was done. Ask again if you still want it.', cards: [], audit: [], context: { ...lastContext(past)!, proposals: [] } };
+        {
           for (const c of out.cards) onEvent?.({ type: 'card', card: c });
           await store(
             conversationId,

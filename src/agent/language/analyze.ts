@@ -116,13 +116,25 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     return lex.questionOpeners.some((p) => matchAt(tokens, start, p));
   }
 
+  // Segments between punctuation: a later segment that is only a refusal ("…, don't", "… wait, stop!") takes back what came before.
+  const segments: Token[][] = [[]];
+  tokens.forEach((t, i) => {
+    const prev = tokens[i - 1];
+    if (prev && prev.sentence !== t.sentence) segments.push([]);
+    if (!isWord(t) || /^[-–—…]+$/.test(t.value)) segments.push([]);
+    else segments[segments.length - 1]!.push({ ...t, index: i } as Token & { index: number });
+  });
+  const takeBacks = segments
+    .filter((seg) => seg.length > 0 && wholeMessageIs(seg, [...lex.refusals, ...lex.cancel], lex))
+    .map((seg) => (seg[0] as Token & { index: number }).index);
+
   function occurrenceMood(i: number): Exclude<Mood, 'absent'> {
     const t = tokens[i]!;
     const sameSentenceBefore = (o: { at: number }) => o.at < i && tokens[o.at]!.sentence === t.sentence;
     if (t.negated || negCues.some(sameSentenceBefore)) return 'negated';
     if (hypos.some(sameSentenceBefore) || trailing.some((o) => o.at > i && tokens[o.at]!.sentence === t.sentence)) return 'hypothetical';
     if (isQuestionSentence(t.sentence)) return 'question';
-    if (cancels.some((c) => c.at > i)) return 'cancelled';
+    if (cancels.some((c) => c.at > i) || takeBacks.some((at) => at > i)) return 'cancelled';
     return 'request';
   }
 
@@ -161,7 +173,7 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     isNegated: (lemma) => negated.has(lemma),
     affirmation: !tokens.some((t) => t.negated) && wholeMessageIs(tokens, lex.affirmations, lex),
     refusal: wholeMessageIs(tokens, [...lex.refusals, ...lex.cancel], lex),
-    cancellation: cancels.length > 0,
+    cancellation: cancels.length > 0 || takeBacks.length > 0,
     asksForPerson: personHits.length > 0,
     mentionsPerson: personMentions.length > 0,
     frustrated: occurrences(tokens, lex.frustration).length > 0,

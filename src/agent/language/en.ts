@@ -58,7 +58,7 @@ export const englishLexicon: Lexicon = {
   ],
   cancel: [
     p('never mind'), p('nevermind'), p('nvm'), p('forget it'), p('forget that'), p('forget about it'), p('forget the'), p('scratch that'), p('cancel that'), p('cancel it'),
-    p('cancel the'), p('hold off'), p('no wait'), p('no , wait'), p('hmm no'), p('scrap that'), p('scrap it'), p('ignore that'), p('i will do it myself'), p('wait no'), p('wait , no'), p('on second thought'), p('on second thoughts'), p('actually no'), p('actually , no'), p('do not bother'), p('ignore that'), p('ignore my last'), p('disregard that'), p('not anymore'), p('changed my mind'), p('change my mind'),
+    p('cancel the'), p('hold off'), p('no wait'), p('no , wait'), p('hmm no'), p('on reflection'), p('on second think'), p('second thought'), p('wait'), p('scrap that'), p('scrap it'), p('ignore that'), p('i will do it myself'), p('wait no'), p('wait , no'), p('on second thought'), p('on second thoughts'), p('actually no'), p('actually , no'), p('do not bother'), p('ignore that'), p('ignore my last'), p('disregard that'), p('not anymore'), p('changed my mind'), p('change my mind'),
   ],
   hypothetical: [p('if'), p('suppose'), p('supposing'), p('what if'), p('in case'), p('hypothetically'), p('imagine'), p('say i'), p('whether'), p('might'), p('maybe later'), p('later on'), p('eventually')],
   trailingConditions: [p('if i ask'), p('if i want'), p('if i need'), p('if we ask'), p('if we want'), p('if we need'), p('if i tell'), p('if i say'), p('if i decide'), p('if need'), p('if necessary'), p('if require'), p('if i request'), p('if i choose')],
@@ -89,5 +89,5 @@ export const englishLexicon: Lexicon = {
     p('useless'), p('not help'), p('not helpful'), p('waste of time'), p('ridiculous'), p('frustrating'), p('frustrated'), p('annoying'), p('stupid'), p('terrible'), p('awful'), p('ugh'), p('argh'), p('this be not work'),
     p('not work'), p('you do not understand'), p('you be not understand'), p('fed up'), p('sick of'), p('hopeless'), p('pointless'), p('worst'), p('forget this bot'), p('forget this'), p('stupid bot'), p('not listen'),
   ],
-  filler: ['please', 'pls', 'plz', 'thanks', 'thank', 'you', 'it', 'that', 'this', 'then', 'now', 'do', 'go', 'ahead', 'and', 'the', 'email', 'one', 'just', 'ok', 'okay', 'yes', 'sure', 'thx', 'ty', 'so', 'send', 'great', 'perfect', 'cool', 'right', 'away'],
+  filler: ['actually', 'oh', 'oops', 'hmm', 'um', 'sorry', 'please', 'pls', 'plz', 'thanks', 'thank', 'you', 'it', 'that', 'this', 'then', 'now', 'do', 'go', 'ahead', 'and', 'the', 'email', 'one', 'just', 'ok', 'okay', 'yes', 'sure', 'thx', 'ty', 'so', 'send', 'great', 'perfect', 'cool', 'right', 'away'],
 };

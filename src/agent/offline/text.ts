@@ -119,6 +119,9 @@ const REPLACE: Record<string, string> = {
 
 /** Words the parser cares about, for typo correction (only words of five letters or more are corrected). */
 const VOCAB = [
+  'match',
+  'matches',
+  'matched',
   'invoice',
   'invoices',
   'invoiced',
