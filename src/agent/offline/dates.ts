@@ -342,7 +342,7 @@ export function extractPeriod(text: string, today: string, dir: Direction = 'pas
   let cutStart = a.start;
   let cutEnd = a.end;
   const before = text.slice(0, a.start);
-  const prep = /\b(between|from|since|after|before|until|through|up to|by|in|for|during|of|on|starting|as of)\s*$/.exec(before);
+  const prep = /\b(between|from|since|after|before|until|through|up to|by|in|for|during|of|on|starting|as of)(?:\s+the\s+(start|beginning|end)\s+of)?\s*$/.exec(before);
   const joined = b ? /^\s*(?:and|to|through|until|-|and the end of)\s*$/.exec(text.slice(a.end, b.start)) : null;
   if (b && joined) {
     const [x, y] = a.span.from! <= b.span.from! ? [a.span, b.span] : [b.span, a.span];
@@ -351,7 +351,10 @@ export function extractPeriod(text: string, today: string, dir: Direction = 'pas
     if (prep && (prep[1] === 'between' || prep[1] === 'from')) cutStart = prep.index;
   } else {
     const p = prep?.[1];
-    if (p === 'since' || p === 'starting' || p === 'as of') period = { from: a.span.from, to: null };
+    const edge = prep?.[2];
+    if (edge && (p === 'from' || p === 'since' || p === 'starting' || p === 'after') && edge !== 'end') period = { from: a.span.from, to: null };
+    else if (edge === 'end' && (p === 'before' || p === 'by' || p === 'until')) period = { from: null, to: a.span.to };
+    else if (p === 'since' || p === 'starting' || p === 'as of') period = { from: a.span.from, to: null };
     else if (p === 'after') period = { from: addDays(a.span.to!, 1), to: null };
     else if (p === 'before') period = { from: null, to: addDays(a.span.from!, -1) };
     else if (p === 'until' || p === 'up to' || p === 'through' || p === 'by') period = { from: null, to: a.span.to };

@@ -168,7 +168,7 @@ const MONTH_NAME = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-
 export function parseClause(raw: string, today: string): ParsedMessage {
   const x = extract(raw);
   // A period about due dates ("due next month", "anything due before the 15th") looks forward.
-  const dueDates = /\b(?:due|payable|coming up|come due|falls due|fall due)\b/.test(x.text.replace(/\b(?:past due|amount due|balance due|total due|due date of)\b/g, ' '));
+  const dueDates = /\b(?:due|payable|coming up|come due|comes due|coming due|falls due|fall due)\b/.test(x.text.replace(/\b(?:past due|amount due|balance due|total due|due date of)\b/g, ' '));
   const { period, rest } = extractPeriod(x.text, today, dueDates ? 'future' : 'past');
   const dateField: 'due' | null = period && dueDates ? 'due' : null;
   const t = negatedPaid(rest);
