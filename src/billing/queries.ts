@@ -95,6 +95,9 @@ export interface InvoiceFilter {
   from?: string | undefined;
   /** Which date `from`/`to` bound: the issue date (default) or the due date. */
   dateField?: 'issued' | 'due' | undefined;
+  /** Invoice total strictly above / below, in cents. */
+  overCents?: number | undefined;
+  underCents?: number | undefined;
   /** Issued on or before (inclusive). */
   to?: string | undefined;
 }
@@ -322,6 +325,8 @@ export async function listInvoices(
   const dateColumn = filter.dateField === 'due' ? 'due_on' : 'issued_on';
   if (filter.from) q = q.where(dateColumn, '>=', filter.from);
   if (filter.to) q = q.where(dateColumn, '<=', filter.to);
+  if (filter.overCents !== undefined) q = q.where('total_cents', '>', BigInt(filter.overCents));
+  if (filter.underCents !== undefined) q = q.where('total_cents', '<', BigInt(filter.underCents));
   q = applyStatusFilter(q, filter.status, today);
   const rows = await q
     .orderBy('issued_on', 'desc')

@@ -112,7 +112,7 @@ describe('runTurn with a scripted model', () => {
     it('stops after exactly maxRounds model calls when the model keeps calling tools', async () => {
       // A model that never stops: a new (non-repeated) call every round.
       const model = new ScriptedModel([], {
-        fallback: (req) => ({ toolCalls: [call('listInvoices', { status: null, from: null, to: null, dateField: null, limit: req.index + 1 })] }),
+        fallback: (req) => ({ toolCalls: [call('listInvoices', { status: null, from: null, to: null, dateField: null, over: null, under: null, limit: req.index + 1 })] }),
       });
       const { result, events } = await turn(model, { maxRounds: 3 });
       expect(model.requests).toHaveLength(3);
@@ -120,7 +120,7 @@ describe('runTurn with a scripted model', () => {
       expect(result.stopReason).toBe('round_limit');
       expect(result.rounds).toBe(3);
       expect(outcomes(result)).toStrictEqual(['listInvoices:ok', 'listInvoices:ok', 'listInvoices:ok']);
-      expect(result.toolCalls.map((c) => c.arguments)).toStrictEqual([1, 2, 3].map((limit) => ({ status: null, from: null, to: null, dateField: null, limit })));
+      expect(result.toolCalls.map((c) => c.arguments)).toStrictEqual([1, 2, 3].map((limit) => ({ status: null, from: null, to: null, dateField: null, over: null, under: null, limit })));
       expect(result.cards.map((c) => (c.type === 'invoice_list' ? c.items.length : -1))).toStrictEqual([1, 2, 3]);
       expect(events.filter((e) => e.type === 'tool_started')).toHaveLength(3);
       // The third request carried the results of the first two rounds.
@@ -165,8 +165,8 @@ describe('runTurn with a scripted model', () => {
 
     it('treats the same arguments in another key order as the same call', async () => {
       const model = new ScriptedModel([
-        tools(call('listInvoices', '{"status":"paid","from":null,"to":null,"dateField":null,"limit":null}', 'a')),
-        tools(call('listInvoices', '{"limit":null,"dateField":null,"to":null,"from":null,"status":"paid"}', 'b')),
+        tools(call('listInvoices', '{"status":"paid","from":null,"to":null,"dateField":null,"over":null,"under":null,"limit":null}', 'a')),
+        tools(call('listInvoices', '{"limit":null,"under":null,"dateField":null,"to":null,"over":null,"from":null,"status":"paid"}', 'b')),
         text('Done.'),
       ]);
       const { result } = await turn(model);

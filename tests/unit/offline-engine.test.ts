@@ -282,7 +282,7 @@ describe('offline engine: composed replies', () => {
   it('pays all overdue invoices in two rounds and sums them exactly', () => {
     const t = turn([], 'pay all my overdue invoices');
     expect(t.rounds).toBe(3);
-    expect(t.calls[0]).toEqual({ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, dateField: null, limit: 50 } });
+    expect(t.calls[0]).toEqual({ name: 'listInvoices', args: { status: 'overdue', from: null, to: null, dateField: null, over: null, under: null, limit: 50 } });
     expect(t.calls.slice(1).map((c) => c.args['invoiceNumber'])).toEqual(['IN7654321', 'IN7654322']);
     expect(t.text).toContain('$1,714.56');
     expect(t.text).not.toMatch(/card number|cvv/i);

@@ -350,7 +350,9 @@ export function extractPeriod(text: string, today: string, dir: Direction = 'pas
     cutEnd = b.end;
     if (prep && (prep[1] === 'between' || prep[1] === 'from')) cutStart = prep.index;
   } else {
-    const p = prep?.[1];
+    // "did a payment go through last week": a verb's particle, not "until".
+    const verbThrough = prep?.[1] === 'through' && /\b(?:go|goes|went|gone|going|get|got|come|came)\s+through\s*$/.test(before);
+    const p = verbThrough ? undefined : prep?.[1];
     const edge = prep?.[2];
     if (edge && (p === 'from' || p === 'since' || p === 'starting' || p === 'after') && edge !== 'end') period = { from: a.span.from, to: null };
     else if (edge === 'end' && (p === 'before' || p === 'by' || p === 'until')) period = { from: null, to: a.span.to };
@@ -359,7 +361,7 @@ export function extractPeriod(text: string, today: string, dir: Direction = 'pas
     else if (p === 'before') period = { from: null, to: addDays(a.span.from!, -1) };
     else if (p === 'until' || p === 'up to' || p === 'through' || p === 'by') period = { from: null, to: a.span.to };
     else period = a.span;
-    if (prep) cutStart = prep.index;
+    if (prep && !verbThrough) cutStart = prep.index;
   }
   const rest = `${text.slice(0, cutStart)} ${text.slice(cutEnd)}`.replace(/\s+/g, ' ').trim();
   return { period, rest };

@@ -22,7 +22,7 @@ export type Draft =
   | { kind: 'balance'; focus: BalanceFocus }
   | { kind: 'show'; ref: Ref }
   | { kind: 'outstanding'; limit: number | null }
-  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null; dateField: 'due' | null }
+  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null; dateField: 'due' | null; amount?: AmountRange | null }
   | { kind: 'payments'; period: Period | null; limit: number | null }
   | { kind: 'credits' }
   | { kind: 'pay'; ref: Ref; cardNote: boolean }
@@ -104,6 +104,27 @@ function negatedPaid(t: string): string {
   return t.replace(/\b(?:(?:have|has|had|are|is|were|was|be)\s+)?not\s+(?:we\s+|i\s+|you\s+)?(?:yet\s+|been\s+|fully\s+|already\s+)*(?:paid|settled)\b/g, 'unpaid');
 }
 
+export interface AmountRange {
+  overCents: number | null;
+  underCents: number | null;
+}
+
+/** "over $500", "under $300", "more than a grand": a bound on the invoice total (a sum needs "$" or a money word). */
+export function amountRangeIn(t: string): AmountRange | null {
+  const MONEY = String.raw`(?:\$\s?(\d[\d,]*)(?:\.(\d{2}))?\s*(k|grand|thousand)?|(\d[\d,]*)\s*(k|grand|thousand|dollars|bucks)\b|(a grand|a thousand)\b)`;
+  const read = (re: RegExp): number | null => {
+    const m = re.exec(t);
+    if (!m) return null;
+    if (m[7]) return 100_000;
+    const whole = Number((m[2] ?? m[5] ?? '0').replace(/,/g, ''));
+    const scale = /k|grand|thousand/.test(m[4] ?? m[6] ?? '') ? 1000 : 1;
+    return Math.round(whole * scale * 100) + Number((m[3] ?? '0').padEnd(2, '0'));
+  };
+  const overCents = read(new RegExp(String.raw`\b(over|above|more than|greater than|bigger than|larger than|at least|exceeding)\s+${MONEY}`));
+  const underCents = read(new RegExp(String.raw`\b(under|below|less than|smaller than|at most)\s+${MONEY}`));
+  return overCents === null && underCents === null ? null : { overCents, underCents };
+}
+
 /** Requests only people can handle: the accounts-receivable team takes them over (hand-off). */
 export function handoffTopicIn(t: string): 'dispute' | 'extension' | 'refund' | null {
   if (/\b(refund|refunds|refunded|reimburse|reimbursement|money back|chargeback|charge back)\b/.test(t)) return 'refund';
@@ -168,7 +189,7 @@ const MONTH_NAME = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-
 export function parseClause(raw: string, today: string): ParsedMessage {
   const x = extract(raw);
   // A period about due dates ("due next month", "anything due before the 15th") looks forward.
-  const dueDates = /\b(?:due|payable|coming up|come due|comes due|coming due|falls due|fall due)\b/.test(x.text.replace(/\b(?:past due|amount due|balance due|total due|due date of)\b/g, ' '));
+  const dueDates = /\b(?:due|payable|coming up|come due|comes due|coming due|came due|falls due|fall due|(?:have|need|got) to pay)\b/.test(x.text.replace(/\b(?:past due|amount due|balance due|total due|due date of)\b/g, ' '));
   const { period, rest } = extractPeriod(x.text, today, dueDates ? 'future' : 'past');
   const dateField: 'due' | null = period && dueDates ? 'due' : null;
   const t = negatedPaid(rest);
@@ -410,23 +431,30 @@ export function parseClause(raw: string, today: string): ParsedMessage {
     }
   }
 
-  // Invoice lists.
-  const status = statusIn(t);
+  // Invoice lists. With a due-date period, "due" names the date, not a status ("what was due in October" includes paid ones).
+  const tStatus = dateField === 'due' ? t.replace(/\b(?:came|come|comes|coming|falls|fall|were|was|is|are)?\s*due\b/g, ' ') : t;
+  const status = statusIn(tStatus);
+  const amountRange = amountRangeIn(whole);
   const limit = limitIn(t);
   const historyWord = /\b(history|all (?:my |our |of my )?invoices|past invoices|previous invoices|old invoices|older invoices|every invoice|recent invoices|archive|invoiced)\b/.test(t);
   const showRef = ref.kind === 'ordinal' || (ref.kind === 'pronoun' && !ref.plural) || ref.kind === 'amount' || ref.kind === 'superlative' || ref.kind === 'status' || ref.kind === 'other';
  if (showRef && (SHOW_VERB.test(t) || (ABOUT_ONE.test(t) && !INVOICE_PLURAL.test(t)) || (ref.kind === 'superlative' && !INVOICE_PLURAL.test(t) && (ref.by === 'amount' || ref.status !== null)))) return done({ kind: 'show', ref });
   if (showRef && isFragment(t.replace(ORDINAL_WORDS, ' ').replace(SUPERLATIVE_WORDS, ' '))) return done({ kind: 'fragment', ref, status: null, period, to, dateField });
   if (hasInvoiceWord || historyWord || /\b(what is|what are|anything|everything)\b.{0,10}\b(unpaid|outstanding|open|due|overdue|past due)\b/.test(t) || (status && status !== 'paid' && LIST_VERB.test(t) && !isFragment(t.replace(STATUS_WORDS, ' ')))) {
-    if (status === 'open' || (status === null && OPEN_WORD.test(t) && !historyWord)) {
-      if (!period) return done({ kind: 'outstanding', limit });
-      return done({ kind: 'invoices', status: 'open', period, limit, dateField });
+    if (status === 'open' || (status === null && OPEN_WORD.test(tStatus) && !historyWord)) {
+      if (!period && !amountRange) return done({ kind: 'outstanding', limit });
+      return done({ kind: 'invoices', status: 'open', period, limit, dateField, amount: amountRange });
     }
     if (status === null && /\b(what is|what are|anything)\b.{0,10}\bdue\b/.test(t) && !period) return done({ kind: 'outstanding', limit });
     if (status !== null || period !== null || historyWord || limit !== null || hasInvoiceWord) {
       if (ref.kind === 'pronoun' && ref.plural && status === null && period === null && !historyWord) return done({ kind: 'fragment', ref, status, period, to, dateField });
-      return done({ kind: 'invoices', status: dateField === 'due' && status === 'due' ? null : status, period, limit, dateField });
+      return done({ kind: 'invoices', status: dateField === 'due' && status === 'due' ? null : status, period, limit, dateField, amount: amountRange });
     }
+    if (amountRange) return done({ kind: 'invoices', status, period, limit, dateField, amount: amountRange });
+  }
+  // "what do I have due in December", "what came due in the last 30 days": a due-date period on its own is an invoice list.
+  if (dateField === 'due' && period && ref.kind === 'none' && !PAYMENT_NOUN.test(t)) {
+    return done({ kind: 'invoices', status: /\b(have|need|got) to pay\b/.test(t) || OPEN_WORD.test(tStatus) ? 'open' : null, period, limit, dateField, amount: amountRange });
   }
 
   // Greetings, thanks, goodbyes.

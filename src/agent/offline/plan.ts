@@ -42,7 +42,15 @@ export function step(intent: Intent, round: number, done: CallOutcome[][]): Plan
         return [
           {
             name: 'listInvoices',
-            args: { status: intent.status, from: intent.period?.from ?? null, to: intent.period?.to ?? null, dateField: intent.dateField, limit: intent.limit },
+            args: {
+              status: intent.status,
+              from: intent.period?.from ?? null,
+              to: intent.period?.to ?? null,
+              dateField: intent.dateField,
+              over: intent.amount?.overCents ?? null,
+              under: intent.amount?.underCents ?? null,
+              limit: intent.limit,
+            },
           },
         ];
       case 'payments':

@@ -2,7 +2,7 @@ import type { DialogueContext, EngineNote } from '../context.js';
 import { analyze, type Analysis, type Mood } from '../language/analyze.js';
 import { MAX_INVOICES, resolveRef, type Ref, type StatusFilter } from '../references.js';
 import type { Period } from './dates.js';
-import { handoffTopicIn, parseClause, type BalanceFocus, type Draft, type OutOfScopeTopic, type PolicyTopic } from './intent.js';
+import { handoffTopicIn, parseClause, type AmountRange, type BalanceFocus, type Draft, type OutOfScopeTopic, type PolicyTopic } from './intent.js';
 import { extract, splitClauses } from './text.js';
 
 /**
@@ -18,7 +18,7 @@ export type Intent =
   | { kind: 'balance'; focus: BalanceFocus }
   | { kind: 'show'; numbers: string[] }
   | { kind: 'outstanding'; limit: number | null }
-  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null; dateField: 'due' | null }
+  | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null; dateField: 'due' | null; amount?: AmountRange | null }
   | { kind: 'payments'; period: Period | null; limit: number | null }
   | { kind: 'credits' }
   | { kind: 'pay'; numbers: string[]; cardNote: boolean }
@@ -120,8 +120,10 @@ export function resolveDraft(d: Draft, ctx: Context): Intent {
     }
     case 'handoff': {
       // The invoice named, or the one the conversation is about.
+      // After a hand-off proposal, "escalate this to a person" is about the same invoice.
+      const prevHandoff = ctx.prev?.kind === 'handoff' && d.ref.kind === 'none' ? ctx.prev.number : null;
       const r = resolveRef(d.ref.kind === 'none' ? { kind: 'pronoun', plural: false } : d.ref, ctx.dialogue);
-      const number = r.kind === 'numbers' && r.numbers.length === 1 ? r.numbers[0]! : null;
+      const number = prevHandoff ?? (r.kind === 'numbers' && r.numbers.length === 1 ? r.numbers[0]! : null);
       return { kind: 'handoff', topic: d.topic, number, reason: 'topic' };
     }
     case 'balance':

@@ -1,3 +1,4 @@
+import { ENGLISH_WORDS_NEAR_VOCAB } from './english-words.js';
 /**
  * Text handling for the offline engine: normalisation, typo correction, and extraction of the
  * things a billing request names (invoice numbers, email addresses, amounts, account ids).
@@ -119,9 +120,6 @@ const REPLACE: Record<string, string> = {
 
 /** Words the parser cares about, for typo correction (only words of five letters or more are corrected). */
 const VOCAB = [
-  'match',
-  'matches',
-  'matched',
   'invoice',
   'invoices',
   'invoiced',
@@ -209,6 +207,7 @@ const VOCAB = [
   'goodbye',
 ];
 const VOCAB_SET = new Set(VOCAB);
+const ENGLISH_NEAR_VOCAB: ReadonlySet<string> = new Set(ENGLISH_WORDS_NEAR_VOCAB);
 
 /** Damerau-Levenshtein distance (optimal string alignment), capped. */
 export function editDistance(a: string, b: string, cap = 3): number {
@@ -232,6 +231,13 @@ export function correctWord(word: string): string {
   if (PLACEHOLDERS.has(word)) return word;
   const direct = REPLACE[word];
   if (direct !== undefined) return direct;
+  // A real English word is never a typo ("change" is not "charge", "match" is not "march").
+  if (ENGLISH_NEAR_VOCAB.has(word)) return word;
+  return nearestVocab(word);
+}
+
+/** The vocabulary word within the allowed edits of `word`, or `word` itself (no English-word check: see correctWord). */
+export function nearestVocab(word: string): string {
   if (word.length < 5 || VOCAB_SET.has(word) || !/^[a-z]+$/.test(word)) return word;
   // Plurals and simple inflections of known words are words, not typos.
   if (VOCAB_SET.has(word.replace(/(?:es|s|ed|ing)$/, '')) || VOCAB_SET.has(word.replace(/s$/, ''))) return word;
