@@ -269,13 +269,12 @@ export function createChatService(deps: {
     rows: ProposalRow[],
     decision: 'approve' | 'decline',
     past: PastMessage[],
-  ): Promise<{ text: string; cards: Card[]; audit: ToolCallRecord[]; context: DialogueContext; onlyExpired: boolean }> {
+  ): Promise<{ text: string; cards: Card[]; audit: ToolCallRecord[]; context: DialogueContext }> {
     const at = now();
     const cards: Card[] = [];
     const texts: string[] = [];
     const audit: ToolCallRecord[] = [];
     const executedCalls: ExecutedCall[] = [];
-    let decided = 0;
     for (const row of rows) {
       const expired = row.expires_at.getTime() <= at.getTime();
       const target = decision === 'approve' && !expired ? 'approved' : decision === 'decline' ? 'declined' : 'expired';
@@ -292,7 +291,6 @@ export function createChatService(deps: {
         texts.push('That request expired before it was approved, so nothing was done. Ask again if you still want it.');
         continue;
       }
-      decided++;
       const tool = deps.registry.get(row.tool);
       const view = tool?.approval?.describe(row.arguments as never);
       if (target === 'declined') {
@@ -321,7 +319,7 @@ export function createChatService(deps: {
     }
     const prev = lastContext(past);
     const context = deriveContext(prev, executedCalls, [], prev?.note ?? null);
-    return { text: texts.join('\n\n'), cards, audit, context, onlyExpired: decided === 0 && audit.length > 0 };
+    return { text: texts.join('\n\n'), cards, audit, context };
   }
 
   /** The invoice the conversation is about: named in this message, else on the last single-invoice answer. */

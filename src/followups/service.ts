@@ -172,18 +172,16 @@ export function createFollowUpService(deps: {
       }
     }
 
-    const account = await db.selectFrom('accounts').select(['id', 'name']).where('id', '=', req.accountId).executeTakeFirst();
+    // The account and (when given) its invoice in one lookup.
+    const account = await db
+      .selectFrom('accounts as a')
+      .leftJoin('invoices as i', (j) => j.onRef('i.account_id', '=', 'a.id').on('i.number', '=', invoiceNumber ?? ''))
+      .select(['a.id', 'a.name', 'i.number as invoice'])
+      .where('a.id', '=', req.accountId)
+      .executeTakeFirst();
     if (!account) throw new FollowUpRefusedError('account_not_found', 'Account not found.');
-    if (invoiceNumber) {
-      const inv = await db
-        .selectFrom('invoices')
-        .select('number')
-        .where('account_id', '=', req.accountId)
-        .where('number', '=', invoiceNumber)
-        .executeTakeFirst();
-      // Another account's invoice and a made-up number get the same answer.
-      if (!inv) throw new FollowUpRefusedError('invoice_not_found', `No invoice ${invoiceNumber} was found on this account.`);
-    }
+    // Another account's invoice and a made-up number get the same answer.
+    if (invoiceNumber && !account.invoice) throw new FollowUpRefusedError('invoice_not_found', `No invoice ${invoiceNumber} was found on this account.`);
 
     // The reference derives from the id, so the id is drawn first and both are inserted together.
     const { rows } = await sql<{ id: string }>`select nextval(pg_get_serial_sequence('follow_ups', 'id'))::text as id`.execute(db);
