@@ -20,7 +20,7 @@ import { migrateToLatest, openDatabase } from '../src/db/index.js';
 import { resolveChromium } from '../src/documents/chromium.js';
 import { createInvoiceDocuments } from '../src/documents/invoice-pdf.js';
 import { createPdfPool, DEFAULT_IDLE_TRIM_MS, type PdfRenderer } from '../src/documents/pdf-pool.js';
-import { createLinkSigner } from '../src/payments/links.js';
+import { createLinkSigner } from '../src/links/signer.js';
 import { processTree, readProc } from './proc.js';
 import { percentile, writeBenchSection } from './report.js';
 

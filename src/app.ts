@@ -7,7 +7,8 @@ import type { ChatModel } from './agent/types.js';
 import type { Clock } from './billing/dates.js';
 import type { Config } from './config.js';
 import type { Database } from './db/index.js';
-import { bearerToken, verifySessionToken } from './http/auth.js';
+import { bearerToken } from './http/auth.js';
+import { verifySessionToken } from './identity/session.js';
 import { registerErrorHandling } from './http/errors.js';
 import { billingRoutes } from './http/routes/billing.js';
 import { chatRoutes } from './http/routes/chat.js';
@@ -16,7 +17,8 @@ import { devOutboxRoutes } from './web/dev-outbox.js';
 import { contactRoutes } from './http/routes/contacts.js';
 import { followUpRoutes } from './http/routes/follow-ups.js';
 import { documentRoutes } from './http/routes/documents.js';
-import { paymentEventRoutes, paymentRoutes } from './payments/routes.js';
+import { chatEventRoutes } from './http/routes/chat-events.js';
+import { paymentRoutes } from './http/routes/payments.js';
 import type { PaymentsOptions } from './payments/service.js';
 import { healthRoutes } from './http/routes/health.js';
 import { registerCors } from './http/cors.js';
@@ -114,7 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await v1.register(contactRoutes(services), { prefix: '/billing' });
       await v1.register(followUpRoutes(services), { prefix: '/billing' });
       await v1.register(chatRoutes(services), { prefix: '/chat' });
-      await v1.register(paymentEventRoutes(services), { prefix: '/chat' });
+      await v1.register(chatEventRoutes(services), { prefix: '/chat' });
     },
     { prefix: '/v1' },
   );

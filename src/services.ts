@@ -10,7 +10,7 @@ import { createOfflineModel } from './agent/offline/engine.js';
 import { createOpenAIModel } from './agent/openai-model.js';
 import { loadSystemPrompt, type SystemPrompt } from './agent/prompt.js';
 import type { ChatModel } from './agent/types.js';
-import { createLinkSigner, type LinkSigner } from './payments/links.js';
+import { createLinkSigner, type LinkSigner } from './links/signer.js';
 import { createPaymentsService, type PaymentsOptions, type PaymentsService } from './payments/service.js';
 import { resolveChromium } from './documents/chromium.js';
 import { createInvoiceDocuments, type InvoiceDocuments } from './documents/invoice-pdf.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { money } from '../src/billing/money.js';
+import { money } from '../src/format/money.js';
 import { invoiceBrief, invoiceBriefResult, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from '../src/billing/dates.js';
-import { money } from '../src/billing/money.js';
+import { money } from '../src/format/money.js';
 import { dateParam, invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { money } from '../src/billing/money.js';
+import { money } from '../src/format/money.js';
 import { invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
 import { defineTool } from './types.js';
 

@@ -1,5 +1,5 @@
 import { zodFunction } from 'openai/helpers/zod';
-import type { ToolSpec } from '../src/agent/types.js';
+import type { ToolSpec } from './types.js';
 import { createPaymentLink } from './createPaymentLink.js';
 import { emailInvoicePdf } from './emailInvoicePdf.js';
 import { getBalance } from './getBalance.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InvoiceCardItem } from '../src/agent/types.js';
+import type { InvoiceCardItem } from './cards.js';
 import { normalizeInvoiceNumber, type InvoiceSummary } from '../src/billing/queries.js';
 import { toInvoiceSummaryView } from '../src/billing/views.js';
 import type { ToolContext } from './types.js';

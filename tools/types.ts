@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { Card } from '../src/agent/types.js';
+import type { Card } from './cards.js';
 import type { Clock } from '../src/billing/dates.js';
 import type { BillingService } from '../src/billing/service.js';
-import type { LinkSigner } from '../src/payments/links.js';
+import type { LinkSigner } from '../src/links/signer.js';
 import type { InvoiceEmailer } from '../src/mail/service.js';
-import type { Session } from '../src/http/auth.js';
+import type { Session } from '../src/identity/session.js';
 
 /**
  * What the server knows about the user's CURRENT message, computed once per turn from the user's
@@ -95,4 +95,11 @@ export interface Tool<S extends z.ZodObject = z.ZodObject, R extends ResultSchem
 export function defineTool<S extends z.ZodObject, R extends ResultSchema>(tool: Tool<S, R>): Tool<S, R> {
   if (tool.effect === 'side-effecting' && !tool.approval) throw new Error(`side-effecting tool ${tool.name} needs an approval policy`);
   return tool;
+}
+
+/** A tool as a model sees it: strict JSON Schema parameters. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
 }

@@ -8,8 +8,8 @@ import type { BillingService } from '../billing/service.js';
 import type { DB } from '../db/schema.js';
 import { AppError, ConflictError, NotFoundError } from '../errors.js';
 import { ToolFailure } from '../../tools/types.js';
-import type { Session } from '../http/auth.js';
-import type { LinkSigner } from '../payments/links.js';
+import type { Session } from '../identity/session.js';
+import type { LinkSigner } from '../links/signer.js';
 import type { InvoiceEmailer } from '../mail/service.js';
 import { redactCardData } from './card-guard.js';
 import { deriveContext, parseContext, type DialogueContext, type ExecutedCall } from './context.js';
@@ -341,6 +341,16 @@ export function createChatService(deps: {
     /** Throws 404 unless the conversation belongs to this session's account and user. */
     async assertConversation(session: Session, conversationId: string): Promise<void> {
       await owned(session, conversationId);
+    },
+
+    /** True when the invoice appears on a card of this conversation (invoice, invoice list, receipt). */
+    async showsInvoice(conversationId: string, invoiceNumber: string): Promise<boolean> {
+      const r = await sql<{ found: boolean }>`
+        select exists (
+          select 1 from chat_messages m, jsonb_path_query(m.cards, 'lax $.**.invoiceNumber') v
+          where m.conversation_id = ${conversationId} and v #>> '{}' = ${invoiceNumber}
+        ) as found`.execute(db);
+      return r.rows[0]?.found === true;
     },
 
     async createConversation(session: Session): Promise<{ id: string; createdAt: string }> {

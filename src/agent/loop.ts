@@ -3,7 +3,7 @@ import type { ToolRegistry } from '../../tools/registry.js';
 import { ToolFailure, type ProposalView, type ToolContext } from '../../tools/types.js';
 import type { EngineNote, ExecutedCall } from './context.js';
 import { AppError } from '../errors.js';
-import type { LinkSigner } from '../payments/links.js';
+import type { LinkSigner } from '../links/signer.js';
 import { ModelError, type Card, type ChatMessage, type ChatModel, type ToolCall, type TurnEvent } from './types.js';
 
 /** One tool call as the audit table records it. */

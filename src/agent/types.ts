@@ -15,12 +15,9 @@ export type ChatMessage =
   | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[]; context?: DialogueContext | null }
   | { role: 'tool'; toolCallId: string; name: string; content: string };
 
-/** A tool as a model sees it: strict JSON Schema parameters. */
-export interface ToolSpec {
-  name: string;
-  description: string;
-  parameters: Record<string, unknown>;
-}
+import type { ToolSpec } from '../../tools/types.js';
+
+export type { ToolSpec } from '../../tools/types.js';
 
 export interface ModelRequest {
   messages: ChatMessage[];
@@ -53,9 +50,9 @@ export class ModelError extends Error {
   }
 }
 
-import type { Card } from './cards.js';
+import type { Card } from '../../tools/cards.js';
 
-export type { Card, CardMoney, InvoiceCardItem } from './cards.js';
+export type { Card, CardMoney, InvoiceCardItem } from '../../tools/cards.js';
 
 /** Events streamed to the client during a turn. */
 export type TurnEvent =

@@ -41,11 +41,3 @@ export function fixedClock(today: string, now: Date = new Date(`${today}T12:00:0
   if (!isIsoDate(today)) throw new Error(`fixedClock: not a date: ${today}`);
   return { now: () => now, today: () => today };
 }
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** "Nov 25, 2026" */
-export function formatDate(iso: string): string {
-  const m = ISO.exec(iso);
-  if (!m) return iso;
-  return `${MONTHS[Number(m[2]) - 1] ?? m[2]} ${Number(m[3])}, ${m[1]}`;
-}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { money } from './money.js';
+import { money } from '../format/money.js';
 import type { Balance, CreditItem, InvoiceDetail, InvoiceSummary, Paged, PaymentItem } from './queries.js';
 import { INVOICE_STATUSES } from './status.js';
 

@@ -3,7 +3,7 @@ import { createBillingService } from '../billing/service.js';
 import { openConfiguredDatabase } from '../bootstrap.js';
 import { loadConfig } from '../config.js';
 import { reconcileCheckoutSessions } from '../payments/reconcile.js';
-import { logProcessResult } from '../payments/routes.js';
+import { logProcessResult } from '../http/routes/payments.js';
 import { createPaymentsService } from '../payments/service.js';
 import { clockFor } from '../services.js';
 

@@ -1,5 +1,5 @@
 import { DEV_JWT_SECRET, loadConfig } from '../config.js';
-import { signSessionToken } from '../http/auth.js';
+import { signSessionToken } from '../identity/session.js';
 import { FIXTURE_ACCOUNTS } from '../billing/fixture.js';
 
 /** `npm run token -- R10042 [user@example.com]`: a demo portal token. Development secret only. */

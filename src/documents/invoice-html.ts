@@ -1,7 +1,7 @@
-import { formatDate } from '../billing/dates.js';
-import { formatMoney } from '../billing/money.js';
+import { dateTimeFormatter, formatDate } from '../format/dates.js';
+import { formatMoney } from '../format/money.js';
 import type { InvoiceDetail } from '../billing/queries.js';
-import { html, raw, type Raw } from '../web/html.js';
+import { html, raw, type Raw } from '../format/html.js';
 
 /**
  * The invoice document: ONE template for the PDF and the portal's invoice view. Every value is
@@ -67,11 +67,6 @@ export const INVOICE_CSS = `
 `;
 
 /** "Nov 25, 2026, 7:03 a.m. EST" in the given time zone. */
-export function dateTimeFormatter(timeZone: string): (d: Date) => string {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
-  return (d) => f.format(d);
-}
-
 function dateTime(d: Date, timeZone: string): string {
   return dateTimeFormatter(timeZone)(d);
 }

@@ -1,6 +1,6 @@
 import type { InvoiceDetail } from '../billing/queries.js';
 import type { BillingService } from '../billing/service.js';
-import type { LinkSigner } from '../payments/links.js';
+import type { LinkSigner } from '../links/signer.js';
 import { renderInvoiceHtml, type Issuer } from './invoice-html.js';
 import type { PdfRenderer } from './pdf-pool.js';
 

@@ -3,7 +3,7 @@ import { normalizeInvoiceNumber, type Page, type Paged } from '../billing/querie
 import type { DB, FollowUpsTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { MailTransportError, type Mailer, type MailMessage } from '../mail/types.js';
-import { html } from '../web/html.js';
+import { html } from '../format/html.js';
 
 /**
  * Hand-off to people: a request the assistant cannot handle (a dispute, a due-date extension, a

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { formatDate } from '../billing/dates.js';
-import { formatMoney } from '../billing/money.js';
+import { formatMoney } from '../format/money.js';
 import type { InvoiceDetail } from '../billing/queries.js';
 import type { BillingService } from '../billing/service.js';
 import type { DB, EmailSendStatus } from '../db/schema.js';
 import type { InvoiceDocuments } from '../documents/invoice-pdf.js';
-import { dateTimeFormatter } from '../documents/invoice-html.js';
+import { dateTimeFormatter, formatDate } from '../format/dates.js';
 import { PdfUnavailableError } from '../documents/pdf-pool.js';
-import type { LinkSigner } from '../payments/links.js';
-import { html } from '../web/html.js';
+import type { LinkSigner } from '../links/signer.js';
+import { html } from '../format/html.js';
 import { checkRecipient, type RecipientDecision } from './policy.js';
 import { MailTransportError, type Mailer, type MailMessage } from './types.js';
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import Stripe from 'stripe';
 import type { Clock } from '../billing/dates.js';
 import type { InvoiceDetail } from '../billing/queries.js';
@@ -6,7 +6,7 @@ import type { BillingService } from '../billing/service.js';
 import type { Config } from '../config.js';
 import type { CheckoutSessionState, DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { createPaymentEventBus, type PaymentEventBus } from './events.js';
+import { createPaymentEventBus, type PaymentEventBus } from '../events/payments.js';
 import { markExpired, processEvent, type FaultHook, type ProcessorEvent, type ProcessResult } from './processing.js';
 import { createSandboxProcessor, createStripeProcessor, type CheckoutProcessor } from './processor.js';
 
@@ -316,16 +316,6 @@ export function createPaymentsService(
         });
       }
       return result;
-    },
-
-    /** True when the invoice appears on a card of this conversation (invoice, invoice list, receipt). */
-    async conversationShowsInvoice(conversationId: string, invoiceNumber: string): Promise<boolean> {
-      const r = await sql<{ found: boolean }>`
-        select exists (
-          select 1 from chat_messages m, jsonb_path_query(m.cards, 'lax $.**.invoiceNumber') v
-          where m.conversation_id = ${conversationId} and v #>> '{}' = ${invoiceNumber}
-        ) as found`.execute(db);
-      return r.rows[0]?.found === true;
     },
 
     processor,

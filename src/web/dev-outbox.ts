@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getOutboxAttachment, listOutbox } from '../mail/outbox.js';
 import type { Services } from '../services.js';
-import { html, page } from './html.js';
+import { html } from '../format/html.js';
+import { page } from './page.js';
 import { PAGE_HEADERS } from './routes.js';
 
 /**

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { formatDate } from '../billing/dates.js';
-import { formatMoney } from '../billing/money.js';
-import { LinkError, type LinkClaims } from '../payments/links.js';
+import { formatDate } from '../format/dates.js';
+import { formatMoney } from '../format/money.js';
+import { LinkError, type LinkClaims } from '../links/signer.js';
 import type { Services } from '../services.js';
-import { html, page } from './html.js';
+import { html } from '../format/html.js';
+import { page } from './page.js';
 
 /**
  * Security headers for our HTML pages: no framing, no scripts, no third-party anything. The one

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/billing/dates.js';
 import { testConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
-import { signSessionToken } from '../../src/http/auth.js';
+import { signSessionToken } from '../../src/identity/session.js';
 import { registerErrorHandling } from '../../src/http/errors.js';
 import { createServices, type Services } from '../../src/services.js';
 import { portalRoutes, safeNext } from '../../src/web/portal/routes.js';

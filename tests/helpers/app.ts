@@ -3,7 +3,7 @@ import { buildApp, type AppOptions } from '../../src/app.js';
 import { fixedClock } from '../../src/billing/dates.js';
 import { testConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
-import { signSessionToken } from '../../src/http/auth.js';
+import { signSessionToken } from '../../src/identity/session.js';
 import { TEST_TODAY } from './constants.js';
 import { freshDatabase } from './db.js';
 

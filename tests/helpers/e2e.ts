@@ -11,7 +11,7 @@ import { fixedClock } from '../../src/billing/dates.js';
 import { FIXTURE_ACCOUNTS } from '../../src/billing/fixture.js';
 import { testConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
-import { signSessionToken } from '../../src/http/auth.js';
+import { signSessionToken } from '../../src/identity/session.js';
 import { projectPath } from '../../src/paths.js';
 import { PORTAL_COOKIE } from '../../src/web/portal/session.js';
 import { CHROMIUM } from './browser.js';

@@ -10,7 +10,7 @@ import type { PdfRenderer } from '../../src/documents/pdf-pool.js';
 import { createOutboxMailer } from '../../src/mail/outbox.js';
 import { createMailService } from '../../src/mail/service.js';
 import type { Mailer } from '../../src/mail/types.js';
-import { createLinkSigner } from '../../src/payments/links.js';
+import { createLinkSigner } from '../../src/links/signer.js';
 import type { ToolContext } from '../../tools/types.js';
 import type { TestApp } from './app.js';
 import { TEST_TODAY } from './constants.js';

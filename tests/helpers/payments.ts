@@ -9,7 +9,7 @@ import { fixedClock } from '../../src/billing/dates.js';
 import { createInvoice } from '../../src/billing/ledger.js';
 import { testConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
-import { signSessionToken } from '../../src/http/auth.js';
+import { signSessionToken } from '../../src/identity/session.js';
 import type { PaymentsOptions } from '../../src/payments/service.js';
 import { TEST_TODAY } from './constants.js';
 import { freshDatabase } from './db.js';

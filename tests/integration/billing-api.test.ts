@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signSessionToken } from '../../src/http/auth.js';
+import { signSessionToken } from '../../src/identity/session.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 interface MoneyJson {

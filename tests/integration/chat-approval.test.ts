@@ -6,7 +6,7 @@ import { fixedClock } from '../../src/billing/dates.js';
 import { testConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
 import { AppError } from '../../src/errors.js';
-import type { Session } from '../../src/http/auth.js';
+import type { Session } from '../../src/identity/session.js';
 import { createOutboxMailer } from '../../src/mail/outbox.js';
 import { createServices, type Services } from '../../src/services.js';
 import { TEST_TODAY } from '../helpers/constants.js';

@@ -12,7 +12,7 @@ import type { DB } from '../../src/db/schema.js';
 import { createFollowUpService, FollowUpRefusedError, MAX_USER_WORDS, type FollowUpLog } from '../../src/followups/service.js';
 import { createOutboxMailer } from '../../src/mail/outbox.js';
 import { MailTransportError, type Mailer } from '../../src/mail/types.js';
-import { createLinkSigner } from '../../src/payments/links.js';
+import { createLinkSigner } from '../../src/links/signer.js';
 import { requestBillingFollowUp, requestBillingFollowUpResult } from '../../tools/requestBillingFollowUp.js';
 import { ToolFailure, type ToolContext, type UserRequest } from '../../tools/types.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';

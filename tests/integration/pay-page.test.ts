@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvoice } from '../../src/billing/ledger.js';
-import { createLinkSigner } from '../../src/payments/links.js';
+import { createLinkSigner } from '../../src/links/signer.js';
 import { TEST_TODAY } from '../helpers/constants.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 

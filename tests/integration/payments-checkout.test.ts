@@ -179,7 +179,7 @@ describe('Pay Now → Stripe Checkout Session', () => {
   it('an expired link explains how to get a new one; a tampered or other-account link is refused', async () => {
     const expired = payToken(t, 'IN7654321', 'R10042', 60);
     wall += 0;
-    const { createLinkSigner } = await import('../../src/payments/links.js');
+    const { createLinkSigner } = await import('../../src/links/signer.js');
     const pastSigner = createLinkSigner({ keys: t.config.linkKeys, ttlSeconds: 60, baseUrl: t.config.publicBaseUrl, now: () => new Date(Date.parse(`${TEST_TODAY}T12:00:00Z`) - 3_600_000) });
     const old = pastSigner.mint({ purpose: 'pay', accountId: 'R10042', invoiceNumber: 'IN7654321' });
     const res = await pressPay(t, old);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testConfig } from '../../src/config.js';
-import { signSessionToken } from '../../src/http/auth.js';
+import { signSessionToken } from '../../src/identity/session.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { TEST_TODAY } from '../helpers/constants.js';
 import { freshDatabase } from '../helpers/db.js';

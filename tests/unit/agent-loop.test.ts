@@ -7,7 +7,7 @@ import { ModelError, type Card, type ChatMessage, type TurnEvent } from '../../s
 import { fixedClock } from '../../src/billing/dates.js';
 import { testConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
-import type { Session } from '../../src/http/auth.js';
+import type { Session } from '../../src/identity/session.js';
 import { createServices, type Services } from '../../src/services.js';
 import { TEST_TODAY } from '../helpers/constants.js';
 import { freshDatabase } from '../helpers/db.js';

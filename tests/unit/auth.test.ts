@@ -3,7 +3,8 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { UnauthorizedError } from '../../src/errors.js';
-import { bearerToken, requireSession, signSessionToken, verifySessionToken } from '../../src/http/auth.js';
+import { bearerToken, requireSession } from '../../src/http/auth.js';
+import { signSessionToken, verifySessionToken } from '../../src/identity/session.js';
 
 const config = testConfig();
 const claims = { accountId: 'R10042', userId: 'jordan@mycompany.com', userName: 'Jordan Lee' };

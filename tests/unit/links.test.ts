@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLinkSigner, LinkError, type LinkClaims, type LinkPurpose, type LinkSigner, type LinkVerifyFailure } from '../../src/payments/links.js';
+import { createLinkSigner, LinkError, type LinkClaims, type LinkPurpose, type LinkSigner, type LinkVerifyFailure } from '../../src/links/signer.js';
 import { ForbiddenError } from '../../src/errors.js';
 
 // The real timingSafeEqual, wrapped so the test can see that verification goes through it.

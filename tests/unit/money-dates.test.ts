@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, daysBetween, endOfMonth, fixedClock, formatDate, isIsoDate, systemClock } from '../../src/billing/dates.js';
-import { centsToDecimal, formatMoney, money, parseAmount } from '../../src/billing/money.js';
+import { addDays, daysBetween, endOfMonth, fixedClock, isIsoDate, systemClock } from '../../src/billing/dates.js';
+import { formatDate } from '../../src/format/dates.js';
+import { centsToDecimal, formatMoney, money, parseAmount } from '../../src/format/money.js';
 import { normalizeInvoiceNumber } from '../../src/billing/queries.js';
 import { invoiceStatus, type StatusInput } from '../../src/billing/status.js';
 

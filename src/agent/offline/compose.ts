@@ -1,4 +1,4 @@
-import { formatDate } from '../../billing/dates.js';
+import { formatDate } from '../../format/dates.js';
 import { describePeriod } from './dates.js';
 import type { StatusFilter } from './intent.js';
 import { CHAT, EMAIL_UNAVAILABLE, GREETING, HELP, INJECTION, MEMO_INJECTION, OTHER_ACCOUNT, OUT_OF_SCOPE, POLICY, SECURE_PAGE_NOTE, UNKNOWN } from './policy.js';

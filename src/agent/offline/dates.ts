@@ -1,4 +1,5 @@
-import { addDays, endOfMonth, formatDate, isIsoDate } from '../../billing/dates.js';
+import { addDays, endOfMonth, isIsoDate } from '../../billing/dates.js';
+import { formatDate } from '../../format/dates.js';
 
 /**
  * Date ranges in plain language, relative to "today": "invoices from October", "last month",

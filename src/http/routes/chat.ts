@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cardSchema } from '../../agent/cards.js';
+import { cardSchema } from '../../../tools/cards.js';
 import type { TurnEvent } from '../../agent/types.js';
 import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { requireSession } from '../auth.js';
 import { errorBody, errorResponses } from '../errors.js';
 import { createRateLimiter } from '../rate-limit.js';
+import { openEventStream, sseComment, sseFrame } from '../sse.js';
 import { security } from './billing.js';
 
 const messageView = z.object({
@@ -34,9 +35,7 @@ const proposalParams = z.object({
   decision: z.enum(['approve', 'decline']),
 });
 
-function sse(event: TurnEvent): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-}
+const frame = (event: TurnEvent) => sseFrame(event.type, event);
 
 export const chatRoutes =
   (services: Services): FastifyPluginAsync =>
@@ -107,24 +106,9 @@ export const chatRoutes =
 
         // Errors that have a status (404) must be answered before the stream opens.
         await chat.assertConversation(s, req.params.id);
-        reply.hijack();
-        const raw = reply.raw;
-        let open = true;
-        raw.on('close', () => {
-          open = false;
-        });
-        const origin = req.headers.origin;
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-          ...(origin && services.config.corsOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
-        });
-        const write = (e: TurnEvent) => {
-          if (open) raw.write(sse(e));
-        };
-        raw.write(': stream open\n\n');
+        const stream = openEventStream(req, reply, services.config.corsOrigins);
+        const write = (e: TurnEvent) => stream.send(e.type, e);
+        stream.writeRaw(sseComment('stream open'));
         try {
           // The turn completes and is stored even if the client disconnects.
           await chat.sendMessage(s, req.params.id, text, write);
@@ -132,7 +116,7 @@ export const chatRoutes =
           req.log.error({ err }, 'chat turn failed');
           write({ type: 'error', code: 'internal', message: 'Something went wrong on our side. Please try again.' });
         } finally {
-          if (open) raw.end();
+          stream.end();
         }
       },
     );
@@ -158,15 +142,7 @@ export const chatRoutes =
         const res = await chat.decideProposal(s, req.params.id, req.params.proposalId, req.params.decision, (e) => events.push(e));
         const view = { id: res.id, text: res.text, cards: res.cards, promptVersion: res.promptVersion, model: res.model };
         if (!(req.headers.accept ?? '').includes('text/event-stream')) return view;
-        const origin = req.headers.origin;
-        reply.hijack();
-        reply.raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          'x-accel-buffering': 'no',
-          ...(origin && services.config.corsOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
-        });
-        reply.raw.end(events.map(sse).join(''));
+        openEventStream(req, reply, services.config.corsOrigins, { keepAlive: false }).end(events.map(frame).join(''));
         return reply;
       },
     );

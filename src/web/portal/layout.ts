@@ -1,4 +1,5 @@
-import { html, page, raw, type Raw } from '../html.js';
+import { html, raw, type Raw } from '../../format/html.js';
+import { page } from '../page.js';
 import type { PortalSession } from './session.js';
 
 /**

@@ -1,8 +1,9 @@
-import { formatDate } from '../../billing/dates.js';
+import { formatDate } from '../../format/dates.js';
 import { FIXTURE_ACCOUNTS } from '../../billing/fixture.js';
-import { formatMoney } from '../../billing/money.js';
+import { formatMoney } from '../../format/money.js';
 import type { Balance, CreditItem, InvoiceSummary, Paged, PaymentItem } from '../../billing/queries.js';
-import { html, page, raw, type Raw } from '../html.js';
+import { html, raw, type Raw } from '../../format/html.js';
+import { page } from '../page.js';
 import { FAVICON } from './layout.js';
 
 /** The bodies of the portal pages (layout in layout.ts). Every value goes through html``. */

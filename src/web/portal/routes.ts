@@ -6,7 +6,7 @@ import { normalizeInvoiceNumber, type InvoiceSummary } from '../../billing/queri
 import { INVOICE_CSS, invoiceBody } from '../../documents/invoice-html.js';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { html, raw } from '../html.js';
+import { html, raw } from '../../format/html.js';
 import { PORTAL_HEADERS, portalPage, type PortalTab } from './layout.js';
 import {
   creditsBody,

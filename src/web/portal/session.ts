@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
-import { signSessionToken, verifySessionToken, type Session } from '../../http/auth.js';
+import { signSessionToken, verifySessionToken, type Session } from '../../identity/session.js';
 import { UnauthorizedError } from '../../errors.js';
 
 /**

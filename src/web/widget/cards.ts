@@ -1,5 +1,6 @@
 import type { Card, CardMoney, InvoiceCardItem } from '../../agent/types.js';
-import { formatDate, h, safeUrl } from './dom.js';
+import { formatDate } from '../../format/dates.js';
+import { h, safeUrl } from './dom.js';
 import type { InvoiceUpdate } from './sse.js';
 
 /**

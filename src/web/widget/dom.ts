@@ -32,16 +32,6 @@ export function safeUrl(url: string | null | undefined, base: string): string | 
   }
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** "2026-11-25" → "Nov 25, 2026" (the server's format; no locale or time zone involved). */
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
-  if (!m) return iso;
-  return `${MONTHS[Number(m[2]) - 1] ?? m[2]} ${Number(m[3])}, ${m[1]}`;
-}
-
 /** An inline SVG icon (static markup built with DOM calls, decorative). */
 export function icon(path: string): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';

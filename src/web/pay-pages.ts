@@ -1,7 +1,8 @@
-import { formatMoney } from '../billing/money.js';
+import { formatMoney } from '../format/money.js';
 import type { InvoiceDetail } from '../billing/queries.js';
-import { html, page, raw, type Raw } from '../web/html.js';
-import type { ReturnStatus, SandboxSessionView } from './service.js';
+import { html, raw, type Raw } from '../format/html.js';
+import { page } from './page.js';
+import type { ReturnStatus, SandboxSessionView } from '../payments/service.js';
 
 /**
  * The pages of the payment flow. None has a card field: card details are only ever entered on

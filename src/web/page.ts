@@ -1,30 +1,6 @@
-/** HTML escaping for every interpolated value (invoice memos and descriptions are user-controlled). */
-export function esc(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { html, raw, type Raw } from '../format/html.js';
 
-/** A tagged template that escapes every interpolation unless it is wrapped with `raw()`. */
-export class Raw {
-  constructor(readonly html: string) {}
-}
-export const raw = (html: string) => new Raw(html);
-
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
-  let out = strings[0] ?? '';
-  values.forEach((v, i) => {
-    if (v instanceof Raw) out += v.html;
-    else if (Array.isArray(v)) out += v.map((x) => (x instanceof Raw ? x.html : esc(x))).join('');
-    else out += esc(v);
-    out += strings[i + 1] ?? '';
-  });
-  return new Raw(out);
-}
-
+/** The shared page shell and base styles of the server-rendered pages (portal, pay page, outbox). */
 export const BASE_CSS = `
   :root { color-scheme: light; --ink:#1b2430; --muted:#5b6673; --line:#d9dee4; --brand:#0b5cab; --ok:#1e7b34; --warn:#a05a00; --bad:#b42318; }
   * { box-sizing: border-box; }

@@ -1,17 +1,13 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { money } from '../billing/money.js';
-import { requireSession } from '../http/auth.js';
-import { errorBody, errorResponses } from '../http/errors.js';
-import { security } from '../http/routes/billing.js';
-import type { Services } from '../services.js';
-import { PAGE_HEADERS, payLinkClaims } from '../web/routes.js';
-import type { InvoicePaymentEvent } from './events.js';
-import { notFoundPage, notPayablePage, processingPage, returnPage, sandboxErrorPage, sandboxPage, unavailablePage, unknownSessionPage } from './pages.js';
-import type { ProcessResult } from './processing.js';
-import { deliverSandboxEvent, SANDBOX_OUTCOMES, sandboxEventsFor } from './sandbox.js';
-import { CheckoutUnavailableError, WebhookSignatureError } from './service.js';
+import { errorBody } from '../errors.js';
+import type { Services } from '../../services.js';
+import { PAGE_HEADERS, payLinkClaims } from '../../web/routes.js';
+import { notFoundPage, notPayablePage, processingPage, returnPage, sandboxErrorPage, sandboxPage, unavailablePage, unknownSessionPage } from '../../web/pay-pages.js';
+import type { ProcessResult } from '../../payments/processing.js';
+import { deliverSandboxEvent, SANDBOX_OUTCOMES, sandboxEventsFor } from '../../payments/sandbox.js';
+import { CheckoutUnavailableError, WebhookSignatureError } from '../../payments/service.js';
 
 /** Webhook bodies can be larger than our API's 64 KiB limit. */
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -177,82 +173,4 @@ export const paymentRoutes =
         },
       );
     });
-  };
-
-/** `GET /v1/chat/conversations/:id/events`: payment updates for the invoices shown in a conversation. */
-export const paymentEventRoutes =
-  (services: Services): FastifyPluginAsync =>
-  async (app) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-    const payments = services.payments;
-    const streams = new Set<() => void>();
-    // Open streams would keep the server from closing.
-    app.addHook('preClose', async () => {
-      for (const close of [...streams]) close();
-    });
-
-    r.get(
-      '/conversations/:id/events',
-      {
-        schema: {
-          tags: ['chat'],
-          summary: 'Live updates for a conversation (server-sent events)',
-          description:
-            'Events: `invoice_updated` {invoiceNumber, status, statusLabel, amountDue} when a payment is confirmed for an invoice that appears on one of ' +
-            "this conversation's cards, and `heartbeat` {at}. The data always comes from the database at the time of the event.",
-          security,
-          params: z.object({ id: z.uuid().describe('conversation id') }),
-          response: { 200: z.string().describe('text/event-stream'), ...errorResponses },
-        },
-      },
-      async (req, reply) => {
-        const s = requireSession(req);
-        const conversationId = req.params.id;
-        // 404 for another account's conversation, before the stream opens.
-        await services.chat.assertConversation(s, conversationId);
-        reply.hijack();
-        const raw = reply.raw;
-        const origin = req.headers.origin;
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-          ...(origin && services.config.corsOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}),
-        });
-        let open = true;
-        const write = (event: string, data: unknown) => {
-          if (open) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-        };
-        raw.write('retry: 5000\n\n: stream open\n\n');
-
-        const forward = async (e: InvoicePaymentEvent) => {
-          try {
-            if (!(await payments.conversationShowsInvoice(conversationId, e.invoiceNumber))) return;
-            const inv = await services.billing.invoice(s.accountId, e.invoiceNumber);
-            if (!inv) return;
-            write('invoice_updated', {
-              invoiceNumber: inv.number,
-              status: inv.status,
-              statusLabel: inv.statusLabel,
-              amountDue: money(inv.amountDueCents, inv.currency),
-            });
-          } catch (err) {
-            req.log.error({ err, conversationId }, 'could not forward a payment event to a chat stream');
-          }
-        };
-        const unsubscribe = payments.bus.subscribe(s.accountId, (e) => void forward(e));
-        const heartbeat = setInterval(() => write('heartbeat', { at: new Date().toISOString() }), payments.heartbeatMs);
-        const close = () => {
-          if (!open) return;
-          open = false;
-          clearInterval(heartbeat);
-          unsubscribe();
-          streams.delete(close);
-          if (!raw.writableEnded) raw.end();
-        };
-        streams.add(close);
-        raw.on('close', close);
-      },
-    );
   };

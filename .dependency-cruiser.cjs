@@ -1,0 +1,110 @@
+/**
+ * The layer rule (ARCHITECTURE.md has the picture). Checked in CI by `npm run lint:deps`;
+ * tests/unit/dependency-rule.test.ts proves each rule fails on a deliberate bad import.
+ *
+ *   foundation  src/{config,errors,paths}.ts, src/format, src/identity, src/links, src/events
+ *   storage     src/db, migrations
+ *   domain      src/billing, src/audit
+ *   services    src/documents, src/mail, src/payments, src/followups
+ *   tools       tools/
+ *   agent       src/agent
+ *   doors       src/http, src/web, src/app.ts, src/server.ts, src/services.ts, src/bootstrap.ts, src/cli
+ */
+const FOUNDATION = '^src/(config|errors|paths)\\.ts$|^src/(format|identity|links|events)/';
+const STORAGE = '^src/db/|^migrations/';
+const DOORS = '^src/(http|web|cli)/|^src/(app|server|services|bootstrap)\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make the layers meaningless (type-only cycles included).',
+      from: { path: '^(src|tools|migrations)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'lower-layers-never-import-the-doors',
+      severity: 'error',
+      comment: 'tools/, src/agent, src/billing, src/db and every service below them never import src/http or src/web (nor the composition root).',
+      from: { path: '^tools/|^src/(agent|billing|db|audit|documents|mail|payments|followups|format|identity|links|events)/|^migrations/' },
+      to: { path: DOORS },
+    },
+    {
+      name: 'documents-and-mail-never-import-web',
+      severity: 'error',
+      comment: 'Rendering an invoice or an email uses src/format (escaping, money, dates), never the web pages.',
+      from: { path: '^src/(documents|mail)/' },
+      to: { path: '^src/web/' },
+    },
+    {
+      name: 'billing-imports-nothing-above-it',
+      severity: 'error',
+      comment: 'The billing domain reads the database and the foundation only.',
+      from: { path: '^src/billing/' },
+      to: { path: '^(src|tools)/', pathNot: `^src/billing/|${STORAGE}|${FOUNDATION}` },
+    },
+    {
+      name: 'audit-imports-only-storage-and-foundation',
+      severity: 'error',
+      from: { path: '^src/audit/' },
+      to: { path: '^(src|tools)/', pathNot: `^src/audit/|${STORAGE}|${FOUNDATION}` },
+    },
+    {
+      name: 'storage-imports-only-foundation',
+      severity: 'error',
+      from: { path: STORAGE },
+      to: { path: '^(src|tools)/', pathNot: `${STORAGE}|${FOUNDATION}` },
+    },
+    {
+      name: 'foundation-imports-only-foundation',
+      severity: 'error',
+      comment: 'Identity, signed links, formatting and events sit lowest: anything may use them, they use nothing of ours above.',
+      from: { path: FOUNDATION },
+      to: { path: '^(src|tools|migrations)/', pathNot: FOUNDATION },
+    },
+    {
+      name: 'services-never-import-tools-or-agent',
+      severity: 'error',
+      comment: 'Documents, mail, payments and follow-ups serve the tools and the agent, not the other way round.',
+      from: { path: '^src/(documents|mail|payments|followups)/' },
+      to: { path: '^tools/|^src/agent/' },
+    },
+    {
+      name: 'documents-never-import-mail-payments-followups',
+      severity: 'error',
+      comment: 'Mail attaches documents; documents know nothing of who sends them.',
+      from: { path: '^src/documents/' },
+      to: { path: '^src/(mail|payments|followups)/' },
+    },
+    {
+      name: 'tools-never-import-the-agent',
+      severity: 'error',
+      comment: 'The agent runs the tools; a tool never reaches up into the loop, the models or the chat service.',
+      from: { path: '^tools/' },
+      to: { path: '^src/agent/' },
+    },
+    {
+      name: 'widget-bundle-stays-in-the-browser',
+      severity: 'error',
+      comment: 'The widget bundle runs in the browser: no Node built-ins, and nothing of ours but its own folder, src/format and type-only contracts.',
+      from: { path: '^src/web/widget/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'widget-bundle-imports-format-and-types-only',
+      severity: 'error',
+      from: { path: '^src/web/widget/' },
+      to: { path: '^(src|tools)/', pathNot: '^src/web/widget/|^src/format/', dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^src/web/static/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

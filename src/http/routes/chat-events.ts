@@ -1,0 +1,75 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { InvoicePaymentEvent } from '../../events/payments.js';
+import { money } from '../../format/money.js';
+import type { Services } from '../../services.js';
+import { requireSession } from '../auth.js';
+import { errorResponses } from '../errors.js';
+import { openEventStream, sseComment } from '../sse.js';
+import { security } from './billing.js';
+
+/**
+ * `GET /v1/chat/conversations/:id/events`: payment updates for the invoices shown in a conversation.
+ * The payments side only announces a confirmed payment (an event carrying ids); the chat side
+ * decides whether the conversation shows that invoice and re-reads it from the database.
+ */
+export const chatEventRoutes =
+  (services: Services): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const streams = new Set<() => void>();
+    // Open streams would keep the server from closing.
+    app.addHook('preClose', async () => {
+      for (const close of [...streams]) close();
+    });
+
+    r.get(
+      '/conversations/:id/events',
+      {
+        schema: {
+          tags: ['chat'],
+          summary: 'Live updates for a conversation (server-sent events)',
+          description:
+            'Events: `invoice_updated` {invoiceNumber, status, statusLabel, amountDue} when a payment is confirmed for an invoice that appears on one of ' +
+            "this conversation's cards, and `heartbeat` {at}. The data always comes from the database at the time of the event.",
+          security,
+          params: z.object({ id: z.uuid().describe('conversation id') }),
+          response: { 200: z.string().describe('text/event-stream'), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const s = requireSession(req);
+        const conversationId = req.params.id;
+        // 404 for another account's conversation, before the stream opens.
+        await services.chat.assertConversation(s, conversationId);
+        const stream = openEventStream(req, reply, services.config.corsOrigins);
+        stream.writeRaw(`retry: 5000\n\n${sseComment('stream open')}`);
+
+        const forward = async (e: InvoicePaymentEvent) => {
+          try {
+            if (!(await services.chat.showsInvoice(conversationId, e.invoiceNumber))) return;
+            const inv = await services.billing.invoice(s.accountId, e.invoiceNumber);
+            if (!inv) return;
+            stream.send('invoice_updated', {
+              invoiceNumber: inv.number,
+              status: inv.status,
+              statusLabel: inv.statusLabel,
+              amountDue: money(inv.amountDueCents, inv.currency),
+            });
+          } catch (err) {
+            req.log.error({ err, conversationId }, 'could not forward a payment event to a chat stream');
+          }
+        };
+        const unsubscribe = services.payments.bus.subscribe(s.accountId, (e) => void forward(e));
+        const heartbeat = setInterval(() => stream.send('heartbeat', { at: new Date().toISOString() }), services.payments.heartbeatMs);
+        const close = () => stream.end();
+        streams.add(close);
+        stream.onClose(() => {
+          clearInterval(heartbeat);
+          unsubscribe();
+          streams.delete(close);
+        });
+      },
+    );
+  };
