@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
-import { normalizeInvoiceNumber } from '../src/billing/queries.js';
+import { normalizeInvoiceNumber } from '../src/billing/invoice-number.js';
 
 const UNAVAILABLE = 'Emailing invoices is not available right now; the invoice can be downloaded from Billing → Invoices in the portal.';
 

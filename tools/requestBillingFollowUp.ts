@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normalizeInvoiceNumber } from '../src/billing/queries.js';
+import { normalizeInvoiceNumber } from '../src/billing/invoice-number.js';
 import { FOLLOW_UP_TOPICS, FollowUpRefusedError, TOPIC_LABELS, type FollowUpRequester, type FollowUpTopic } from '../src/followups/service.js';
 import { NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
 import { defineTool, ToolFailure, type ToolContext } from './types.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { InvoiceCardItem } from './cards.js';
-import { normalizeInvoiceNumber, type InvoiceSummary } from '../src/billing/queries.js';
+import { type InvoiceSummary } from '../src/billing/queries.js';
+import { normalizeInvoiceNumber } from '../src/billing/invoice-number.js';
 import { toInvoiceSummaryView } from '../src/billing/views.js';
 import type { ToolContext } from './types.js';
 import { ToolFailure } from './types.js';

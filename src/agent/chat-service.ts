@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ToolRegistry } from '../../tools/registry.js';
 import type { ToolContext } from '../../tools/types.js';
 import type { Clock } from '../billing/dates.js';
-import { normalizeInvoiceNumber } from '../billing/queries.js';
+import { normalizeInvoiceNumber } from '../billing/invoice-number.js';
 import type { BillingService } from '../billing/service.js';
 import type { DB } from '../db/schema.js';
 import { AppError, ConflictError, NotFoundError } from '../errors.js';

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { invoiceStatus, type InvoiceStatus } from './status.js';
+import { normalizeInvoiceNumber } from './invoice-number.js';
 
 /**
  * Read side of billing. Every function takes the database, then the account id (from the
@@ -154,12 +155,6 @@ function paged<T>(rows: T[], page: Page): Paged<T> {
     offset: page.offset,
     nextOffset: more ? page.offset + page.limit : null,
   };
-}
-
-/** Invoice numbers are normalised: "in 7654321", "IN-7654321", "7654321" all mean IN7654321. */
-export function normalizeInvoiceNumber(input: string): string | null {
-  const m = /^\s*(?:in)?[\s#:-]*(\d{7})\s*$/i.exec(input);
-  return m ? `IN${m[1]}` : null;
 }
 
 export async function getAccount(db: Kysely<DB>, accountId: string) {

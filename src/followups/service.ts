@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { normalizeInvoiceNumber, type Page, type Paged } from '../billing/queries.js';
+import { type Page, type Paged } from '../billing/queries.js';
+import { normalizeInvoiceNumber } from '../billing/invoice-number.js';
 import type { DB, FollowUpsTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { MailTransportError, type Mailer, type MailMessage } from '../mail/types.js';

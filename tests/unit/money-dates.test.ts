@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addDays, daysBetween, endOfMonth, fixedClock, isIsoDate, systemClock } from '../../src/billing/dates.js';
 import { formatDate } from '../../src/format/dates.js';
 import { centsToDecimal, formatMoney, money, parseAmount } from '../../src/format/money.js';
-import { normalizeInvoiceNumber } from '../../src/billing/queries.js';
+import { normalizeInvoiceNumber } from '../../src/billing/invoice-number.js';
 import { invoiceStatus, type StatusInput } from '../../src/billing/status.js';
 
 describe('money', () => {

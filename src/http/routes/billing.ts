@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isIsoDate } from '../../billing/dates.js';
-import { normalizeInvoiceNumber } from '../../billing/queries.js';
+import { normalizeInvoiceNumber } from '../../billing/invoice-number.js';
 import { INVOICE_STATUSES } from '../../billing/status.js';
 import {
   balanceView,

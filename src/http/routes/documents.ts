@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { normalizeInvoiceNumber } from '../../billing/queries.js';
+import { normalizeInvoiceNumber } from '../../billing/invoice-number.js';
 import { NotFoundError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { requireSession } from '../auth.js';
