@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import type { HandledEventType } from './processing.js';
 import { clientReference, derivedId, sessionMetadata } from './processor.js';
-import type { SandboxSessionView } from './service.js';
+import type { SandboxSessionView } from './session-views.js';
 
 /**
  * The sandbox processor's events: Stripe-format Checkout Session events, signed with the
