@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { isIsoDate } from '../src/billing/dates.js';
+import { INVOICE_STATUS_FILTERS } from '../src/billing/status.js';
 import { money } from '../src/format/money.js';
 import { dateParam, invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
-
-const STATUS = ['paid', 'due', 'overdue', 'partially_paid', 'open', 'void'] as const;
 
 export const listInvoicesResult = z.object({ count: z.number().int(), more: z.boolean(), filters: z.string(), invoices: z.array(invoiceBriefResult) });
 
@@ -14,7 +13,7 @@ export const listInvoices = defineTool({
     'Invoice history, newest first, optionally filtered by status and by an issue or due date range.',
   parameters: z
     .object({
-      status: z.enum(STATUS).nullable().describe('due = not yet overdue; open = any amount due; null for all'),
+      status: z.enum(INVOICE_STATUS_FILTERS).nullable().describe('due = not yet overdue; open = any amount due; null for all'),
       from: dateParam('On or after'),
       to: dateParam('On or before'),
       dateField: z.enum(['issued', 'due']).nullable().describe('Date from/to apply to; null for issued'),

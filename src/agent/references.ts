@@ -1,3 +1,4 @@
+import type { InvoiceStatusFilter } from '../billing/status.js';
 import type { DialogueContext, InvoiceRef } from './context.js';
 
 /**
@@ -6,7 +7,8 @@ import type { DialogueContext, InvoiceRef } from './context.js';
  * `t` is the normalised text of src/agent/offline/text.ts `extract()`.
  */
 
-export type StatusFilter = 'paid' | 'due' | 'overdue' | 'partially_paid' | 'open';
+/** The statuses a user's words pick invoices by (nobody asks for void ones). */
+export type StatusFilter = Exclude<InvoiceStatusFilter, 'void'>;
 
 export type Ref =
   | { kind: 'numbers'; numbers: string[] }

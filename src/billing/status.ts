@@ -1,5 +1,19 @@
-export const INVOICE_STATUSES = ['paid', 'due', 'overdue', 'partially_paid', 'void'] as const;
+/** Every status but void (a cancelled invoice), in display order. */
+const NOT_VOID = ['paid', 'due', 'overdue', 'partially_paid'] as const;
+
+/** The statuses an invoice has: the one list every schema, type and filter derives from. */
+export const INVOICE_STATUSES = [...NOT_VOID, 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** What an invoice search filters on: a status, or `open` (anything still to pay: due, overdue or partially paid). */
+export const OPEN_FILTER = 'open';
+
+/**
+ * The search filters in the order the listInvoices tool schema has always listed them (`open`
+ * before `void`): that schema is part of the measured prompt prefix, kept byte for byte.
+ */
+export const INVOICE_STATUS_FILTERS = [...NOT_VOID, OPEN_FILTER, 'void'] as const;
+export type InvoiceStatusFilter = (typeof INVOICE_STATUS_FILTERS)[number];
 
 export interface StatusInput {
   total_cents: bigint;

@@ -1,5 +1,5 @@
 import { analyze, type Mood } from '../language/analyze.js';
-import { refIn, type Ref } from '../references.js';
+import { refIn, type Ref, type StatusFilter } from '../references.js';
 import { extractPeriod, type Period } from './dates.js';
 import { ACCOUNT_PLACEHOLDER, BAD_INVOICE_PLACEHOLDER, EMAIL_PLACEHOLDER, extract, INVOICE_PLACEHOLDER } from './text.js';
 
@@ -8,9 +8,6 @@ import { ACCOUNT_PLACEHOLDER, BAD_INVOICE_PLACEHOLDER, EMAIL_PLACEHOLDER, extrac
  * conversation's context resolves references like "that one" or "the first one".
  * Only the user's own words are parsed here; tool data never reaches this module.
  */
-
-export type { StatusFilter } from '../references.js';
-import type { StatusFilter } from '../references.js';
 
 export type PolicyTopic = 'fee' | 'howToPay' | 'cardPayment' | 'otherMethods' | 'statuses' | 'whenPaid' | 'security' | 'portal' | 'cardData' | 'pdf' | 'trouble';
 
