@@ -1,10 +1,15 @@
+import { normalizeInvoiceNumber } from '../../billing/invoice-number.js';
 import { ENGLISH_WORDS_NEAR_VOCAB } from './english-words.js';
 /**
  * Text handling for the offline engine: normalisation, typo correction, and extraction of the
  * things a billing request names (invoice numbers, email addresses, amounts, account ids).
  */
 
-/** Invoice numbers as they appear in text: IN7654321, in 7654321, IN-7654321, #7654321, 7654321. */
+/**
+ * Invoice numbers as people write them in chat: IN7654321, in 7654321, IN-7654321, inv 7654321,
+ * #7654321, 7654321. Looser than typedInvoiceNumbersIn (src/billing/invoice-number.ts) on purpose;
+ * the digits it finds are made canonical by that module's normalizeInvoiceNumber.
+ */
 const INVOICE_RE = /(?<![\w.,$-])(?:(?:in|inv)[\s#:-]*|#\s?)?(\d{7})(?!\d|,\d|\.\d)/gi;
 /** Things that look like an invoice number but are not one (wrong digit count). */
 const BAD_INVOICE_RE = /\b(?:in|inv)[#:-]?(\d{4,6}|\d{8,12})\b/gi;
@@ -209,7 +214,10 @@ const VOCAB = [
 const VOCAB_SET = new Set(VOCAB);
 const ENGLISH_NEAR_VOCAB: ReadonlySet<string> = new Set(ENGLISH_WORDS_NEAR_VOCAB);
 
-/** Damerau-Levenshtein distance (optimal string alignment), capped. */
+/**
+ * Damerau-Levenshtein distance (optimal string alignment), capped.
+ * Kept rather than fastest-levenshtein: that library has no transpositions, and "paymnet" or "ocotber" must stay one edit.
+ */
 export function editDistance(a: string, b: string, cap = 3): number {
   if (Math.abs(a.length - b.length) > cap) return cap + 1;
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
@@ -317,7 +325,7 @@ export function extract(raw: string): Extracted {
   });
   const invoiceNumbers: string[] = [];
   s = s.replace(INVOICE_RE, (_m, digits: string) => {
-    invoiceNumbers.push(`IN${digits}`);
+    invoiceNumbers.push(normalizeInvoiceNumber(digits)!);
     return ` ${INVOICE_PLACEHOLDER} `;
   });
   const badInvoiceRefs: string[] = [];
@@ -368,11 +376,6 @@ export function extract(raw: string): Extracted {
     creditRefs: uniq(creditRefs),
     amounts,
   };
-}
-
-/** Invoice numbers named in a text, in order of first appearance (for reading context). */
-export function invoiceNumbersIn(text: string): string[] {
-  return uniq([...text.matchAll(/\bIN\d{7}\b/g)].map((m) => m[0]));
 }
 
 /** Splits a message into clauses that may each carry their own request. */
