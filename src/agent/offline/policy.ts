@@ -1,3 +1,5 @@
+import { OPENING_FEE_CENTS } from '../../billing/ledger.js';
+import { formatMoney } from '../../format/money.js';
 import type { OutOfScopeTopic, PolicyTopic } from './intent.js';
 
 /**
@@ -5,6 +7,9 @@ import type { OutOfScopeTopic, PolicyTopic } from './intent.js';
  * secure payment page), help, and what the assistant does not do. No invoice numbers appear in
  * these texts, so they never become the "context" of a follow-up.
  */
+
+/** The one-time account opening fee as the replies state it ("$50.00"). */
+export const OPENING_FEE = formatMoney(OPENING_FEE_CENTS);
 
 export function capabilities(canEmail: boolean): string {
   const items = [
@@ -16,7 +21,7 @@ export function capabilities(canEmail: boolean): string {
     'create secure payment links, for one invoice or all overdue ones',
   ];
   if (canEmail) items.push('email a PDF copy of an invoice to your billing contacts');
-  items.push('explain the one-time $50.00 opening fee and how payment works');
+  items.push(`explain the one-time ${OPENING_FEE} opening fee and how payment works`);
   return `I can:\n${items.map((i) => `- ${i}`).join('\n')}`;
 }
 
@@ -28,7 +33,7 @@ export const POLICY: Record<PolicyTopic | 'emailHow' | 'handoffHow', string> = {
   handoffHow:
     "For disputes, due-date extensions, refunds or anything else I can't do, I can pass your request to our accounts-receivable team, who follow up by email. I only do that when you ask me to.",
   fee:
-    "The $50.00 charge is the one-time account opening fee. It is charged once, when an account is opened, on the account's first invoice, and it can be paid by credit card like the rest of that invoice, on our secure payment page. It is never charged again.",
+    `The ${OPENING_FEE} charge is the one-time account opening fee. It is charged once, when an account is opened, on the account's first invoice, and it can be paid by credit card like the rest of that invoice, on our secure payment page. It is never charged again.`,
   howToPay:
     'To pay an invoice, ask me for a payment link (say "pay" and the invoice number, or "pay all my overdue invoices"), or click Pay Now next to the invoice on the Invoices tab of the Billing section in the portal. Either way you go to our secure payment page, run by our payment processor, where you enter your credit card details and confirm. The invoice is marked Paid once the payment completes. For your security, I never ask for or take card details in chat.',
   cardPayment:
