@@ -134,6 +134,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   /** Retries idempotent-enough calls (reads; creating an empty conversation) with backoff. */
+  // Kept over p-retry: its delay cannot follow a 429's Retry-After, and its ~3.8 KiB would push the bundle past its 40 KiB budget.
   async function withRetry<T>(fn: () => Promise<T>, signal?: AbortSignal, attempts = 4): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -1,4 +1,5 @@
 import type { Card, CardMoney, InvoiceCardItem } from '../../agent/types.js';
+import { INVOICE_STATUSES } from '../../billing/status.js';
 import { formatDate } from '../../format/dates.js';
 import { h, safeUrl } from './dom.js';
 import type { InvoiceUpdate } from './sse.js';
@@ -14,7 +15,8 @@ function row(label: string, value: string, cls = '', field?: string): HTMLElemen
   return h('div', { class: `row ${cls}`.trim() }, h('dt', { text: label }), h('dd', { text: value, ...(field ? { attrs: { 'data-field': field } } : {}) }));
 }
 
-const pillClass = (status: string): string => `pill pill-${['paid', 'due', 'overdue', 'partially_paid', 'void'].includes(status) ? status : 'other'}`;
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(INVOICE_STATUSES);
+const pillClass = (status: string): string => `pill pill-${KNOWN_STATUSES.has(status) ? status : 'other'}`;
 
 function statusPill(status: string, label: string): HTMLElement {
   return h('span', { class: pillClass(status), text: label });
@@ -74,6 +76,33 @@ export function updateInvoiceCard(card: HTMLElement, u: InvoiceUpdate): 'status'
   if (due) due.textContent = u.amountDue.display;
   if (pay) pay.hidden = !(u.amountDue.cents > 0);
   return changed;
+}
+
+/** Statuses whose cards no payment can change: a catch-up skips them. */
+const SETTLED: ReadonlySet<string> = new Set(['paid', 'void']);
+
+/** The invoice cards in a part of the page (the conversation log). */
+const invoiceCardsIn = (root: ParentNode): NodeListOf<HTMLElement> => root.querySelectorAll<HTMLElement>('article[data-invoice]');
+
+/** The numbers of the invoices whose cards in `root` are not settled yet. */
+export function unsettledInvoices(root: ParentNode): Set<string> {
+  const numbers = new Set<string>();
+  for (const card of invoiceCardsIn(root)) {
+    const n = card.dataset['invoice'];
+    if (n && !SETTLED.has(card.dataset['status'] ?? '')) numbers.add(n);
+  }
+  return numbers;
+}
+
+/** Updates every card of the invoice in `root`; returns the biggest change, for the announcement. */
+export function updateInvoiceCards(root: ParentNode, u: InvoiceUpdate): 'status' | 'amount' | null {
+  let change: 'status' | 'amount' | null = null;
+  for (const card of invoiceCardsIn(root)) {
+    if (card.dataset['invoice'] !== u.invoiceNumber) continue;
+    const c = updateInvoiceCard(card, u);
+    if (c === 'status' || (c === 'amount' && change === null)) change = c;
+  }
+  return change;
 }
 
 export type ConfirmCard = Extract<Card, { type: 'confirm' }>;

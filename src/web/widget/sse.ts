@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import type { CardMoney, TurnEvent } from '../../agent/types.js';
 
 /** One server-sent event: its `event:` name and its (joined) `data:` lines. */
@@ -7,50 +8,24 @@ export interface SseMessage {
 }
 
 /**
- * An incremental text/event-stream parser (the WHATWG format: lines ending in LF, CRLF or CR;
- * a blank line dispatches; `:` starts a comment). Feed it decoded text in chunks of any size.
+ * An incremental text/event-stream parser over eventsource-parser (the WHATWG format). Feed it
+ * decoded text in chunks of any size; `end()` drops an event cut off before its blank line.
  */
 export function createSseParser(onMessage: (m: SseMessage) => void): { push(chunk: string): void; end(): void } {
-  let buf = '';
-  let event = '';
-  let data: string[] = [];
-
-  const dispatch = () => {
-    if (data.length > 0) onMessage({ event: event || 'message', data: data.join('\n') });
-    event = '';
-    data = [];
-  };
-
-  const line = (l: string) => {
-    if (l === '') return dispatch();
-    if (l.startsWith(':')) return;
-    const i = l.indexOf(':');
-    const field = i < 0 ? l : l.slice(0, i);
-    let value = i < 0 ? '' : l.slice(i + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-  };
-
+  const parser = createParser({ onEvent: (m) => onMessage({ event: m.event ?? 'message', data: m.data }) });
+  let heldCr = false;
   return {
     push(chunk: string) {
-      buf += chunk;
-      for (;;) {
-        const m = /\r\n|\r|\n/.exec(buf);
-        if (!m) break;
-        // A lone CR at the very end may be the first half of a CRLF split across chunks.
-        if (m[0] === '\r' && m.index === buf.length - 1) break;
-        line(buf.slice(0, m.index));
-        buf = buf.slice(m.index + m[0].length);
-      }
+      if (chunk === '') return;
+      // eventsource-parser holds a CR at the end of a chunk in case an LF follows (a split CRLF).
+      heldCr = chunk.endsWith('\r');
+      parser.feed(chunk);
     },
     end() {
-      // A CR held back in case an LF followed ends its line after all; a line with no end is dropped.
-      if (buf.endsWith('\r')) line(buf.slice(0, -1));
-      buf = '';
-      // An event without its terminating blank line is incomplete: dropped, as the spec says.
-      event = '';
-      data = [];
+      // The stream ended after all: a held CR ends its line, as if the LF had come.
+      if (heldCr) parser.feed('\n');
+      heldCr = false;
+      parser.reset();
     },
   };
 }

@@ -1,0 +1,128 @@
+import type { Card, TurnEvent } from '../../agent/types.js';
+import type { StoredMessage } from './api.js';
+import { renderCard, type OnDecide } from './cards.js';
+import { h } from './dom.js';
+
+/** One assistant answer in the log: text, tool progress, cards; built as events arrive. */
+export class AnswerView {
+  readonly el: HTMLElement;
+  readonly #text: HTMLElement;
+  readonly #progress: HTMLUListElement;
+  readonly #cards: HTMLElement;
+  readonly #notes: HTMLElement;
+  readonly #steps = new Map<string, HTMLLIElement>();
+  #streamed = '';
+  #cardList: Card[] = [];
+  completed = false;
+  deltas = 0;
+
+  constructor(
+    private readonly base: string,
+    private readonly onStatus: (s: string) => void,
+    private readonly onDecide?: OnDecide,
+  ) {
+    this.#text = h('div', { class: 'bubble' });
+    this.#progress = h('ul', { class: 'progress', attrs: { 'aria-label': 'Progress' } });
+    this.#cards = h('div', { class: 'cards' });
+    this.#notes = h('div');
+    this.el = h(
+      'div',
+      { class: 'msg msg-assistant', attrs: { 'aria-busy': 'true', 'data-role': 'assistant' } },
+      h('span', { class: 'sr-only', text: 'Assistant: ' }),
+      this.#progress,
+      this.#text,
+      this.#cards,
+      this.#notes,
+    );
+    this.#progress.hidden = true;
+  }
+
+  get text(): string {
+    return this.#text.textContent ?? '';
+  }
+
+  apply(e: TurnEvent): void {
+    switch (e.type) {
+      case 'text_delta':
+        this.deltas++;
+        this.#streamed += e.text;
+        this.#text.textContent = this.#streamed;
+        break;
+      case 'tool_started': {
+        const li = h('li', { text: `${e.label}…` });
+        this.#steps.set(e.id, li);
+        this.#progress.append(li);
+        this.#progress.hidden = false;
+        this.onStatus(`${e.label}…`);
+        break;
+      }
+      case 'tool_finished':
+        this.#steps.get(e.id)?.classList.add('done');
+        break;
+      case 'card':
+        this.#cardList.push(e.card);
+        this.#appendCard(e.card);
+        break;
+      case 'error':
+        this.el.classList.add('msg-error');
+        break;
+      case 'completed':
+        this.complete(e.text, e.cards, 'complete');
+        break;
+    }
+  }
+
+  /** The authoritative answer: replaces what was streamed. */
+  complete(text: string, cards: Card[], status: StoredMessage['status']): void {
+    this.completed = true;
+    this.#text.textContent = text;
+    this.#cardList = cards;
+    this.#cards.replaceChildren();
+    for (const c of cards) this.#appendCard(c);
+    this.#progress.replaceChildren();
+    this.#progress.hidden = true;
+    this.#steps.clear();
+    if (status === 'error') this.el.classList.add('msg-error');
+    this.el.setAttribute('aria-busy', 'false');
+    this.el.setAttribute('data-state', 'complete');
+  }
+
+  stopped(): void {
+    this.#progress.replaceChildren();
+    this.#progress.hidden = true;
+    this.#notes.replaceChildren(h('p', { class: 'note note-stopped', text: this.#streamed ? 'Stopped. The reply above is incomplete.' : 'Stopped.' }));
+    this.el.setAttribute('aria-busy', 'false');
+    this.el.setAttribute('data-state', 'stopped');
+  }
+
+  failed(message: string): void {
+    this.#progress.replaceChildren();
+    this.#progress.hidden = true;
+    this.el.classList.add('msg-error');
+    if (!this.#streamed && this.#cardList.length === 0) this.#text.textContent = message;
+    else this.#notes.replaceChildren(h('p', { class: 'note', text: message }));
+    this.el.setAttribute('aria-busy', 'false');
+    this.el.setAttribute('data-state', 'error');
+  }
+
+  /** The server refused (a decided or unknown proposal): its message, as a notice. */
+  notice(message: string): void {
+    this.clearNote();
+    this.complete(message, [], 'complete');
+    this.el.classList.add('msg-notice');
+    this.el.setAttribute('data-state', 'notice');
+  }
+
+  note(message: string): void {
+    this.#notes.replaceChildren(h('p', { class: 'note', text: message }));
+  }
+
+  clearNote(): void {
+    this.#notes.replaceChildren();
+  }
+
+  #appendCard(card: Card): void {
+    const el = renderCard(card, this.base, this.onDecide);
+    if (el) this.#cards.append(el);
+  }
+}

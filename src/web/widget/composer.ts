@@ -1,0 +1,66 @@
+import { h, icon, ICONS } from './dom.js';
+
+export interface ComposerActions {
+  /** The form was submitted (Send, or Enter without Shift): the raw text of the input. */
+  send(text: string): void;
+  /** The Stop button was pressed. */
+  stop(): void;
+}
+
+/** The message form: a growing text area, Send (Enter) and, while a reply streams, Stop. */
+export class Composer {
+  readonly form: HTMLFormElement;
+  readonly input: HTMLTextAreaElement;
+  readonly sendButton: HTMLButtonElement;
+  readonly stopButton: HTMLButtonElement;
+
+  constructor(actions: ComposerActions) {
+    this.input = h('textarea', {
+      attrs: { id: 'ba-input', rows: '1', placeholder: 'Ask about your billing…', autocomplete: 'off', maxlength: '4000', enterkeyhint: 'send' },
+    });
+    this.sendButton = h('button', { class: 'send', attrs: { type: 'submit', 'aria-label': 'Send message' } }, icon(ICONS.send), h('span', { text: 'Send' }));
+    this.stopButton = h('button', { class: 'stop', attrs: { type: 'button', 'aria-label': 'Stop the reply' } }, icon(ICONS.stop), h('span', { text: 'Stop' }));
+    this.stopButton.hidden = true;
+    this.form = h(
+      'form',
+      { class: 'composer', attrs: { 'aria-label': 'Send a message' } },
+      h('label', { class: 'sr-only', attrs: { for: 'ba-input' }, text: 'Message to the billing assistant' }),
+      this.input,
+      this.sendButton,
+      this.stopButton,
+    );
+    this.stopButton.addEventListener('click', () => actions.stop());
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      actions.send(this.input.value);
+    });
+    this.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        actions.send(this.input.value);
+      }
+    });
+    this.input.addEventListener('input', () => this.#autosize());
+  }
+
+  /** Empties the input (the message is on its way). */
+  clear(): void {
+    this.input.value = '';
+    this.#autosize();
+  }
+
+  focus(): void {
+    this.input.focus();
+  }
+
+  /** While a reply streams, Stop takes the place of Send. */
+  setBusy(busy: boolean): void {
+    this.sendButton.hidden = busy;
+    this.stopButton.hidden = !busy;
+  }
+
+  #autosize(): void {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight + 2, 120)}px`;
+  }
+}
