@@ -117,140 +117,182 @@ export interface ProcessDeps {
   faults?: FaultHook | undefined;
 }
 
+/** One event on its way through its transaction. */
+interface EventRun {
+  event: ProcessorEvent;
+  source: 'webhook' | 'reconcile';
+  base: { eventId: string; eventType: string };
+  sessionId: string | null;
+  fault: (step: FaultStep) => Promise<void>;
+  today: () => string;
+}
+
+/** The result fields of an event matched to one of our sessions. */
+type SessionResult = EventRun['base'] & { sessionId: string; accountId: string; invoiceNumber: string };
+
+/** Stores the outcome on the event row and returns the result. */
+async function finish(trx: Transaction<DB>, run: EventRun, r: ProcessResult, paymentId: string | null = null): Promise<ProcessResult> {
+  await trx
+    .updateTable('stripe_events')
+    .set({ outcome: r.outcome, reason: r.reason ?? null, account_id: r.accountId ?? null, payment_id: paymentId })
+    .where('id', '=', run.event.id)
+    .execute();
+  return r;
+}
+
+/** Nothing written but the event row and an alert (payment_alerts). */
+async function reject(
+  trx: Transaction<DB>,
+  run: EventRun,
+  alert: string,
+  reason: string,
+  details: Record<string, unknown>,
+  accountId?: string,
+): Promise<ProcessResult> {
+  const { event, source, sessionId } = run;
+  await trx
+    .insertInto('payment_alerts')
+    .values({ alert, event_id: event.id, session_id: sessionId, account_id: accountId ?? null, details: JSON.stringify({ reason, eventType: event.type, source, ...details }) })
+    .execute();
+  return finish(trx, run, { ...run.base, outcome: 'rejected', alert, reason, ...(sessionId ? { sessionId } : {}), ...(accountId ? { accountId } : {}) });
+}
+
+/** The alert's details of a mismatch: what we created against what the event says. */
+function mismatchDetails(row: SessionRow, s: CheckoutSessionObject): Record<string, unknown> {
+  return {
+    expected: { accountId: row.account_id, invoiceNumber: row.invoice_number, amountCents: row.amount_cents.toString(), currency: row.currency.trim() },
+    received: {
+      accountId: s.metadata?.['accountId'] ?? null,
+      invoiceNumber: s.metadata?.['invoiceNumber'] ?? null,
+      amountTotal: s.amount_total,
+      metadataAmountCents: s.metadata?.['amountCents'] ?? null,
+      currency: s.currency,
+    },
+  };
+}
+
+/** Moves an unpaid session to `state` when it is in one of the `from` states; otherwise ignores the event. */
+async function setSessionState(
+  trx: Transaction<DB>,
+  run: EventRun,
+  row: SessionRow,
+  ctx: SessionResult,
+  state: 'processing' | 'failed' | 'expired',
+  from: ReadonlyArray<SessionRow['state']>,
+): Promise<ProcessResult> {
+  if (!from.includes(row.state)) return finish(trx, run, { ...ctx, outcome: 'ignored', reason: `session_${row.state}`, state: row.state });
+  await trx.updateTable('checkout_sessions').set({ state, updated_at: sql`now()` }).where('id', '=', row.id).execute();
+  return finish(trx, run, { ...ctx, outcome: 'state_changed', state });
+}
+
+/** Step (4) and (5): the payment, allocated up to the invoice's amount due now, any excess as a credit memo; the session paid. */
+async function applyPaid(trx: Transaction<DB>, run: EventRun, row: SessionRow, s: CheckoutSessionObject, ctx: SessionResult): Promise<ProcessResult> {
+  if (row.payment_id !== null) return finish(trx, run, { ...ctx, outcome: 'already_applied', state: row.state });
+  const inv = await trx.selectFrom('invoices').select(['amount_due_cents', 'voided_at']).where('id', '=', row.invoice_id).forUpdate().executeTakeFirstOrThrow();
+  const amount = row.amount_cents;
+  const due = inv.voided_at || inv.amount_due_cents < 0n ? 0n : inv.amount_due_cents;
+  const allocate = amount < due ? amount : due;
+  const currency = row.currency.trim();
+  const pi = paymentIntentId(s);
+  const today = run.today();
+  const pay = await recordPayment(trx, row.account_id, {
+    receivedOn: today,
+    amountCents: amount,
+    currency,
+    method: row.processor === 'stripe' ? 'Stripe Checkout' : 'Sandbox checkout (no real payment)',
+    processorRef: pi ?? row.id,
+    allocations: allocate > 0n ? [{ invoiceNumber: row.invoice_number, amountCents: allocate }] : [],
+  });
+  await run.fault('after_payment_recorded');
+  let credit: { number: string } | null = null;
+  if (amount > allocate) {
+    credit = await createCreditMemo(trx, row.account_id, {
+      issuedOn: today,
+      amountCents: amount - allocate,
+      currency,
+      reason:
+        allocate > 0n
+          ? `Overpayment: ${pay.number} exceeded the amount due on ${row.invoice_number}`
+          : `Payment ${pay.number} for ${row.invoice_number}, which had nothing due`,
+    });
+    await run.fault('after_credit_recorded');
+  }
+  await run.fault('before_session_update');
+  await trx
+    .updateTable('checkout_sessions')
+    .set({ state: 'paid', payment_id: pay.id, payment_intent: pi, updated_at: sql`now()` })
+    .where('id', '=', row.id)
+    .execute();
+  const applied: ProcessResult = {
+    ...ctx,
+    outcome: 'applied',
+    state: 'paid',
+    paymentNumber: pay.number,
+    allocatedCents: allocate,
+    creditCents: amount - allocate,
+    ...(credit ? { creditMemoNumber: credit.number } : {}),
+  };
+  return finish(trx, run, applied, pay.id);
+}
+
+/** Steps (1) to (5) inside the event's transaction. */
+async function applyEvent(
+  trx: Transaction<DB>,
+  run: EventRun,
+  type: HandledEventType,
+  parsed: ReturnType<typeof checkoutSessionObject.safeParse>,
+): Promise<ProcessResult> {
+  const { event, sessionId } = run;
+  const inserted = await trx
+    .insertInto('stripe_events')
+    .values({
+      id: event.id,
+      type: event.type,
+      source: run.source,
+      session_id: sessionId,
+      outcome: 'processing',
+      event_created_at: Number.isFinite(event.created) ? new Date(event.created * 1000) : null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return { ...run.base, outcome: 'duplicate', ...(sessionId ? { sessionId } : {}) };
+  await run.fault('after_event_recorded');
+
+  if (!parsed.success) return reject(trx, run, ALERT_MALFORMED, 'malformed_session', { issues: parsed.error.issues.map((i) => i.path.join('.')).slice(0, 10) });
+  const s = parsed.data;
+  const row = await trx.selectFrom('checkout_sessions').selectAll().where('id', '=', s.id).forUpdate().executeTakeFirst();
+  // Unknown accounts are not stored as the alert's account (it may not exist): only in details.
+  if (!row) {
+    return reject(trx, run, ALERT_UNKNOWN_SESSION, 'unknown_session', { claimedAccountId: s.metadata?.['accountId'] ?? null, claimedInvoice: s.metadata?.['invoiceNumber'] ?? null });
+  }
+  const wrong = mismatch(row, s);
+  if (wrong) return reject(trx, run, ALERT_MISMATCH, wrong, mismatchDetails(row, s), row.account_id);
+  const ctx: SessionResult = { ...run.base, sessionId: row.id, accountId: row.account_id, invoiceNumber: row.invoice_number };
+
+  const paid = type === 'checkout.session.async_payment_succeeded' || (type === 'checkout.session.completed' && s.payment_status === 'paid');
+  if (paid) return applyPaid(trx, run, row, s, ctx);
+  if (type === 'checkout.session.completed') return setSessionState(trx, run, row, ctx, 'processing', ['open', 'expired']);
+  if (type === 'checkout.session.async_payment_failed') return setSessionState(trx, run, row, ctx, 'failed', ['open', 'processing']);
+  return setSessionState(trx, run, row, ctx, 'expired', ['open']);
+}
+
 export async function processEvent(deps: ProcessDeps, event: ProcessorEvent, source: 'webhook' | 'reconcile'): Promise<ProcessResult> {
   const base = { eventId: event.id, eventType: event.type };
   if (!(HANDLED_EVENT_TYPES as readonly string[]).includes(event.type)) return { ...base, outcome: 'ignored', reason: 'unhandled_event_type' };
   const type = event.type as HandledEventType;
-  const fault = async (step: FaultStep) => deps.faults?.(step, { eventId: event.id });
   const parsed = checkoutSessionObject.safeParse(event.object);
   const sessionId = parsed.success ? parsed.data.id : typeof (event.object as { id?: unknown })?.id === 'string' ? (event.object as { id: string }).id : null;
-
-  const result = await deps.db.transaction().execute(async (trx): Promise<ProcessResult> => {
-    const inserted = await trx
-      .insertInto('stripe_events')
-      .values({
-        id: event.id,
-        type: event.type,
-        source,
-        session_id: sessionId,
-        outcome: 'processing',
-        event_created_at: Number.isFinite(event.created) ? new Date(event.created * 1000) : null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return { ...base, outcome: 'duplicate', ...(sessionId ? { sessionId } : {}) };
-    await fault('after_event_recorded');
-
-    const finish = async (r: ProcessResult, paymentId: string | null = null): Promise<ProcessResult> => {
-      await trx
-        .updateTable('stripe_events')
-        .set({ outcome: r.outcome, reason: r.reason ?? null, account_id: r.accountId ?? null, payment_id: paymentId })
-        .where('id', '=', event.id)
-        .execute();
-      return r;
-    };
-    const reject = async (alert: string, reason: string, details: Record<string, unknown>, accountId?: string): Promise<ProcessResult> => {
-      await trx
-        .insertInto('payment_alerts')
-        .values({ alert, event_id: event.id, session_id: sessionId, account_id: accountId ?? null, details: JSON.stringify({ reason, eventType: event.type, source, ...details }) })
-        .execute();
-      return finish({ ...base, outcome: 'rejected', alert, reason, ...(sessionId ? { sessionId } : {}), ...(accountId ? { accountId } : {}) });
-    };
-
-    if (!parsed.success) return reject(ALERT_MALFORMED, 'malformed_session', { issues: parsed.error.issues.map((i) => i.path.join('.')).slice(0, 10) });
-    const s = parsed.data;
-    const row = await trx.selectFrom('checkout_sessions').selectAll().where('id', '=', s.id).forUpdate().executeTakeFirst();
-    // Unknown accounts are not stored as the alert's account (it may not exist): only in details.
-    if (!row) return reject(ALERT_UNKNOWN_SESSION, 'unknown_session', { claimedAccountId: s.metadata?.['accountId'] ?? null, claimedInvoice: s.metadata?.['invoiceNumber'] ?? null });
-    const wrong = mismatch(row, s);
-    if (wrong) {
-      return reject(
-        ALERT_MISMATCH,
-        wrong,
-        {
-          expected: { accountId: row.account_id, invoiceNumber: row.invoice_number, amountCents: row.amount_cents.toString(), currency: row.currency.trim() },
-          received: {
-            accountId: s.metadata?.['accountId'] ?? null,
-            invoiceNumber: s.metadata?.['invoiceNumber'] ?? null,
-            amountTotal: s.amount_total,
-            metadataAmountCents: s.metadata?.['amountCents'] ?? null,
-            currency: s.currency,
-          },
-        },
-        row.account_id,
-      );
-    }
-    const ctx = { ...base, sessionId: row.id, accountId: row.account_id, invoiceNumber: row.invoice_number };
-
-    const setState = async (state: 'processing' | 'failed' | 'expired', from: ReadonlyArray<SessionRow['state']>): Promise<ProcessResult> => {
-      if (!from.includes(row.state)) return finish({ ...ctx, outcome: 'ignored', reason: `session_${row.state}`, state: row.state });
-      await trx.updateTable('checkout_sessions').set({ state, updated_at: sql`now()` }).where('id', '=', row.id).execute();
-      return finish({ ...ctx, outcome: 'state_changed', state });
-    };
-
-    const paid = type === 'checkout.session.async_payment_succeeded' || (type === 'checkout.session.completed' && s.payment_status === 'paid');
-    if (!paid) {
-      if (type === 'checkout.session.completed') return setState('processing', ['open', 'expired']);
-      if (type === 'checkout.session.async_payment_failed') return setState('failed', ['open', 'processing']);
-      return setState('expired', ['open']);
-    }
-
-    if (row.payment_id !== null) return finish({ ...ctx, outcome: 'already_applied', state: row.state });
-    const inv = await trx
-      .selectFrom('invoices')
-      .select(['amount_due_cents', 'voided_at'])
-      .where('id', '=', row.invoice_id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const amount = row.amount_cents;
-    const due = inv.voided_at || inv.amount_due_cents < 0n ? 0n : inv.amount_due_cents;
-    const allocate = amount < due ? amount : due;
-    const currency = row.currency.trim();
-    const pi = paymentIntentId(s);
-    const today = deps.today();
-    const pay = await recordPayment(trx, row.account_id, {
-      receivedOn: today,
-      amountCents: amount,
-      currency,
-      method: row.processor === 'stripe' ? 'Stripe Checkout' : 'Sandbox checkout (no real payment)',
-      processorRef: pi ?? row.id,
-      allocations: allocate > 0n ? [{ invoiceNumber: row.invoice_number, amountCents: allocate }] : [],
-    });
-    await fault('after_payment_recorded');
-    let credit: { number: string } | null = null;
-    if (amount > allocate) {
-      credit = await createCreditMemo(trx, row.account_id, {
-        issuedOn: today,
-        amountCents: amount - allocate,
-        currency,
-        reason:
-          allocate > 0n
-            ? `Overpayment: ${pay.number} exceeded the amount due on ${row.invoice_number}`
-            : `Payment ${pay.number} for ${row.invoice_number}, which had nothing due`,
-      });
-      await fault('after_credit_recorded');
-    }
-    await fault('before_session_update');
-    await trx
-      .updateTable('checkout_sessions')
-      .set({ state: 'paid', payment_id: pay.id, payment_intent: pi, updated_at: sql`now()` })
-      .where('id', '=', row.id)
-      .execute();
-    return finish(
-      {
-        ...ctx,
-        outcome: 'applied',
-        state: 'paid',
-        paymentNumber: pay.number,
-        allocatedCents: allocate,
-        creditCents: amount - allocate,
-        ...(credit ? { creditMemoNumber: credit.number } : {}),
-      },
-      pay.id,
-    );
-  });
-  await fault('after_commit');
+  const run: EventRun = {
+    event,
+    source,
+    base,
+    sessionId,
+    fault: async (step) => deps.faults?.(step, { eventId: event.id }),
+    today: deps.today,
+  };
+  const result = await deps.db.transaction().execute((trx) => applyEvent(trx, run, type, parsed));
+  await run.fault('after_commit');
   return result;
 }
 
