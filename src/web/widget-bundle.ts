@@ -24,6 +24,19 @@ export interface WidgetBundle {
 
 const BANNER = '/* Billing Assistant widget. Built from src/web/widget by esbuild (npm run build:widget). */';
 
+/** `import css from './styles.css'` gives the stylesheet as one minified string (no copy of the source in the bundle). */
+function minifiedCssAsText(esbuild: typeof import('esbuild')): import('esbuild').Plugin {
+  return {
+    name: 'minified-css-as-text',
+    setup(build) {
+      build.onLoad({ filter: /\.css$/ }, async (args) => {
+        const { code } = await esbuild.transform(await fs.readFile(args.path, 'utf8'), { loader: 'css', minify: true, target: ['chrome111', 'firefox111', 'safari16.4'] });
+        return { contents: code.trim(), loader: 'text' };
+      });
+    },
+  };
+}
+
 /** Builds the bundle with esbuild's JS API, in memory. Throws when esbuild is not installed. */
 export async function buildWidget(): Promise<string> {
   const esbuild = await import('esbuild');
@@ -38,6 +51,7 @@ export async function buildWidget(): Promise<string> {
     legalComments: 'none',
     charset: 'utf8',
     banner: { js: BANNER },
+    plugins: [minifiedCssAsText(esbuild)],
     write: false,
     logLevel: 'silent',
   });

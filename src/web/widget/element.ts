@@ -8,7 +8,7 @@ import { h, icon, ICONS } from './dom.js';
 import { LiveUpdates } from './live.js';
 import { MessageList } from './message-list.js';
 import { WidgetStore } from './storage.js';
-import { WIDGET_CSS } from './styles.js';
+import WIDGET_CSS from './styles.css';
 
 export { SUGGESTIONS } from './message-list.js';
 
