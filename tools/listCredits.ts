@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CreditItem } from '../src/billing/queries.js';
 import { money } from '../src/format/money.js';
 import { defineTool } from './types.js';
 
@@ -10,6 +11,23 @@ export const listCreditsResult = z.object({
   ),
 });
 
+/** One credit memo as its card shows it. */
+function creditCardItem(c: CreditItem) {
+  return {
+    creditNumber: c.number,
+    issuedOn: c.issuedOn,
+    amount: money(c.amountCents, c.currency),
+    available: money(c.availableCents, c.currency),
+    reason: c.reason,
+    appliedTo: c.applications.map((a) => a.invoiceNumber),
+  };
+}
+
+/** The line a model reads for one credit memo. */
+function creditLine(c: ReturnType<typeof creditCardItem>): z.infer<typeof listCreditsResult>['credits'][number] {
+  return { credit: c.creditNumber, issued: c.issuedOn, amount: c.amount.display, available: c.available.display, availableCents: c.available.cents, reason: c.reason, appliedTo: c.appliedTo };
+}
+
 export const listCredits = defineTool({
   name: 'listCredits',
   description: 'Credit memos: amount, where applied, and what is still available.',
@@ -19,23 +37,14 @@ export const listCredits = defineTool({
   label: () => 'Looking up your credits',
   async execute(ctx) {
     const page = await ctx.billing.credits(ctx.session.accountId, { limit: 50, offset: 0 });
-    const currency = page.items[0]?.currency ?? 'CAD';
-    const available = page.items.reduce((s, c) => s + c.availableCents, 0n);
-    const items = page.items.map((c) => ({
-      creditNumber: c.number,
-      issuedOn: c.issuedOn,
-      amount: money(c.amountCents, c.currency),
-      available: money(c.availableCents, c.currency),
-      reason: c.reason,
-      appliedTo: c.applications.map((a) => a.invoiceNumber),
-    }));
+    const available = money(
+      page.items.reduce((s, c) => s + c.availableCents, 0n),
+      page.items[0]?.currency ?? 'CAD',
+    );
+    const items = page.items.map(creditCardItem);
     return {
-      result: {
-        count: items.length,
-        totalAvailable: money(available, currency).display,
-        credits: items.map((c) => ({ credit: c.creditNumber, issued: c.issuedOn, amount: c.amount.display, available: c.available.display, availableCents: c.available.cents, reason: c.reason, appliedTo: c.appliedTo })),
-      },
-      cards: [{ type: 'credit_list', items, available: money(available, currency) }],
+      result: { count: items.length, totalAvailable: available.display, credits: items.map(creditLine) },
+      cards: [{ type: 'credit_list', items, available }],
     };
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from '../src/billing/dates.js';
+import type { PaymentItem } from '../src/billing/queries.js';
 import { money } from '../src/format/money.js';
 import { dateParam, limitParam } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
@@ -9,6 +10,16 @@ export const listPaymentsResult = z.object({
   more: z.boolean(),
   payments: z.array(z.object({ payment: z.string(), date: z.string(), amount: z.string(), amountCents: z.number().int(), method: z.string(), invoices: z.array(z.string()) })),
 });
+
+/** One payment as its card shows it. */
+function paymentCardItem(p: PaymentItem) {
+  return { paymentNumber: p.number, receivedOn: p.receivedOn, amount: money(p.amountCents, p.currency), method: p.method, invoices: p.allocations.map((a) => a.invoiceNumber) };
+}
+
+/** The line a model reads for one payment. */
+function paymentLine(p: ReturnType<typeof paymentCardItem>): z.infer<typeof listPaymentsResult>['payments'][number] {
+  return { payment: p.paymentNumber, date: p.receivedOn, amount: p.amount.display, amountCents: p.amount.cents, method: p.method, invoices: p.invoices };
+}
 
 export const listPayments = defineTool({
   name: 'listPayments',
@@ -25,20 +36,11 @@ export const listPayments = defineTool({
       { from: args.from ?? undefined, to: args.to ?? undefined },
       { limit: args.limit ?? 20, offset: 0 },
     );
-    const items = page.items.map((p) => ({
-      paymentNumber: p.number,
-      receivedOn: p.receivedOn,
-      amount: money(p.amountCents, p.currency),
-      method: p.method,
-      invoices: p.allocations.map((a) => a.invoiceNumber),
-    }));
+    const items = page.items.map(paymentCardItem);
+    const more = page.nextOffset !== null;
     return {
-      result: {
-        count: items.length,
-        more: page.nextOffset !== null,
-        payments: items.map((p) => ({ payment: p.paymentNumber, date: p.receivedOn, amount: p.amount.display, amountCents: p.amount.cents, method: p.method, invoices: p.invoices })),
-      },
-      cards: [{ type: 'payment_list', items, more: page.nextOffset !== null }],
+      result: { count: items.length, more, payments: items.map(paymentLine) },
+      cards: [{ type: 'payment_list', items, more }],
     };
   },
 });

@@ -122,38 +122,36 @@ interface Atom {
 
 type AtomRule = { re: RegExp; make: (m: RegExpExecArray, today: string, dir: Direction) => Period | null };
 
+/** One calendar day as a period; null when there is no such day ("Feb 30"). */
+function oneDay(y: number, m: number, d: number): Period | null {
+  const iso = ymd(y, m, d);
+  return isIsoDate(iso) ? { from: iso, to: iso } : null;
+}
+
+/** A day named by its month and day, with or without a year ("sep 1", "1st of September 2026"). */
+function namedDay(month: string, day: string, year: string | undefined, today: string, dir: Direction): Period | null {
+  const m = MONTHS[month]!;
+  const d = Number(day);
+  return oneDay(year ? Number(year) : yearForDay(m, d, today, dir), m, d);
+}
+
 const ORD = '(?:st|nd|rd|th)?';
 
 const ATOM_RULES: AtomRule[] = [
   {
     // 2026-09-01, 2026/9/1
     re: /\b(\d{4})[-/](\d{1,2})[-/](\d{1,2})\b/g,
-    make: (m) => {
-      const iso = ymd(Number(m[1]), Number(m[2]), Number(m[3]));
-      return isIsoDate(iso) ? { from: iso, to: iso } : null;
-    },
+    make: (m) => oneDay(Number(m[1]), Number(m[2]), Number(m[3])),
   },
   {
     // September 1st, 2026 / sep 1
     re: new RegExp(`\\b(${MONTH_ALT})\\.?\\s+(\\d{1,2})${ORD}\\b(?:,?\\s+(\\d{4})\\b)?`, 'g'),
-    make: (m, today, dir) => {
-      const mo = MONTHS[m[1]!]!;
-      const d = Number(m[2]);
-      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today, dir);
-      const iso = ymd(y, mo, d);
-      return isIsoDate(iso) ? { from: iso, to: iso } : null;
-    },
+    make: (m, today, dir) => namedDay(m[1]!, m[2]!, m[3], today, dir),
   },
   {
     // 1st of September 2026 / 15 oct
     re: new RegExp(`\\b(\\d{1,2})${ORD}\\s+(?:of\\s+)?(${MONTH_ALT})\\b\\.?(?:,?\\s+(\\d{4})\\b)?`, 'g'),
-    make: (m, today, dir) => {
-      const mo = MONTHS[m[2]!]!;
-      const d = Number(m[1]);
-      const y = m[3] ? Number(m[3]) : yearForDay(mo, d, today, dir);
-      const iso = ymd(y, mo, d);
-      return isIsoDate(iso) ? { from: iso, to: iso } : null;
-    },
+    make: (m, today, dir) => namedDay(m[2]!, m[1]!, m[3], today, dir),
   },
   {
     // October 2026

@@ -126,20 +126,8 @@ export function resolveDraft(d: Draft, ctx: Context): Intent {
       const number = prevHandoff ?? (r.kind === 'numbers' && r.numbers.length === 1 ? r.numbers[0]! : null);
       return { kind: 'handoff', topic: d.topic, number, reason: 'topic' };
     }
-    case 'balance':
-    case 'outstanding':
-    case 'invoices':
-    case 'payments':
-    case 'credits':
-    case 'payAll':
-    case 'policy':
-    case 'badRef':
-    case 'otherAccount':
-    case 'injection':
-    case 'chat':
-    case 'help':
-    case 'outOfScope':
-    case 'unknown':
+    default:
+      // The rest (balance, lists, policy, chat...) need no context: the draft is the intent (tsc checks that it is one).
       return d;
   }
 }
