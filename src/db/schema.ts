@@ -154,18 +154,41 @@ export interface FollowUpsTable {
   created_at: DefaultedTimestamp;
 }
 
-export interface ToolCallAuditTable {
-  id: Generated<string>;
-  message_id: string;
-  conversation_id: string;
-  account_id: string;
-  call_id: string;
-  name: string;
-  arguments: ColumnType<unknown, string, string>;
-  outcome: string;
-  error: string | null;
-  latency_ms: number;
+export type AuditActorType = 'user' | 'operator' | 'system';
+
+/** Every audited action (src/audit/log.ts is the one writer): tool calls, contact changes, operator calls. */
+export interface AuditLogTable {
+  id: Generated<bigint>;
   created_at: DefaultedTimestamp;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  account_id: string | null;
+  /** 'tool_call', 'contact.add', 'contact.remove', 'ops.*' */
+  action: string;
+  outcome: string;
+  conversation_id: string | null;
+  message_id: string | null;
+  call_id: string | null;
+  name: string | null;
+  arguments: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+  latency_ms: number | null;
+  details: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+}
+
+/** A read-only view: the 'tool_call' rows of audit_log, with the columns the table of that name had. */
+export interface ToolCallAuditTable {
+  id: ColumnType<bigint, never, never>;
+  message_id: ColumnType<string, never, never>;
+  conversation_id: ColumnType<string, never, never>;
+  account_id: ColumnType<string, never, never>;
+  call_id: ColumnType<string, never, never>;
+  name: ColumnType<string, never, never>;
+  arguments: ColumnType<unknown, never, never>;
+  outcome: ColumnType<string, never, never>;
+  error: ColumnType<string | null, never, never>;
+  latency_ms: ColumnType<number, never, never>;
+  created_at: ColumnType<Date, never, never>;
 }
 
 /** A Checkout Session we created (payments issue). */
@@ -262,6 +285,7 @@ export interface OutboxAttachmentsTable {
 export interface DB {
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
+  audit_log: AuditLogTable;
   tool_call_audit: ToolCallAuditTable;
   chat_proposals: ChatProposalsTable;
   follow_ups: FollowUpsTable;

@@ -78,7 +78,7 @@ export const contactRoutes =
       },
       async (req, reply) => {
         const s = requireSession(req);
-        const out = await addContact(db, s.accountId, req.body, s.userId);
+        const out = await addContact(db, s, req.body);
         if (!out.ok) {
           if (out.reason === 'invalid_email') throw new ValidationError('body.email: not a valid email address (one plain address, such as name@yourcompany.com)');
           if (out.reason === 'exists') throw new ConflictError('That address is already a billing contact');
@@ -102,7 +102,7 @@ export const contactRoutes =
       },
       async (req, reply) => {
         const s = requireSession(req);
-        if (!(await removeContact(db, s.accountId, req.params.contactId))) throw new NotFoundError('Contact not found');
+        if (!(await removeContact(db, s, req.params.contactId))) throw new NotFoundError('Contact not found');
         req.log.info({ accountId: s.accountId, contactId: req.params.contactId }, 'billing contact removed');
         return reply.code(204).send(null);
       },

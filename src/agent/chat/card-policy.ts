@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { invoiceNumbersIn, typedInvoiceNumbersIn } from '../../billing/invoice-number.js';
+import type { Session } from '../../identity/session.js';
+import type { ToolCallRecord } from '../loop.js';
+import type { Card } from '../types.js';
+import { toolContext } from './tool-context.js';
+import type { ChatDeps, PastMessage } from './types.js';
+
+export const CARD_POLICY_TEXT =
+  "For your security, I can't take card details in chat, and I've removed them from this conversation. Card details are only ever entered on our secure payment page.";
+
+/** The invoice the conversation is about: named in this message, else on the last single-invoice answer. */
+export function invoiceInContext(text: string, past: Array<{ role: string; text: string; cards: Card[] }>): string | null {
+  const inText = typedInvoiceNumbersIn(text);
+  if (inText.length === 1) return inText[0]!;
+  for (let i = past.length - 1; i >= 0; i--) {
+    const m = past[i]!;
+    const invoiceCards = m.cards.filter((c) => c.type === 'invoice');
+    if (invoiceCards.length === 1 && invoiceCards[0]!.type === 'invoice') return invoiceCards[0]!.invoiceNumber;
+    const named = invoiceNumbersIn(m.text);
+    if (m.role === 'user' && new Set(named).size === 1) return named[0]!;
+    if (m.role === 'assistant') return null;
+  }
+  return null;
+}
+
+/**
+ * The answer to a message that held card data (already redacted): the policy text, and the pay
+ * button for the invoice in context when there is one (the server mints that link, audited).
+ */
+export async function cardPolicyAnswer(
+  deps: ChatDeps,
+  session: Session,
+  conversationId: string,
+  userText: string,
+  past: PastMessage[],
+): Promise<{ text: string; cards: Card[]; audit: ToolCallRecord[] }> {
+  const ctx = toolContext(deps, session, conversationId);
+  const cards: Card[] = [];
+  let text = CARD_POLICY_TEXT;
+  const audit: ToolCallRecord[] = [];
+  const invoice = invoiceInContext(userText, past);
+  const tool = deps.registry.get('createPaymentLink');
+  if (invoice && tool) {
+    const args = { invoiceNumber: invoice };
+    const started = performance.now();
+    const record = (outcome: ToolCallRecord['outcome'], error: string | null) =>
+      audit.push({ id: `policy_${randomUUID()}`, name: tool.name, arguments: args, outcome, error, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+    try {
+      const out = await tool.execute(ctx, args);
+      record('ok', null);
+      const card = out.cards?.find((c) => c.type === 'invoice');
+      if (card && card.type === 'invoice' && card.payUrl) {
+        cards.push(card);
+        text += ` To pay ${invoice}, use the Pay button below to open the secure payment page.`;
+      }
+    } catch (err) {
+      // No payable invoice in context: the policy text alone answers.
+      record('error', err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (cards.length === 0) text += ' Ask me for a payment link for the invoice you want to pay.';
+  return { text, cards, audit };
+}

@@ -1,0 +1,34 @@
+import type { Session } from '../../identity/session.js';
+import type { DialogueContext } from '../context.js';
+import type { ToolCallRecord } from '../loop.js';
+import type { Card, TurnEvent } from '../types.js';
+import { storeTurn } from './store.js';
+import type { AssistantReply, ChatDeps, NewMessage } from './types.js';
+
+/** An answer the server composed without the model (the card policy, an approval). */
+export interface ComposedAnswer {
+  /** The user's message it answers; none when it answers a button. */
+  userMessage?: NewMessage;
+  assistantId: string;
+  text: string;
+  cards: Card[];
+  model: 'policy' | 'approval';
+  context?: DialogueContext;
+  audit: ToolCallRecord[];
+}
+
+/** Sends the answer's cards, stores the turn with its audit, then reports it completed. */
+export async function deliverAnswer(deps: ChatDeps, session: Session, conversationId: string, answer: ComposedAnswer, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
+  const { assistantId, text, cards, model } = answer;
+  for (const c of cards) onEvent?.({ type: 'card', card: c });
+  const assistant: NewMessage = { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model, ...(answer.context ? { context: answer.context } : {}) };
+  await storeTurn(deps.db, {
+    conversationId,
+    session,
+    messages: answer.userMessage ? [answer.userMessage, assistant] : [assistant],
+    audit: answer.audit,
+    messageId: assistantId,
+  });
+  onEvent?.({ type: 'completed', messageId: assistantId, text, cards });
+  return { id: assistantId, text, cards, promptVersion: deps.prompt.version, model, toolCalls: answer.audit };
+}

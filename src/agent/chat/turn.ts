@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Session } from '../../identity/session.js';
+import { redactCardData } from '../card-guard.js';
+import { deriveContext } from '../context.js';
+import { analyze } from '../language/analyze.js';
+import { runTurn } from '../loop.js';
+import { buildUserRequest } from '../request.js';
+import type { ChatMessage, TurnEvent } from '../types.js';
+import { cardPolicyAnswer } from './card-policy.js';
+import { lastContext, ownedHistory } from './conversations.js';
+import { pendingProposals, settleProposals, supersedePending } from './proposals.js';
+import { deliverAnswer } from './reply.js';
+import { storeTurn } from './store.js';
+import { toolContext } from './tool-context.js';
+import type { AssistantReply, ChatDeps, PastMessage, Settled } from './types.js';
+
+type OnEvent = ((e: TurnEvent) => void) | undefined;
+
+/** One user message, the ids of its turn's two messages, and the history before it. */
+interface Turn {
+  session: Session;
+  conversationId: string;
+  userText: string;
+  userMessageId: string;
+  assistantId: string;
+  past: PastMessage[];
+}
+
+const NO_LONGER_PENDING = 'That request is no longer waiting for approval (it expired or was already decided), so nothing was done. Ask again if you still want it.';
+
+/** The model's turn: the loop with the tools, then the transcript, proposals and audit stored together. */
+async function modelTurn(deps: ChatDeps, turn: Turn, analysis: ReturnType<typeof analyze>, onEvent: OnEvent): Promise<AssistantReply> {
+  const { session, conversationId, userText, assistantId, past } = turn;
+  const previous = lastContext(past);
+  const request = buildUserRequest(userText, previous, analysis);
+  const modelHistory: ChatMessage[] = past.map((m) => (m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text, context: m.context }));
+  const result = await runTurn({
+    model: deps.model,
+    registry: deps.registry,
+    ctx: toolContext(deps, session, conversationId, userText, request),
+    proposalTtlMs: deps.proposalTtlMs,
+    now: deps.now,
+    links: deps.links,
+    systemPrompt: deps.prompt.text,
+    history: modelHistory,
+    userText,
+    maxRounds: deps.maxRounds,
+    toolTimeoutMs: deps.toolTimeoutMs,
+    ...(onEvent ? { onEvent } : {}),
+  });
+  await storeTurn(deps.db, {
+    conversationId,
+    session,
+    messages: [
+      { id: turn.userMessageId, role: 'user', text: userText, cards: [] },
+      {
+        id: assistantId,
+        role: 'assistant',
+        text: result.text,
+        cards: result.cards,
+        promptVersion: deps.prompt.version,
+        model: deps.model.id,
+        status: result.stopReason === 'model_error' ? 'error' : 'complete',
+        context: deriveContext(previous, result.executedCalls, result.proposals.map((p) => p.id), result.note),
+      },
+    ],
+    audit: result.toolCalls,
+    messageId: assistantId,
+    proposals: result.proposals,
+  });
+  deps.logger?.info(
+    {
+      conversationId,
+      model: deps.model.id,
+      rounds: result.rounds,
+      stop: result.stopReason,
+      tools: result.toolCalls.map((t) => `${t.name}:${t.outcome}`),
+      usage: result.usage,
+    },
+    'chat turn',
+  );
+  if (result.stopReason === 'model_error') onEvent?.({ type: 'error', code: 'model_unavailable', message: result.text });
+  onEvent?.({ type: 'completed', messageId: assistantId, text: result.text, cards: result.cards });
+  return { id: assistantId, text: result.text, cards: result.cards, promptVersion: deps.prompt.version, model: deps.model.id, toolCalls: result.toolCalls };
+}
+
+/**
+ * Runs one turn. The turn always completes and is stored, even if the client goes away
+ * (events are simply not delivered then).
+ */
+export async function sendMessage(deps: ChatDeps, session: Session, conversationId: string, rawText: string, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
+  // Card data never goes further than this line.
+  const guard = redactCardData(rawText);
+  const userText = guard.text;
+  const userMessageId = randomUUID();
+  const assistantId = randomUUID();
+  const past = await ownedHistory(deps.db, session, conversationId);
+  if (deps.logPrompts) deps.logger?.debug({ conversationId, userText }, 'chat message');
+
+  if (guard.found) {
+    const out = await cardPolicyAnswer(deps, session, conversationId, userText, past);
+    const userMessage = { id: userMessageId, role: 'user' as const, text: userText, cards: [], redacted: true };
+    return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'policy', ...out }, onEvent);
+  }
+
+  // A pending proposal is answered by this message: yes approves it, no declines it, anything else drops it.
+  const analysis = analyze(userText);
+  // Proposals are only made by an answer and dropped by the next message, so only the last answer's can be pending.
+  const proposed = (lastContext(past)?.proposals.length ?? 0) > 0;
+  const pending = proposed ? await pendingProposals(deps.db, conversationId) : [];
+  if (proposed && (analysis.affirmation || analysis.refusal)) {
+    // A yes/no to the last answer's confirm card: decided here; if it was already decided or expired, say so.
+    const out: Settled =
+      pending.length > 0
+        ? await settleProposals(deps, session, conversationId, pending, analysis.affirmation ? 'approve' : 'decline', past)
+        : { text: NO_LONGER_PENDING, cards: [], audit: [], context: { ...lastContext(past)!, proposals: [] } };
+    const userMessage = { id: userMessageId, role: 'user' as const, text: userText, cards: [] };
+    return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'approval', ...out }, onEvent);
+  } else if (pending.length > 0) {
+    await supersedePending(deps.db, conversationId, deps.now());
+  }
+  return modelTurn(deps, { session, conversationId, userText, userMessageId, assistantId, past }, analysis, onEvent);
+}
