@@ -1,4 +1,5 @@
 import { normalizeInvoiceNumber } from '../../billing/invoice-number.js';
+import { parseAmount } from '../../format/money.js';
 import { ENGLISH_WORDS_NEAR_VOCAB } from './english-words.js';
 /**
  * Text handling for the offline engine: normalisation, typo correction, and extraction of the
@@ -285,10 +286,6 @@ function uniq<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-function toCents(whole: string, frac: string | undefined): bigint {
-  return BigInt(whole.replace(/,/g, '')) * 100n + BigInt((frac ?? '0').padEnd(2, '0'));
-}
-
 /** Normalises a user message and pulls out what it names. */
 export function extract(raw: string): Extracted {
   let s = raw
@@ -311,7 +308,9 @@ export function extract(raw: string): Extracted {
   const amounts: bigint[] = [];
   for (const m of s.matchAll(AMOUNT_RE)) {
     const whole = m[1] ?? m[3] ?? m[5];
-    if (whole) amounts.push(toCents(whole, m[2] ?? m[4] ?? m[6]));
+    const frac = m[2] ?? m[4] ?? m[6];
+    // AMOUNT_RE's digits are parseAmount's ("1,234" or "1234", then one or two decimals), so it always reads them.
+    if (whole) amounts.push(parseAmount(frac ? `${whole}.${frac}` : whole)!);
   }
   const paymentRefs: string[] = [];
   s = s.replace(/\bPAY[\s-]?(\d{6})\b/gi, (_m, d: string) => {
