@@ -6,6 +6,7 @@ import { listPaymentsResult as paymentListResult } from '../../../tools/listPaym
 import type { StatusFilter } from '../references.js';
 import { ASK, argNumber, bullets, date, errorText, invoiceLine, isZero, joinAnd, listOf, LOOKUP_FAILED, plural, sumDisplays } from './compose-common.js';
 import { describePeriod, type Period } from './dates.js';
+import type { BalanceFocus } from './intent.js';
 import { errorOf, parseAs, type CallOutcome } from './outcomes.js';
 import { OPENING_FEE } from './policy.js';
 
@@ -16,7 +17,7 @@ import { OPENING_FEE } from './policy.js';
 
 type InvoiceResult = z.infer<typeof invoiceResult>;
 
-export function balanceText(outcome: CallOutcome, focus: 'balance' | 'overdue' | 'outstanding' | 'nextDue'): string {
+export function balanceText(outcome: CallOutcome, focus: BalanceFocus): string {
   const b = parseAs(balanceResult, outcome);
   if (!b) return 'Here is your balance.';
   const credits = !isZero(b.unappliedCredits);
