@@ -1,6 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { invoiceStatus, type InvoiceStatus } from './status.js';
+import { invoiceStatus, type InvoiceStatus, type InvoiceStatusFilter } from './status.js';
 import { normalizeInvoiceNumber } from './invoice-number.js';
 
 /**
@@ -91,7 +91,7 @@ export interface CreditItem {
 }
 
 export interface InvoiceFilter {
-  status?: InvoiceStatus | 'open' | undefined;
+  status?: InvoiceStatusFilter | undefined;
   /** Issued on or after (inclusive). */
   from?: string | undefined;
   /** Which date `from`/`to` bound: the issue date (default) or the due date. */
@@ -147,7 +147,8 @@ function toSummary(r: SummaryRow, today: string): InvoiceSummary {
   };
 }
 
-function paged<T>(rows: T[], page: Page): Paged<T> {
+/** A page from `limit + 1` rows: the extra row only says that a next page exists. */
+export function paged<T>(rows: T[], page: Page): Paged<T> {
   const more = rows.length > page.limit;
   return {
     items: more ? rows.slice(0, page.limit) : rows,
@@ -262,28 +263,23 @@ export async function getInvoice(db: Kysely<DB>, accountId: string, number: stri
 
 /** Open invoices (amount due > 0, not void), most recently issued first. */
 export async function listOutstanding(db: Kysely<DB>, accountId: string, page: Page, today: string): Promise<Paged<InvoiceSummary>> {
-  const rows = await db
-    .selectFrom('invoices')
-    .where('account_id', '=', accountId)
-    .where('amount_due_cents', '>', 0n)
-    .where('voided_at', 'is', null)
-    .orderBy('issued_on', 'desc')
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1)
-    .offset(page.offset)
-    .select(summaryColumns)
-    .execute();
-  return paged(
-    rows.map((r) => toSummary(r, today)),
-    page,
-  );
+  return listInvoices(db, accountId, { status: 'open' }, page, today);
 }
 
-function applyStatusFilter<O>(
-  q: SelectQueryBuilder<DB, 'invoices', O>,
-  status: InvoiceFilter['status'],
-  today: string,
-): SelectQueryBuilder<DB, 'invoices', O> {
+type InvoiceQuery<O> = SelectQueryBuilder<DB, 'invoices', O>;
+
+/** Open: not void and something still due (the partial indexes of open invoices have this predicate). */
+function whereOpen<O>(q: InvoiceQuery<O>): InvoiceQuery<O> {
+  return q.where('voided_at', 'is', null).where('amount_due_cents', '>', 0n);
+}
+
+/**
+ * The SQL twin of `invoiceStatus()` (status.ts), one predicate per filter. `due` is anything open
+ * not yet overdue ("Partially paid" too) and `partially_paid` anything open with something
+ * settled ("Overdue (partially paid)" too). tests/integration/status-sql.test.ts checks every
+ * filter, and the balance, against `invoiceStatus()`.
+ */
+function applyStatusFilter<O>(q: InvoiceQuery<O>, status: InvoiceFilter['status'], today: string): InvoiceQuery<O> {
   switch (status) {
     case undefined:
       return q;
@@ -292,16 +288,13 @@ function applyStatusFilter<O>(
     case 'paid':
       return q.where('voided_at', 'is', null).where('amount_due_cents', '<=', 0n);
     case 'open':
-      return q.where('voided_at', 'is', null).where('amount_due_cents', '>', 0n);
+      return whereOpen(q);
     case 'overdue':
-      return q.where('voided_at', 'is', null).where('amount_due_cents', '>', 0n).where('due_on', '<', today);
+      return whereOpen(q).where('due_on', '<', today);
     case 'due':
-      return q.where('voided_at', 'is', null).where('amount_due_cents', '>', 0n).where('due_on', '>=', today);
+      return whereOpen(q).where('due_on', '>=', today);
     case 'partially_paid':
-      return q
-        .where('voided_at', 'is', null)
-        .where('amount_due_cents', '>', 0n)
-        .where(sql<boolean>`paid_cents + credited_cents > 0`);
+      return whereOpen(q).where(sql<boolean>`paid_cents + credited_cents > 0`);
   }
 }
 
@@ -336,6 +329,15 @@ export async function listInvoices(
   );
 }
 
+/**
+ * The rows that belong to a page of parents (a payment's allocations, a credit's applications):
+ * one query for the whole page, none for an empty one; returns each parent's rows in query order.
+ */
+async function childrenOf<C>(parents: ReadonlyArray<{ id: string }>, load: (ids: string[]) => Promise<C[]>, parentOf: (c: C) => string): Promise<(id: string) => C[]> {
+  const children = parents.length === 0 ? [] : await load(parents.map((p) => p.id));
+  return (id) => children.filter((c) => parentOf(c) === id);
+}
+
 export async function listPayments(
   db: Kysely<DB>,
   accountId: string,
@@ -352,17 +354,18 @@ export async function listPayments(
     .offset(page.offset)
     .select(['id', 'number', 'received_on', 'currency', 'amount_cents', 'method'])
     .execute();
-  const ids = rows.map((r) => r.id);
-  const allocs =
-    ids.length === 0
-      ? []
-      : await db
-          .selectFrom('payment_allocations as pa')
-          .innerJoin('invoices as i', 'i.id', 'pa.invoice_id')
-          .where('pa.payment_id', 'in', ids)
-          .orderBy('i.number')
-          .select(['pa.payment_id', 'i.number', 'pa.amount_cents'])
-          .execute();
+  const allocs = await childrenOf(
+    rows,
+    (ids) =>
+      db
+        .selectFrom('payment_allocations as pa')
+        .innerJoin('invoices as i', 'i.id', 'pa.invoice_id')
+        .where('pa.payment_id', 'in', ids)
+        .orderBy('i.number')
+        .select(['pa.payment_id', 'i.number', 'pa.amount_cents'])
+        .execute(),
+    (a) => a.payment_id,
+  );
   return paged(
     rows.map((r) => ({
       number: r.number,
@@ -370,7 +373,7 @@ export async function listPayments(
       currency: r.currency.trim(),
       amountCents: r.amount_cents,
       method: r.method,
-      allocations: allocs.filter((a) => a.payment_id === r.id).map((a) => ({ invoiceNumber: a.number, amountCents: a.amount_cents })),
+      allocations: allocs(r.id).map((a) => ({ invoiceNumber: a.number, amountCents: a.amount_cents })),
     })),
     page,
   );
@@ -386,17 +389,18 @@ export async function listCredits(db: Kysely<DB>, accountId: string, page: Page)
     .offset(page.offset)
     .select(['id', 'number', 'issued_on', 'currency', 'amount_cents', 'applied_cents', 'reason'])
     .execute();
-  const ids = rows.map((r) => r.id);
-  const apps =
-    ids.length === 0
-      ? []
-      : await db
-          .selectFrom('credit_applications as ca')
-          .innerJoin('invoices as i', 'i.id', 'ca.invoice_id')
-          .where('ca.credit_memo_id', 'in', ids)
-          .orderBy('ca.applied_on')
-          .select(['ca.credit_memo_id', 'i.number', 'ca.amount_cents', 'ca.applied_on'])
-          .execute();
+  const apps = await childrenOf(
+    rows,
+    (ids) =>
+      db
+        .selectFrom('credit_applications as ca')
+        .innerJoin('invoices as i', 'i.id', 'ca.invoice_id')
+        .where('ca.credit_memo_id', 'in', ids)
+        .orderBy('ca.applied_on')
+        .select(['ca.credit_memo_id', 'i.number', 'ca.amount_cents', 'ca.applied_on'])
+        .execute(),
+    (a) => a.credit_memo_id,
+  );
   return paged(
     rows.map((r) => ({
       number: r.number,
@@ -406,9 +410,7 @@ export async function listCredits(db: Kysely<DB>, accountId: string, page: Page)
       appliedCents: r.applied_cents,
       availableCents: r.amount_cents - r.applied_cents,
       reason: r.reason,
-      applications: apps
-        .filter((a) => a.credit_memo_id === r.id)
-        .map((a) => ({ invoiceNumber: a.number, amountCents: a.amount_cents, appliedOn: a.applied_on })),
+      applications: apps(r.id).map((a) => ({ invoiceNumber: a.number, amountCents: a.amount_cents, appliedOn: a.applied_on })),
     })),
     page,
   );
