@@ -125,7 +125,7 @@ export function refProcess(proc: ChildProcess | null, on: boolean): void {
 
 const CLOSE_TIMEOUT_MS = 5_000;
 
-/** Closes a browser, killing it when it does not close within 5 s. Never throws. */
+/** Closes a browser, killing it when it does not close within 5 s (generic-pool's destroyTimeoutMillis would only stop waiting). Never throws. */
 export async function closeChromium(browser: Browser, onStuck?: (err: string) => void): Promise<void> {
   const proc = browser.process();
   // Closing waits on the browser's pipes and exit: keep the process alive until it is done.
