@@ -1,5 +1,6 @@
 import { formatDate } from '../../format/dates.js';
 import { FIXTURE_ACCOUNTS } from '../../billing/fixture.js';
+import { OPENING_FEE_CENTS } from '../../billing/ledger.js';
 import { formatMoney } from '../../format/money.js';
 import type { Balance, CreditItem, InvoiceSummary, Paged, PaymentItem } from '../../billing/queries.js';
 import { html, raw, type Raw } from '../../format/html.js';
@@ -81,7 +82,7 @@ export function dashboardBody(b: Balance, outstanding: InvoiceRow[], openingFeeD
     }</span></dd>
   </div>
 </dl>
-${openingFeeDue ? html`<p class="notice">Your first invoice includes the one-time $50.00 account opening fee. You can pay it by credit card with Pay Now.</p>` : ''}
+${openingFeeDue ? html`<p class="notice">Your first invoice includes the one-time ${formatMoney(OPENING_FEE_CENTS)} account opening fee. You can pay it by credit card with Pay Now.</p>` : ''}
 <h2>Outstanding invoices</h2>
 ${invoiceTable(outstanding, 'Outstanding invoices, most recent first')}
 <p class="muted">All amounts in ${c}, as of ${formatDate(b.asOf)}. Pay Now opens our secure payment page.</p>`;
