@@ -33,7 +33,7 @@ async function nextInvoiceNumber(trx: Kysely<DB>): Promise<string> {
 }
 
 /** Inserts an invoice with its lines; totals are computed from the lines. */
-export async function createInvoice(trx: Transaction<DB>, accountId: string, input: NewInvoiceInput): Promise<{ id: string; number: string }> {
+export async function createInvoice(trx: Transaction<DB>, accountId: string, input: NewInvoiceInput): Promise<{ id: bigint; number: string }> {
   if (input.lines.length === 0) throw new ValidationError('An invoice needs at least one line');
   const account = await trx.selectFrom('accounts').select(['currency']).where('id', '=', accountId).executeTakeFirst();
   if (!account) throw new NotFoundError(`Account ${accountId} not found`);
@@ -153,7 +153,7 @@ export interface RecordPaymentInput {
  * Records a payment and allocates it to invoices, in the caller's transaction (rows are locked).
  * Allocations may not exceed an invoice's amount due nor the payment.
  */
-export async function recordPayment(trx: Transaction<DB>, accountId: string, input: RecordPaymentInput): Promise<{ id: string; number: string }> {
+export async function recordPayment(trx: Transaction<DB>, accountId: string, input: RecordPaymentInput): Promise<{ id: bigint; number: string }> {
   if (input.amountCents <= 0n) throw new ValidationError('A payment must be positive');
   const allocated = input.allocations.reduce((s, a) => s + a.amountCents, 0n);
   if (allocated > input.amountCents) throw new ValidationError('Allocations exceed the payment');
@@ -195,7 +195,7 @@ export async function createCreditMemo(
   trx: Transaction<DB>,
   accountId: string,
   input: { number?: string; issuedOn: string; amountCents: bigint; currency: string; reason: string },
-): Promise<{ id: string; number: string }> {
+): Promise<{ id: bigint; number: string }> {
   if (input.amountCents <= 0n) throw new ValidationError('A credit memo must be positive');
   let number = input.number;
   if (!number) {

@@ -333,7 +333,7 @@ export async function listInvoices(
  * The rows that belong to a page of parents (a payment's allocations, a credit's applications):
  * one query for the whole page, none for an empty one; returns each parent's rows in query order.
  */
-async function childrenOf<C>(parents: ReadonlyArray<{ id: string }>, load: (ids: string[]) => Promise<C[]>, parentOf: (c: C) => string): Promise<(id: string) => C[]> {
+async function childrenOf<C>(parents: ReadonlyArray<{ id: bigint }>, load: (ids: bigint[]) => Promise<C[]>, parentOf: (c: C) => bigint): Promise<(id: bigint) => C[]> {
   const children = parents.length === 0 ? [] : await load(parents.map((p) => p.id));
   return (id) => children.filter((c) => parentOf(c) === id);
 }

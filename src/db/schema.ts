@@ -2,13 +2,15 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** `date` columns travel as ISO strings (YYYY-MM-DD); see the type parsers in `src/db/index.ts`. */
 type DateString = string;
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A timestamp the writer must give (no default in SQL). */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp with a SQL default (`now()`): optional on insert. */
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface AccountsTable {
   id: string; // account number, e.g. R10042
   name: string;
-  currency: string;
+  currency: Generated<string>;
   opened_on: DateString;
   created_at: DefaultedTimestamp;
 }
@@ -27,7 +29,7 @@ export interface AccountDomainsTable {
 }
 
 export interface BillingContactsTable {
-  id: Generated<string>;
+  id: Generated<bigint>;
   account_id: string;
   email: string;
   name: string | null;
@@ -37,7 +39,7 @@ export interface BillingContactsTable {
 }
 
 export interface InvoicesTable {
-  id: Generated<string>;
+  id: Generated<bigint>;
   account_id: string;
   number: string;
   issued_on: DateString;
@@ -54,19 +56,19 @@ export interface InvoicesTable {
 }
 
 export interface InvoiceLinesTable {
-  id: Generated<string>;
-  invoice_id: string;
+  id: Generated<bigint>;
+  invoice_id: bigint;
   position: number;
   kind: 'opening_fee' | 'order' | 'service' | 'adjustment';
   description: string;
   reference: string | null;
-  quantity: number;
+  quantity: Generated<number>;
   unit_cents: bigint;
   amount_cents: bigint;
 }
 
 export interface PaymentsTable {
-  id: Generated<string>;
+  id: Generated<bigint>;
   account_id: string;
   number: string;
   received_on: DateString;
@@ -78,13 +80,13 @@ export interface PaymentsTable {
 }
 
 export interface PaymentAllocationsTable {
-  payment_id: string;
-  invoice_id: string;
+  payment_id: bigint;
+  invoice_id: bigint;
   amount_cents: bigint;
 }
 
 export interface CreditMemosTable {
-  id: Generated<string>;
+  id: Generated<bigint>;
   account_id: string;
   number: string;
   issued_on: DateString;
@@ -96,8 +98,8 @@ export interface CreditMemosTable {
 }
 
 export interface CreditApplicationsTable {
-  credit_memo_id: string;
-  invoice_id: string;
+  credit_memo_id: bigint;
+  invoice_id: bigint;
   amount_cents: bigint;
   applied_on: DateString;
 }
@@ -116,7 +118,7 @@ export interface ChatMessagesTable {
   seq: number;
   role: 'user' | 'assistant';
   text: string;
-  cards: ColumnType<unknown[], string, string>;
+  cards: ColumnType<unknown[], string | undefined, string>;
   status: Generated<'complete' | 'error' | 'cancelled'>;
   prompt_version: string | null;
   model: string | null;
@@ -141,7 +143,7 @@ export interface ChatProposalsTable {
 }
 
 export interface FollowUpsTable {
-  id: Generated<string>;
+  id: Generated<bigint>;
   reference: string;
   account_id: string;
   user_id: string;
@@ -195,7 +197,7 @@ export interface ToolCallAuditTable {
 export interface CheckoutSessionsTable {
   id: string;
   account_id: string;
-  invoice_id: string;
+  invoice_id: bigint;
   invoice_number: string;
   processor: 'stripe' | 'sandbox';
   amount_cents: bigint;
@@ -205,7 +207,7 @@ export interface CheckoutSessionsTable {
   idempotency_key: string;
   expires_at: Timestamp;
   payment_intent: string | null;
-  payment_id: string | null;
+  payment_id: bigint | null;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
 }
@@ -220,19 +222,19 @@ export interface StripeEventsTable {
   account_id: string | null;
   outcome: string;
   reason: string | null;
-  payment_id: string | null;
+  payment_id: bigint | null;
   event_created_at: Timestamp | null;
   processed_at: DefaultedTimestamp;
 }
 
 /** Events that did not match what we created (never applied); for an operator to resolve. */
 export interface PaymentAlertsTable {
-  id: Generated<string>;
+  id: Generated<bigint>;
   alert: string;
   event_id: string | null;
   session_id: string | null;
   account_id: string | null;
-  details: ColumnType<Record<string, unknown>, string, string>;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: DefaultedTimestamp;
   resolved_at: Timestamp | null;
 }

@@ -200,7 +200,7 @@ async function storeFollowUp(db: Kysely<DB>, f: Omit<FollowUp, 'reference' | 'st
   await db
     .insertInto('follow_ups')
     .values({
-      id,
+      id: BigInt(id),
       reference,
       account_id: f.accountId,
       user_id: f.userId,
@@ -220,7 +220,7 @@ async function notifyTeam(deps: FollowUpDeps, id: string, f: FollowUp, accountNa
   const fields = { reference: f.reference, accountId: f.accountId, topic: f.topic, transport: mailer.transport };
   try {
     const sent = await mailer.send(followUpMessage(f, accountName, { from: deps.mailFrom, to: deps.arTeamEmail }));
-    await db.updateTable('follow_ups').set({ notified_at: deps.now() }).where('id', '=', id).execute();
+    await db.updateTable('follow_ups').set({ notified_at: deps.now() }).where('id', '=', BigInt(id)).execute();
     deps.logger?.info({ ...fields, messageId: sent.id }, 'follow-up requested');
     return true;
   } catch (err) {

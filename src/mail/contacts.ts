@@ -24,7 +24,7 @@ export interface Contact {
 export type AddContactFailure = 'invalid_email' | 'exists' | 'limit';
 export type AddContactResult = { ok: true; contact: Contact } | { ok: false; reason: AddContactFailure };
 
-function toContact(r: { id: string; email: string; name: string | null; created_at: Date | string; created_by: string | null }): Contact {
+function toContact(r: { id: bigint; email: string; name: string | null; created_at: Date | string; created_by: string | null }): Contact {
   return { id: String(r.id), email: r.email, name: r.name, createdAt: new Date(r.created_at), createdBy: r.created_by };
 }
 
@@ -92,7 +92,7 @@ export async function removeContact(db: Kysely<DB>, by: ContactEditor, id: strin
     return false;
   }
   return db.transaction().execute(async (trx) => {
-    const row = await trx.deleteFrom('billing_contacts').where('account_id', '=', by.accountId).where('id', '=', id).returning(['id', 'email']).executeTakeFirst();
+    const row = await trx.deleteFrom('billing_contacts').where('account_id', '=', by.accountId).where('id', '=', BigInt(id)).returning(['id', 'email']).executeTakeFirst();
     await auditContact(trx, by, 'contact.remove', row ? 'ok' : 'not_found', row ? { contactId: String(row.id), email: row.email } : null);
     return row !== undefined;
   });

@@ -58,7 +58,7 @@ async function payableInvoice(db: Kysely<DB>, accountId: string, invoiceNumber: 
 type PayableInvoice = NonNullable<Awaited<ReturnType<typeof payableInvoice>>>;
 
 /** The invoice's checkout sessions, newest first. */
-async function invoiceSessions(db: Kysely<DB>, invoiceId: string) {
+async function invoiceSessions(db: Kysely<DB>, invoiceId: bigint) {
   return db
     .selectFrom('checkout_sessions')
     .select(['id', 'url', 'state', 'amount_cents', 'currency', 'expires_at'])
@@ -99,7 +99,7 @@ function idempotency(accountId: string, inv: PayableInvoice, sessions: SessionRo
 }
 
 /** Older open sessions of this invoice (another amount) must not be paid any more. */
-async function expireSuperseded(ctx: PaymentsContext, invoiceId: string, currentId: string): Promise<void> {
+async function expireSuperseded(ctx: PaymentsContext, invoiceId: bigint, currentId: string): Promise<void> {
   const stale = await ctx.db
     .selectFrom('checkout_sessions')
     .select('id')

@@ -131,7 +131,7 @@ interface EventRun {
 type SessionResult = EventRun['base'] & { sessionId: string; accountId: string; invoiceNumber: string };
 
 /** Stores the outcome on the event row and returns the result. */
-async function finish(trx: Transaction<DB>, run: EventRun, r: ProcessResult, paymentId: string | null = null): Promise<ProcessResult> {
+async function finish(trx: Transaction<DB>, run: EventRun, r: ProcessResult, paymentId: bigint | null = null): Promise<ProcessResult> {
   await trx
     .updateTable('stripe_events')
     .set({ outcome: r.outcome, reason: r.reason ?? null, account_id: r.accountId ?? null, payment_id: paymentId })
