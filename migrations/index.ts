@@ -4,7 +4,7 @@ import * as chat from './20261125010000_chat.js';
 import * as payments from './20261125020000_payments.js';
 import * as documentsMail from './20261125030000_documents_mail.js';
 import * as proposalsFollowups from './20261201000000_proposals_followups.js';
-import * as auditLog from './20261201010000_audit_log.js';
+import * as auditLog from './20261201020000_audit_log.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -16,5 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261125020000_payments': payments,
   '20261125030000_documents_mail': documentsMail,
   '20261201000000_proposals_followups': proposalsFollowups,
-  '20261201010000_audit_log': auditLog,
+  '20261201020000_audit_log': auditLog,
 };
