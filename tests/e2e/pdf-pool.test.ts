@@ -176,6 +176,9 @@ describeWithBrowser(
     it('close() ends every browser, rejects waiters and later renders with 503, and is idempotent', async () => {
       const p = pool(2, 5);
       await Promise.all([p.render(doc(1)), p.render(doc(2))]);
+      // generic-pool gives a returned browser to the next waiter, so the second render may have
+      // used the first browser while the second was still starting: wait until both are up.
+      await until(() => p.browserPids().length === 2);
       const pids = p.browserPids();
       expect(pids).toHaveLength(2);
       const inflight = [p.render(doc(3)), p.render(doc(4)), p.render(doc(5))].map((r) => r.then(() => 'ok', (e: unknown) => (e instanceof PdfUnavailableError ? e.code : 'other')));
