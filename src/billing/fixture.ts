@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { addDays } from './dates.js';
-import { applyCredit, createCreditMemo, createInvoice, openAccountIn, recordPayment } from './ledger.js';
+import { applyCredit, createCreditMemo, createInvoice, openAccountIn, recordPayment, type NewLine } from './ledger.js';
 
 /**
  * The demo and eval fixture (shared/DESIGN.md), with every date relative to the as-of day D.
@@ -28,6 +28,16 @@ async function users(trx: Transaction<DB>, accountId: string, email: string, nam
   }
 }
 
+/** A payment that settles one invoice in full. */
+async function paidInFull(trx: Transaction<DB>, accountId: string, number: string, receivedOn: string, amountCents: bigint, method: string, invoiceNumber: string) {
+  await recordPayment(trx, accountId, { number, receivedOn, amountCents, currency: 'CAD', method, allocations: [{ invoiceNumber, amountCents }] });
+}
+
+/** An invoice of one line. */
+async function invoice(trx: Transaction<DB>, accountId: string, number: string, issuedOn: string, dueOn: string, line: NewLine, memo?: string) {
+  await createInvoice(trx, accountId, { number, issuedOn, dueOn, lines: [line], ...(memo ? { memo } : {}) });
+}
+
 export async function seedFixture(db: Kysely<DB>, asOf: string): Promise<void> {
   const D = (n: number) => addDays(asOf, n);
   await db.transaction().execute(async (trx) => {
@@ -43,65 +53,18 @@ export async function seedFixture(db: Kysely<DB>, asOf: string): Promise<void> {
       ],
     });
     await users(trx, 'R10042', 'jordan@mycompany.com', 'Jordan Lee', 'mycompany.com', ['accounting@mycompany.com', 'ap@mycompany.com'], D(-150));
-    await recordPayment(trx, 'R10042', {
-      number: 'PAY-300101',
-      receivedOn: D(-125),
-      amountCents: 194000n,
-      currency: 'CAD',
-      method: 'Credit card',
-      allocations: [{ invoiceNumber: 'IN7650001', amountCents: 194000n }],
-    });
+    await paidInFull(trx, 'R10042', 'PAY-300101', D(-125), 194000n, 'Credit card', 'IN7650001');
 
-    await createInvoice(trx, 'R10042', {
-      number: 'IN7653310',
-      issuedOn: D(-60),
-      dueOn: D(-30),
-      lines: [{ kind: 'order', description: 'Order SO-20533: Lenovo ThinkPad USB-C docks', reference: 'SO-20533', quantity: 5, unitCents: 46315n }],
-    });
+    await invoice(trx, 'R10042', 'IN7653310', D(-60), D(-30), { kind: 'order', description: 'Order SO-20533: Lenovo ThinkPad USB-C docks', reference: 'SO-20533', quantity: 5, unitCents: 46315n });
     await createCreditMemo(trx, 'R10042', { number: 'CM-100201', issuedOn: D(-40), amountCents: 12000n, currency: 'CAD', reason: 'Return of damaged dock (RMA-5521)' });
     await applyCredit(trx, 'R10042', { creditNumber: 'CM-100201', invoiceNumber: 'IN7653310', amountCents: 12000n, appliedOn: D(-32) });
-    await recordPayment(trx, 'R10042', {
-      number: 'PAY-300188',
-      receivedOn: D(-32),
-      amountCents: 219575n,
-      currency: 'CAD',
-      method: 'Credit card',
-      allocations: [{ invoiceNumber: 'IN7653310', amountCents: 219575n }],
-    });
+    await paidInFull(trx, 'R10042', 'PAY-300188', D(-32), 219575n, 'Credit card', 'IN7653310');
 
-    await createInvoice(trx, 'R10042', {
-      number: 'IN7654322',
-      issuedOn: D(-50),
-      dueOn: D(-20),
-      lines: [{ kind: 'order', description: 'Order SO-20602: APC Smart-UPS 1500VA', reference: 'SO-20602', quantity: 2, unitCents: 49000n }],
-    });
-    await recordPayment(trx, 'R10042', {
-      number: 'PAY-300205',
-      receivedOn: D(-15),
-      amountCents: 50000n,
-      currency: 'CAD',
-      method: 'Cheque',
-      allocations: [{ invoiceNumber: 'IN7654322', amountCents: 50000n }],
-    });
-    await createInvoice(trx, 'R10042', {
-      number: 'IN7654321',
-      issuedOn: D(-35),
-      dueOn: D(-5),
-      lines: [{ kind: 'order', description: 'Order SO-20688: Ubiquiti UniFi U7 Pro access points', reference: 'SO-20688', quantity: 4, unitCents: 30864n }],
-    });
-    await createInvoice(trx, 'R10042', {
-      number: 'IN7654320',
-      issuedOn: D(-20),
-      dueOn: D(10),
-      lines: [{ kind: 'service', description: 'Microsoft 365 Business Standard, monthly licences', reference: 'SUB-7781', quantity: 32, unitCents: 2000n }],
-    });
-    await createInvoice(trx, 'R10042', {
-      number: 'IN7654323',
-      issuedOn: D(-5),
-      dueOn: D(25),
-      memo: INJECTION_MEMO,
-      lines: [{ kind: 'order', description: 'Order SO-20790: Cat6 patch cables, box of 50', reference: 'SO-20790', quantity: 6, unitCents: 3590n }],
-    });
+    await invoice(trx, 'R10042', 'IN7654322', D(-50), D(-20), { kind: 'order', description: 'Order SO-20602: APC Smart-UPS 1500VA', reference: 'SO-20602', quantity: 2, unitCents: 49000n });
+    await paidInFull(trx, 'R10042', 'PAY-300205', D(-15), 50000n, 'Cheque', 'IN7654322');
+    await invoice(trx, 'R10042', 'IN7654321', D(-35), D(-5), { kind: 'order', description: 'Order SO-20688: Ubiquiti UniFi U7 Pro access points', reference: 'SO-20688', quantity: 4, unitCents: 30864n });
+    await invoice(trx, 'R10042', 'IN7654320', D(-20), D(10), { kind: 'service', description: 'Microsoft 365 Business Standard, monthly licences', reference: 'SUB-7781', quantity: 32, unitCents: 2000n });
+    await invoice(trx, 'R10042', 'IN7654323', D(-5), D(25), { kind: 'order', description: 'Order SO-20790: Cat6 patch cables, box of 50', reference: 'SO-20790', quantity: 6, unitCents: 3590n }, INJECTION_MEMO);
     await createCreditMemo(trx, 'R10042', { number: 'CM-100202', issuedOn: D(-10), amountCents: 7500n, currency: 'CAD', reason: 'Price protection adjustment on SO-20688' });
 
     // R20077, Northern Byte Distribution Ltd.: first invoice (with the opening fee) paid; one open.
@@ -114,20 +77,8 @@ export async function seedFixture(db: Kysely<DB>, asOf: string): Promise<void> {
       firstInvoiceLines: [{ kind: 'order', description: 'Order SO-31002: Cisco Meraki MS120 switch', reference: 'SO-31002', unitCents: 36000n }],
     });
     await users(trx, 'R20077', 'sam@northernbyte.ca', 'Sam Tremblay', 'northernbyte.ca', ['ap@northernbyte.ca'], D(-90));
-    await recordPayment(trx, 'R20077', {
-      number: 'PAY-300150',
-      receivedOn: D(-70),
-      amountCents: 41000n,
-      currency: 'CAD',
-      method: 'Credit card',
-      allocations: [{ invoiceNumber: 'IN8800002', amountCents: 41000n }],
-    });
-    await createInvoice(trx, 'R20077', {
-      number: 'IN8800001',
-      issuedOn: D(-25),
-      dueOn: D(5),
-      lines: [{ kind: 'order', description: 'Order SO-31077: HP ProBook 450 G10 laptops', reference: 'SO-31077', quantity: 3, unitCents: 100000n }],
-    });
+    await paidInFull(trx, 'R20077', 'PAY-300150', D(-70), 41000n, 'Credit card', 'IN8800002');
+    await invoice(trx, 'R20077', 'IN8800001', D(-25), D(5), { kind: 'order', description: 'Order SO-31077: HP ProBook 450 G10 laptops', reference: 'SO-31077', quantity: 3, unitCents: 100000n });
 
     // R30001, Fresh Start Tech: opened D-3, only the opening fee, unpaid.
     await openAccountIn(trx, { id: 'R30001', name: 'Fresh Start Tech', openedOn: D(-3), firstInvoiceNumber: 'IN7659001', firstInvoiceDueOn: D(27) });
@@ -143,14 +94,7 @@ export async function seedFixture(db: Kysely<DB>, asOf: string): Promise<void> {
       firstInvoiceLines: [{ kind: 'order', description: 'Order SO-19950: Synology DS923+ NAS with drives', reference: 'SO-19950', unitCents: 105000n }],
     });
     await users(trx, 'R40010', 'pat@clearwater.systems', 'Pat Morgan', 'clearwater.systems', ['billing@clearwater.systems'], D(-200));
-    await recordPayment(trx, 'R40010', {
-      number: 'PAY-300120',
-      receivedOn: D(-175),
-      amountCents: 110000n,
-      currency: 'CAD',
-      method: 'Credit card',
-      allocations: [{ invoiceNumber: 'IN7640001', amountCents: 110000n }],
-    });
+    await paidInFull(trx, 'R40010', 'PAY-300120', D(-175), 110000n, 'Credit card', 'IN7640001');
   });
 }
 
