@@ -2,7 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import Stripe from 'stripe';
 import { expect } from 'vitest';
-import { luhnValid } from '../../src/agent/card-guard.js';
+import { luhnValid } from '../../src/redaction/card-data.js';
 import type { ChatModel } from '../../src/agent/types.js';
 import { buildApp } from '../../src/app.js';
 import { fixedClock } from '../../src/billing/dates.js';

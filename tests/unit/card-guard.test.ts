@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARD_REDACTION, CVC_REDACTION, EXPIRY_REDACTION, luhnValid, redactCardData, scrubCardNumbers } from '../../src/agent/card-guard.js';
+import { CARD_REDACTION, CVC_REDACTION, EXPIRY_REDACTION, luhnValid, redactCardData, scrubCardNumbers } from '../../src/redaction/card-data.js';
 import { CARD_POLICY_TEXT } from '../../src/agent/chat-service.js';
 import { createOfflineModel } from '../../src/agent/offline/engine.js';
 import type { Card, ChatModel } from '../../src/agent/types.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Session } from '../../identity/session.js';
-import { redactCardData } from '../card-guard.js';
+import { redactCardData } from '../../redaction/card-data.js';
 import { deriveContext } from '../context.js';
 import { analyze } from '../language/analyze.js';
 import { runTurn } from '../loop.js';
