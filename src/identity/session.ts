@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../config.js';
 import { UnauthorizedError } from '../errors.js';
+import { decodeCanonicalBase64url } from '../links/base64url.js';
 
 /** The verified identity of a request. The account id comes from here and nowhere else. */
 export interface Session {
@@ -9,8 +10,16 @@ export interface Session {
   userName: string | null;
 }
 
-/** Account numbers as the database enforces them. */
+/** Account numbers as the database enforces them (the CHECK on accounts.id; schema-columns.test.ts compares). */
 export const ACCOUNT_RE = /^R[0-9]{5,}$/;
+
+/** The longest account number a token carries: R and 12 digits (the CHECK has no upper bound). */
+export const MAX_ACCOUNT_ID_LENGTH = 13;
+
+/** An account number in bounds: the database's pattern and at most MAX_ACCOUNT_ID_LENGTH characters. */
+export function isAccountId(text: string): boolean {
+  return text.length <= MAX_ACCOUNT_ID_LENGTH && ACCOUNT_RE.test(text);
+}
 
 function key(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
@@ -37,6 +46,8 @@ export async function verifySessionToken(
   token: string,
 ): Promise<Session> {
   try {
+    // One spelling per token: jose on Node 20 decodes with atob, which ignores a last character's unused bits.
+    if (!token.split('.').every((part) => decodeCanonicalBase64url(part) !== null)) throw new UnauthorizedError('Invalid token');
     const { payload } = await jwtVerify(token, key(config.AUTH_JWT_SECRET), {
       algorithms: ['HS256'],
       issuer: config.AUTH_JWT_ISSUER,
@@ -45,7 +56,7 @@ export async function verifySessionToken(
     });
     const acct = payload['acct'];
     const name = payload['name'];
-    if (typeof acct !== 'string' || !ACCOUNT_RE.test(acct) || !payload.sub) throw new UnauthorizedError('Invalid token claims');
+    if (typeof acct !== 'string' || !isAccountId(acct) || !payload.sub) throw new UnauthorizedError('Invalid token claims');
     return { accountId: acct, userId: payload.sub, userName: typeof name === 'string' ? name : null };
   } catch (err) {
     if (err instanceof UnauthorizedError) throw err;

@@ -1,11 +1,21 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError } from '../errors.js';
+import { isAccountId, MAX_ACCOUNT_ID_LENGTH } from '../identity/session.js';
+import { base64urlLength, decodeCanonicalBase64url } from './base64url.js';
+import { LINK_KEY_ID_RE, MAX_LINK_KEY_ID_LENGTH } from './key-id.js';
+
+export { LINK_KEY_ID_RE, MAX_LINK_KEY_ID_LENGTH } from './key-id.js';
 
 /**
  * Signed links: HMAC-SHA256 over version, key id, purpose, account, invoice and expiry.
  * Token: `v1.<kid>.<base64url(payload)>.<base64url(mac)>`; payload `purpose|account|invoice|exp`.
  * The first key signs; every configured key verifies, so a rotated key keeps old links valid
  * until it is removed from LINK_SIGNING_KEYS.
+ *
+ * Every token has one spelling and every part is bounded: key ids by LINK_KEY_ID_RE, both base64url
+ * parts canonical (Node's decoder ignores the unused bits of a last character, so `sig` must be the
+ * one encoding of its bytes), account ids by isAccountId (R + 5 to 12 digits), invoice numbers IN + 7 digits, the expiry
+ * at most 10 decimal digits with no sign, leading zero or exponent. MAX_LINK_TOKEN_LENGTH follows.
  */
 
 export const LINK_PURPOSES = ['pay', 'pdf'] as const;
@@ -27,8 +37,66 @@ export class LinkError extends ForbiddenError {
   }
 }
 
+/**
+ * Invoice numbers as src/billing/invoice-number.ts defines them (INVOICE_NUMBER_RE): a copy, because
+ * the foundation cannot import the billing domain; tests/security/link-tokens.test.ts keeps them identical.
+ */
+export const LINK_INVOICE_NUMBER_RE = /^IN[0-9]{7}$/;
+const INVOICE_NUMBER_LENGTH = 9;
+/** The latest expiry a token can carry (2286-11-20): ten digits. */
+export const MAX_LINK_EXP = 9_999_999_999;
+/** The expiry's one spelling: a positive decimal integer of at most ten digits. */
+const EXP_RE = /^[1-9][0-9]{0,9}$/;
+
 const MAC_BYTES = 32;
-const b64u = (b: Buffer) => b.toString('base64url');
+const MAX_PAYLOAD_BYTES =
+  Math.max(...LINK_PURPOSES.map((p) => p.length)) + MAX_ACCOUNT_ID_LENGTH + INVOICE_NUMBER_LENGTH + String(MAX_LINK_EXP).length + '|||'.length;
+const MAX_PAYLOAD_CHARS = base64urlLength(MAX_PAYLOAD_BYTES);
+
+/** The longest valid token (115 characters): `v1.`, a 16-character key id, the longest payload, the MAC. */
+export const MAX_LINK_TOKEN_LENGTH = 'v1.'.length + MAX_LINK_KEY_ID_LENGTH + 1 + MAX_PAYLOAD_CHARS + 1 + base64urlLength(MAC_BYTES);
+
+/**
+ * Longer input is not even split. Below it, a canonical MAC of the wrong length stays a bad signature
+ * (refused by its length, before any MAC is computed).
+ */
+const MAX_INPUT_LENGTH = 512;
+
+/** A token split into its parts, each checked for shape and size; nothing authenticated yet. */
+interface TokenParts {
+  kid: string;
+  payload: string;
+  payloadBytes: Buffer;
+  mac: Buffer;
+}
+
+/** The parts of a token, or LinkError('malformed'): oversized, non-canonical or empty parts never reach the MAC. */
+function splitToken(token: string): TokenParts {
+  if (token.length > MAX_INPUT_LENGTH) throw new LinkError('malformed');
+  const parts = token.split('.');
+  if (parts.length !== 4 || parts[0] !== 'v1') throw new LinkError('malformed');
+  const [, kid, payload, sig] = parts as [string, string, string, string];
+  if (!LINK_KEY_ID_RE.test(kid)) throw new LinkError('malformed');
+  const payloadBytes = decodeCanonicalBase64url(payload, MAX_PAYLOAD_CHARS);
+  const mac = decodeCanonicalBase64url(sig);
+  if (!payloadBytes?.length || !mac?.length) throw new LinkError('malformed');
+  return { kid, payload, payloadBytes, mac };
+}
+
+const isPurpose = (p: string): p is LinkPurpose => (LINK_PURPOSES as readonly string[]).includes(p);
+
+function payloadText(claims: LinkClaims): string {
+  return `${claims.purpose}|${claims.accountId}|${claims.invoiceNumber}|${claims.exp}`;
+}
+
+/** The claims a payload spells, when every field is within its bounds; else null. */
+function parsePayload(text: string): LinkClaims | null {
+  const fields = text.split('|');
+  if (fields.length !== 4) return null;
+  const [purpose, accountId, invoiceNumber, expText] = fields as [string, string, string, string];
+  if (!isPurpose(purpose) || !isAccountId(accountId) || !LINK_INVOICE_NUMBER_RE.test(invoiceNumber) || !EXP_RE.test(expText)) return null;
+  return { purpose, accountId, invoiceNumber, exp: Number(expText) };
+}
 
 export interface LinkSigner {
   mint(claims: Omit<LinkClaims, 'exp'>, ttlSeconds?: number): string;
@@ -46,36 +114,30 @@ export function createLinkSigner(opts: {
   now: () => Date;
 }): LinkSigner {
   if (opts.keys.length === 0) throw new Error('createLinkSigner: no keys');
+  if (!opts.keys.every((k) => LINK_KEY_ID_RE.test(k.kid))) throw new Error('createLinkSigner: key ids are 1-16 of [A-Za-z0-9_-]');
   const keys = new Map(opts.keys.map((k) => [k.kid, Buffer.from(k.secret, 'utf8')]));
   const signing = opts.keys[0]!;
   const mac = (kid: string, secret: Buffer, payload: string) => createHmac('sha256', secret).update(`v1.${kid}.${payload}`).digest();
 
   const signer: LinkSigner = {
     mint(claims, ttlSeconds = opts.ttlSeconds) {
-      const exp = Math.floor(opts.now().getTime() / 1000) + ttlSeconds;
-      const payload = b64u(Buffer.from(`${claims.purpose}|${claims.accountId}|${claims.invoiceNumber}|${exp}`, 'utf8'));
-      return `v1.${signing.kid}.${payload}.${b64u(mac(signing.kid, keys.get(signing.kid)!, payload))}`;
+      const text = payloadText({ ...claims, exp: Math.floor(opts.now().getTime() / 1000) + ttlSeconds });
+      // The server never mints a token it would refuse (or one longer than MAX_LINK_TOKEN_LENGTH).
+      if (!parsePayload(text)) throw new Error('createLinkSigner.mint: claims outside the bounds of a link token');
+      const payload = Buffer.from(text, 'utf8').toString('base64url');
+      return `v1.${signing.kid}.${payload}.${mac(signing.kid, keys.get(signing.kid)!, payload).toString('base64url')}`;
     },
     verify(token, purpose) {
-      if (token.length > 512) throw new LinkError('malformed');
-      const parts = token.split('.');
-      if (parts.length !== 4 || parts[0] !== 'v1') throw new LinkError('malformed');
-      const [, kid, payload, sig] = parts as [string, string, string, string];
-      const secret = keys.get(kid);
+      const parts = splitToken(token);
+      const secret = keys.get(parts.kid);
       if (!secret) throw new LinkError('unknown_key');
-      if (!/^[A-Za-z0-9_-]+$/.test(sig) || !/^[A-Za-z0-9_-]+$/.test(payload)) throw new LinkError('malformed');
-      const given = Buffer.from(sig, 'base64url');
-      const expected = mac(kid, secret, payload);
       // Length first (timingSafeEqual requires equal lengths), then constant-time comparison.
-      if (given.length !== MAC_BYTES || !timingSafeEqual(given, expected)) throw new LinkError('bad_signature');
-      const fields = Buffer.from(payload, 'base64url').toString('utf8').split('|');
-      if (fields.length !== 4) throw new LinkError('malformed');
-      const [p, accountId, invoiceNumber, expText] = fields as [string, string, string, string];
-      const exp = Number(expText);
-      if (!Number.isInteger(exp)) throw new LinkError('malformed');
-      if (p !== purpose) throw new LinkError('wrong_purpose');
-      if (exp * 1000 <= opts.now().getTime()) throw new LinkError('expired');
-      return { purpose: p, accountId, invoiceNumber, exp };
+      if (parts.mac.length !== MAC_BYTES || !timingSafeEqual(parts.mac, mac(parts.kid, secret, parts.payload))) throw new LinkError('bad_signature');
+      const claims = parsePayload(parts.payloadBytes.toString('utf8'));
+      if (!claims) throw new LinkError('malformed');
+      if (claims.purpose !== purpose) throw new LinkError('wrong_purpose');
+      if (claims.exp * 1000 <= opts.now().getTime()) throw new LinkError('expired');
+      return claims;
     },
     url(claims) {
       const token = signer.mint(claims);
