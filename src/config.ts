@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LINK_KEY_ID_RE } from './links/key-id.js';
 
 /** The JWT secret shipped for local development. `npm run token` only works with it, and production refuses it. */
 export const DEV_JWT_SECRET = 'dev-only-portal-secret-change-me-0123456789';
@@ -158,7 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const idx = pair.indexOf(':');
     const kid = pair.slice(0, idx).trim();
     const secret = pair.slice(idx + 1).trim();
-    if (idx <= 0 || !/^[A-Za-z0-9_-]{1,16}$/.test(kid) || secret.length < 32) {
+    if (idx <= 0 || !LINK_KEY_ID_RE.test(kid) || secret.length < 32) {
       throw new ConfigError(
         'Invalid configuration:\n  LINK_SIGNING_KEYS: expected kid:secret pairs (kid 1-16 of [A-Za-z0-9_-], secret >= 32 chars)',
       );
