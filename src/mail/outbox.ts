@@ -8,7 +8,8 @@ import { headerSafe, type Mailer, type MailMessage } from './types.js';
 /**
  * The local outbox: the default transport, so the demo emails with no account anywhere. Each
  * message and its attachments are kept in the database (outbox, outbox_attachments) and written
- * to disk under `dir/<message id>/` (message.json, the attachments), listed at /dev/outbox.
+ * to disk under `dir/<message id>/` (message.json, the attachments), listed per account at
+ * /portal/dev/outbox.
  * Idempotent like Resend: the same idempotency key returns the message already stored.
  */
 
@@ -103,23 +104,29 @@ export function createOutboxMailer(deps: { db: Kysely<DB>; dir: string; now?: ()
 
 export interface OutboxEntry {
   id: string;
-  sendId: string | null;
+  sendId: string;
   from: string;
   to: string;
   subject: string;
   text: string;
   createdAt: Date;
-  diskPath: string | null;
   attachments: Array<{ position: number; filename: string; contentType: string; sizeBytes: number }>;
 }
 
-/** The newest messages in the outbox, with their attachments' metadata (not the bytes). */
-export async function listOutbox(db: Kysely<DB>, limit = 100): Promise<OutboxEntry[]> {
+/**
+ * One account's newest messages in the outbox, with their attachments' metadata (not the bytes).
+ * A message belongs to the account of its email_sends row; the filter is in the query, so another
+ * account's mail (and a message with no send row) is never read. No disk paths: they are the
+ * server's business.
+ */
+export async function listOutbox(db: Kysely<DB>, accountId: string, limit = 100): Promise<OutboxEntry[]> {
   const rows = await db
     .selectFrom('outbox')
-    .select(['id', 'email_send_id', 'from_address', 'to_address', 'subject', 'text_body', 'created_at', 'disk_path'])
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
+    .innerJoin('email_sends', 'email_sends.id', 'outbox.email_send_id')
+    .where('email_sends.account_id', '=', accountId)
+    .select(['outbox.id', 'email_sends.id as send_id', 'outbox.from_address', 'outbox.to_address', 'outbox.subject', 'outbox.text_body', 'outbox.created_at'])
+    .orderBy('outbox.created_at', 'desc')
+    .orderBy('outbox.id')
     .limit(limit)
     .execute();
   const ids = rows.map((r) => r.id);
@@ -134,29 +141,31 @@ export async function listOutbox(db: Kysely<DB>, limit = 100): Promise<OutboxEnt
           .execute();
   return rows.map((r) => ({
     id: r.id,
-    sendId: r.email_send_id,
+    sendId: r.send_id,
     from: r.from_address,
     to: r.to_address,
     subject: r.subject,
     text: r.text_body,
     createdAt: new Date(r.created_at),
-    diskPath: r.disk_path,
     attachments: atts
       .filter((a) => a.outbox_id === r.id)
       .map((a) => ({ position: a.position, filename: a.filename, contentType: a.content_type, sizeBytes: a.size_bytes })),
   }));
 }
 
+/** One attachment of one of the account's messages, or null (unknown, or another account's). */
 export async function getOutboxAttachment(
   db: Kysely<DB>,
-  outboxId: string,
-  position: number,
+  key: { accountId: string; outboxId: string; position: number },
 ): Promise<{ filename: string; contentType: string; content: Buffer } | null> {
   const row = await db
     .selectFrom('outbox_attachments')
-    .select(['filename', 'content_type', 'content'])
-    .where('outbox_id', '=', outboxId)
-    .where('position', '=', position)
+    .innerJoin('outbox', 'outbox.id', 'outbox_attachments.outbox_id')
+    .innerJoin('email_sends', 'email_sends.id', 'outbox.email_send_id')
+    .where('email_sends.account_id', '=', key.accountId)
+    .where('outbox_attachments.outbox_id', '=', key.outboxId)
+    .where('outbox_attachments.position', '=', key.position)
+    .select(['outbox_attachments.filename', 'outbox_attachments.content_type', 'outbox_attachments.content'])
     .executeTakeFirst();
   return row ? { filename: row.filename, contentType: row.content_type, content: Buffer.from(row.content) } : null;
 }

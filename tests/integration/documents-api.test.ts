@@ -160,7 +160,7 @@ describe('without Chromium: the service starts, PDF requests get a clear 503', (
   });
 });
 
-describe('/dev/outbox is development-only', () => {
+describe('the dev outbox (/portal/dev/outbox) is development-only', () => {
   it('is a 404 in production', async () => {
     const database = await freshDatabase();
     // A production-mode config without the rest of production's requirements (not under test here).
@@ -168,8 +168,8 @@ describe('/dev/outbox is development-only', () => {
     const app = await buildApp({ config, database, clock: fixedClock(TEST_TODAY) });
     try {
       await app.ready();
-      expect((await app.inject({ method: 'GET', url: '/dev/outbox' })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'GET', url: '/dev/outbox/00000000-0000-4000-8000-000000000000/attachments/0' })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/portal/dev/outbox' })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/portal/dev/outbox/00000000-0000-4000-8000-000000000000/attachments/0' })).statusCode).toBe(404);
     } finally {
       await app.close();
       await database.close();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PORTAL_COOKIE } from '../../src/web/portal/session.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { describeWithBrowser, looksLikePdf, pdfInfo, pdfText, tempDir } from '../helpers/browser.js';
 import { conversation, emailSends, outboxAttachments, outboxRows, say, toolAudit } from '../helpers/mail.js';
@@ -88,19 +89,21 @@ describeWithBrowser(
       expect(fs.readFileSync(path.join(msg.disk_path!, 'IN7654321.pdf')).equals(pdf)).toBe(true);
     });
 
-    it('lists it at /dev/outbox with a working download link', async () => {
-      const page = await t.app.inject({ method: 'GET', url: '/dev/outbox' });
+    it('lists it at /portal/dev/outbox with a working download link', async () => {
+      // The outbox is a portal page: the account's portal session cookie.
+      const headers = { cookie: `${PORTAL_COOKIE}=${await t.token('R10042')}` };
+      const page = await t.app.inject({ method: 'GET', url: '/portal/dev/outbox', headers });
       expect(page.statusCode).toBe(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
       expect(page.body).toContain('accounting@mycompany.com');
-      const href = /href="(\/dev\/outbox\/[0-9a-f-]{36}\/attachments\/0)"/.exec(page.body)?.[1];
+      const href = /href="(\/portal\/dev\/outbox\/[0-9a-f-]{36}\/attachments\/0)"/.exec(page.body)?.[1];
       expect(href).toBeDefined();
-      const dl = await t.app.inject({ method: 'GET', url: href! });
+      const dl = await t.app.inject({ method: 'GET', url: href!, headers });
       expect(dl.statusCode).toBe(200);
       expect(dl.headers['content-type']).toBe('application/pdf');
       expect(dl.headers['content-disposition']).toBe('attachment; filename="IN7654321.pdf"');
       expect(looksLikePdf(dl.rawPayload)).toBe(true);
-      expect((await t.app.inject({ method: 'GET', url: '/dev/outbox/00000000-0000-4000-8000-000000000000/attachments/0' })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'GET', url: '/portal/dev/outbox/00000000-0000-4000-8000-000000000000/attachments/0', headers })).statusCode).toBe(404);
     });
 
     it('asking again right away sends nothing and says it was already sent, and when', async () => {

@@ -7,6 +7,7 @@ import { normalizeInvoiceNumber } from '../../billing/invoice-number.js';
 import { INVOICE_CSS, invoiceBody } from '../../documents/invoice-html.js';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
+import { devOutboxRoutes } from '../dev-outbox.js';
 import { html, raw } from '../../format/html.js';
 import { PORTAL_HEADERS, portalPage, type PortalTab } from './layout.js';
 import {
@@ -31,6 +32,7 @@ import { endPortalSession, portalSession, startPortalSession, type PortalSession
  *   POST /portal/sign-out
  *   GET  /portal → /portal/billing (dashboard) · /invoices · /payments · /credits
  *   GET  /portal/billing/invoices/:number      the invoice (the PDF's template) · /pdf
+ *   GET  /portal/dev/outbox                    this account's mail in the local outbox (development only)
  */
 
 const PAGE_SIZE = 25;
@@ -127,6 +129,9 @@ export const portalRoutes =
             }),
           );
       }
+
+      // Development only: what the local outbox sent for this account (a 404 in production).
+      if (dev) await signedIn.register(devOutboxRoutes(services, sessionOf));
 
       s.get('/portal', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/portal/billing', 302));
 
