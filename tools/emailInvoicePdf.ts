@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
-import { defineTool, ToolFailure } from './types.js';
+import { defineTool, ToolFailure, type ToolContext } from './types.js';
 import { normalizeInvoiceNumber } from '../src/billing/invoice-number.js';
+import { recipientVerdict, severalRecipientsMessage } from '../src/mail/policy.js';
+import { MAX_RECIPIENTS, readRecipients, type RecipientReading } from '../src/mail/recipients.js';
 
 const UNAVAILABLE = 'Emailing invoices is not available right now; the invoice can be downloaded from Billing → Invoices in the portal.';
 
@@ -19,6 +21,26 @@ export const emailInvoicePdfResult = z.object({
   sentAtText: z.string(),
   message: z.string(),
 });
+
+/**
+ * One request names one recipient per send. A message that names several addresses, writes one in
+ * a refused form (quoted local part, a Cc/Bcc copy) or adds mail headers after a line break is
+ * never run nor proposed, whatever the model asks: it is answered as a whole.
+ */
+function answeredAsAWhole(r: RecipientReading): boolean {
+  return r.injection || r.recipients.length > 1 || r.recipients.some((x) => x.problem !== null);
+}
+
+/** The refusal of such a request: each typed address would-be-allowed or refused, with the reason. */
+async function wholeRequestRefusal(ctx: ToolContext, reading: RecipientReading, invoiceNumber: string): Promise<ToolFailure> {
+  const mail = ctx.mail!;
+  const check = (to: string) => mail.checkRecipient(ctx.session.accountId, to);
+  const verdicts = await Promise.all(reading.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipientVerdict(r, check)));
+  const message = severalRecipientsMessage(reading, verdicts, invoiceNumber);
+  if (reading.injection) return new ToolFailure('header_injection', message);
+  if (reading.recipients.length > 1) return new ToolFailure('several_recipients', message);
+  return new ToolFailure(reading.recipients[0]?.problem === 'copy' ? 'recipient_not_allowed' : 'invalid_recipient', message);
+}
 
 export const emailInvoicePdf = defineTool({
   name: 'emailInvoicePdf',
@@ -39,11 +61,15 @@ export const emailInvoicePdf = defineTool({
       const number = normalizeInvoiceNumber(args.invoiceNumber);
       if (!number || req.withholds('email')) return false;
       if (req.addresses.length !== 1 || req.addresses[0] !== args.to.trim().toLowerCase()) return false;
+      const reading = readRecipients(req.text);
+      if (answeredAsAWhole(reading) || reading.recipients[0]?.typed !== req.addresses[0]) return false;
       return req.invoiceNumbers.includes(number) || (req.invoiceNumbers.length === 0 && req.referencedInvoice === number);
     },
     async preflight(ctx, args) {
-      requireInvoiceNumber(args.invoiceNumber);
+      const number = requireInvoiceNumber(args.invoiceNumber);
       if (!ctx.mail) throw new ToolFailure('email_unavailable', UNAVAILABLE);
+      const reading = ctx.request ? readRecipients(ctx.request.text) : null;
+      if (reading && answeredAsAWhole(reading)) throw await wholeRequestRefusal(ctx, reading, number);
       const decision = await ctx.mail.checkRecipient(ctx.session.accountId, args.to);
       if (!decision.allowed) throw new ToolFailure(decision.code, decision.message);
     },
@@ -53,7 +79,8 @@ export const emailInvoicePdf = defineTool({
       return { action: 'email_invoice', summary: `Email a PDF copy of ${number} to ${to}.`, invoiceNumber: number, to };
     },
   },
-  label: (a) => `Emailing ${a.invoiceNumber} to ${a.to.slice(0, 80)}`,
+  // The label is shown while the call runs: a line break or control character in `to` never reaches the page.
+  label: (a) => `Emailing ${a.invoiceNumber} to ${a.to.replace(/\p{Cc}+|[\u2028\u2029]+/gu, ' ').slice(0, 80)}`,
   async execute(ctx, args) {
     const number = requireInvoiceNumber(args.invoiceNumber);
     if (!ctx.mail) throw new ToolFailure('email_unavailable', UNAVAILABLE);

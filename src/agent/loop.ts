@@ -99,6 +99,17 @@ interface ExecOutcome {
   cards: Card[];
   result: unknown;
   proposal?: Proposal;
+  /** A side effect the approval policy refused before proposing it: its message. */
+  refusal?: string;
+}
+
+/**
+ * Appends the refusals the text does not already state. When the user's message names several
+ * recipients, a model may relay one refusal or none, so the server states each one itself.
+ */
+function withRefusals(text: string, refusals: readonly string[]): string {
+  const missing = refusals.filter((r) => !text.includes(r));
+  return [text, ...missing].filter((t) => t.length > 0).join('\n\n');
 }
 
 const ACTION_OF: Record<ProposalView['action'], 'email' | 'followup'> = { email_invoice: 'email', follow_up: 'followup' };
@@ -180,7 +191,7 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
       // What the policy would refuse is answered now, never proposed.
       await withTimeout(approval.preflight?.(opts.ctx, parsed.data) ?? Promise.resolve(), opts.toolTimeoutMs);
     } catch (err) {
-      return failure(err, parsed.data);
+      return err instanceof ToolFailure ? { ...failure(err, parsed.data), refusal: err.message } : failure(err, parsed.data);
     }
     const proposal: Proposal = {
       id: randomUUID(),
@@ -215,6 +226,8 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
   const cards: Card[] = [];
   const seen = new Set<string>();
   const usage = { promptTokens: 0, completionTokens: 0 };
+  const severalNamed = (opts.ctx.request?.addresses.length ?? 0) > 1;
+  const refusals: string[] = [];
   // Streamed text is released up to the last whitespace and scrubbed of unminted URLs on the way
   // (a URL never spans whitespace, so this equals scrubbing the whole text).
   let pending = '';
@@ -235,6 +248,12 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     emit(pending);
     pending = '';
   };
+  // The server's own statement of refusals the text leaves out, streamed after it.
+  const stated = (text: string) => {
+    const out = withRefusals(text, refusals);
+    if (out.length > text.length) emit(out.slice(text.length));
+    return out;
+  };
 
   for (let round = 1; round <= opts.maxRounds; round++) {
     let resp;
@@ -254,7 +273,7 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     note = resp.note ?? note;
 
     if (resp.toolCalls.length === 0) {
-      const text = scrubUnmintedUrls(resp.content.trim(), opts.links);
+      const text = stated(scrubUnmintedUrls(resp.content.trim(), opts.links));
       return { text, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'answered', usage };
     }
 
@@ -262,6 +281,7 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     const outcomes = await Promise.all(resp.toolCalls.map((c) => executeCall(opts, c, seen)));
     for (const [i, o] of outcomes.entries()) {
       records.push(o.record);
+      if (severalNamed && o.refusal && !refusals.includes(o.refusal)) refusals.push(o.refusal);
       if (o.proposal) proposals.push(o.proposal);
       if (executed(o.record)) executedCalls.push({ name: o.record.name, ok: o.record.outcome === 'ok', result: o.result });
       for (const card of o.cards) {
@@ -272,9 +292,9 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     }
     if (outcomes.every((o) => o.record.outcome === 'repeated')) {
       // Only this round's text answers (earlier rounds' text preceded tool calls).
-      const text = (resp.content || roundText).trim() ? scrubUnmintedUrls((resp.content || roundText).trim(), opts.links) : 'Here is what I found.';
+      const text = stated((resp.content || roundText).trim() ? scrubUnmintedUrls((resp.content || roundText).trim(), opts.links) : 'Here is what I found.');
       return { text, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'repeated_calls', usage };
     }
   }
-  return { text: ROUND_LIMIT_TEXT, cards, toolCalls: records, executedCalls, proposals, note, rounds: opts.maxRounds, stopReason: 'round_limit', usage };
+  return { text: stated(ROUND_LIMIT_TEXT), cards, toolCalls: records, executedCalls, proposals, note, rounds: opts.maxRounds, stopReason: 'round_limit', usage };
 }

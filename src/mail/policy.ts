@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { formProblem, whyNotPlain, type RecipientReading } from './recipients.js';
 
 /**
  * The recipient policy, enforced here in code (never left to the prompt): an invoice may be
@@ -11,7 +12,7 @@ import type { DB } from '../db/schema.js';
  * letters, digits and `. _ + - '` (no quotes, comments, `%`/`!` source routes, `?`, `/` or `=`), and a
  * domain of DNS labels with a real top-level label (no IP literals, no trailing dot). Anything else
  * (display names, several addresses, `mailto:`, line breaks) is refused as invalid rather than
- * "interpreted".
+ * "interpreted", with the reason (recipients.ts reads what was typed).
  */
 
 export interface ParsedAddress {
@@ -45,7 +46,14 @@ export function parseEmailAddress(raw: unknown): ParsedAddress | null {
 
 export type RecipientDecision =
   | { allowed: true; address: string; basis: 'billing_contact' | 'verified_domain' }
-  | { allowed: false; code: 'invalid_recipient' | 'recipient_not_allowed'; address: string | null; message: string };
+  | {
+      allowed: false;
+      code: 'invalid_recipient' | 'recipient_not_allowed';
+      address: string | null;
+      message: string;
+      /** The reason alone ("it is not one of…"), for an answer that lists several addresses. */
+      reason: string;
+    };
 
 export const CONTACTS_REMEDY = 'add it as a billing contact under Billing → Contacts in the portal (or with POST /v1/billing/contacts), then ask again';
 
@@ -58,11 +66,13 @@ function quoted(raw: string): string {
 export async function checkRecipient(db: Kysely<DB>, accountId: string, raw: string): Promise<RecipientDecision> {
   const parsed = parseEmailAddress(raw);
   if (!parsed) {
+    const reason = whyNotPlain(raw);
     return {
       allowed: false,
       code: 'invalid_recipient',
       address: null,
-      message: `"${quoted(raw)}" is not a valid email address, so nothing was sent. Give one plain address, such as name@yourcompany.com.`,
+      message: `"${quoted(raw)}" is refused: ${reason}, so nothing was sent. Give one plain address, such as name@yourcompany.com.`,
+      reason,
     };
   }
   const [contact, domains] = await Promise.all([
@@ -81,5 +91,46 @@ export async function checkRecipient(db: Kysely<DB>, accountId: string, raw: str
     code: 'recipient_not_allowed',
     address: parsed.address,
     message: `${parsed.address} is not one of this account's billing contacts ${where}, so nothing was sent. Invoices can only be emailed to billing contacts or addresses at a verified domain. To email invoices to this address, ${CONTACTS_REMEDY}.`,
+    reason: `it is not one of this account's billing contacts ${where}`,
   };
+}
+
+/** One typed recipient of a request that named several (or wrote one in a form that is refused). */
+export interface RecipientVerdict {
+  typed: string;
+  allowed: boolean;
+  /** "a billing contact", "an address at a verified domain", or the reason it is refused. */
+  why: string;
+}
+
+/** The verdict on one typed recipient: its form first, then the policy (`check` is checkRecipient for the account). */
+export async function recipientVerdict(r: RecipientReading['recipients'][number], check: (to: string) => Promise<RecipientDecision>): Promise<RecipientVerdict> {
+  const problem = formProblem(r);
+  if (problem) return { typed: r.typed, allowed: false, why: problem };
+  const d = await check(r.typed);
+  if (!d.allowed) return { typed: r.typed, allowed: false, why: d.reason };
+  return { typed: r.typed, allowed: true, why: d.basis === 'billing_contact' ? 'a billing contact' : `at the verified domain ${d.address.split('@')[1]}` };
+}
+
+/**
+ * The answer to a request that names several recipients, or writes one in a refused form, or adds
+ * mail headers: nothing is sent to anyone, and each address is listed as would-be-allowed or
+ * refused with its reason. One request names one recipient per send.
+ */
+export function severalRecipientsMessage(reading: RecipientReading, verdicts: RecipientVerdict[], invoiceNumber: string): string {
+  const count = reading.recipients.length;
+  const headers = [...new Set(reading.headers.map((h) => `${h.charAt(0).toUpperCase()}${h.slice(1).toLowerCase()}:`))];
+  const intro = reading.injection
+    ? `Your message puts ${headers.length > 0 ? `a mail header (${headers.join(', ')})` : 'an encoded line break'} after a line break, which could add hidden recipients (header injection). That is refused, so nothing was sent to anyone.`
+    : count > 1
+      ? `You named ${count} addresses, and I email an invoice to one recipient per request, so nothing was sent to anyone.`
+      : 'Nothing was sent.';
+  const allowed = verdicts.find((v) => v.allowed);
+  const again = `To send ${invoiceNumber}, ask again naming one plain address, for example "Email ${invoiceNumber} to ${allowed ? allowed.typed : 'name@yourcompany.com'}".`;
+  const one = verdicts[0];
+  if (count === 1 && !reading.injection && one && !one.allowed) return `${quoted(one.typed)} is refused: ${one.why}, so nothing was sent. ${again}`;
+  const lines = verdicts.map((v) => `- ${quoted(v.typed)} ${v.allowed ? `would be allowed (${v.why})` : `is refused: ${v.why}`}`);
+  if (count > verdicts.length) lines.push(`- and ${count - verdicts.length} more, not checked`);
+  const remedy = verdicts.some((v) => !v.allowed && /billing contacts/.test(v.why)) ? ` To email invoices to a refused address, ${CONTACTS_REMEDY}.` : '';
+  return `${intro}\n${lines.join('\n')}\n${again}${remedy}`;
 }

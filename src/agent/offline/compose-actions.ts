@@ -77,10 +77,14 @@ export function payPickText(listed: CallOutcome, links: CallOutcome[], cardNote:
   return `${card}You have ${plural(open.length, 'outstanding invoice')}:\n${bullets(open.map((i) => invoiceLine(i, false)))}\n${ASK.pay}? Tell me its number (or "the first one"), or say "pay all my overdue invoices".`;
 }
 
+/** Refusals of a request as a whole (several addresses, header injection): the tool's answer lists every address. */
+const WHOLE_REQUEST_CODES: ReadonlySet<string> = new Set(['several_recipients', 'header_injection']);
+
 export function emailText(outcome: CallOutcome | undefined, number: string, to: string): string {
   if (!outcome) return LOOKUP_FAILED;
   const e = errorOf(outcome);
   if (e) {
+    if (WHOLE_REQUEST_CODES.has(e.code)) return e.message;
     if (e.code === 'unknown_tool' || e.code === 'email_unavailable') return EMAIL_UNAVAILABLE([number], to);
     if (e.code === 'invoice_not_found' || e.code === 'invalid_invoice_number') return errorText(e, number);
     if (e.code === 'timeout') return `I couldn't confirm that ${number} was emailed to ${to}: it took too long. Please try again in a moment.`;
@@ -99,6 +103,16 @@ export function emailText(outcome: CallOutcome | undefined, number: string, to: 
   const at = r?.sentAtText ? ` at ${r.sentAtText}` : '';
   if (r?.duplicate) return `A PDF copy of ${n} was already sent to ${addr}${at || ' recently'}, so I didn't send it again.`;
   return `Done: I've emailed a PDF copy of ${n} to ${addr}${at}.`;
+}
+
+/** Several addresses in one message: the tool's whole answer, or (no invoice yet) which invoice, and one address. */
+export function emailSeveralText(intent: Extract<Intent, { kind: 'emailSeveral' }>, outcomes: CallOutcome[]): string {
+  if (intent.number) {
+    const whole = outcomes.map(errorOf).find((e) => e && WHOLE_REQUEST_CODES.has(e.code));
+    return whole ? whole.message : emailText(outcomes[0], intent.number, joinAnd(intent.to));
+  }
+  const opts = intent.options.length > 0 ? `: ${joinAnd(intent.options, 'or')}?` : '?';
+  return `${ASK.email}${opts} You named ${intent.to.length} addresses (${joinAnd(intent.to)}), and I email an invoice to one recipient per request, so nothing was sent. Tell me the invoice and one address, for example "Email IN7654321 to name@yourcompany.com".`;
 }
 
 export function askText(intent: Extract<Intent, { kind: 'ask' }>): string {

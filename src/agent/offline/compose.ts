@@ -1,5 +1,5 @@
 import type { EngineNote } from '../context.js';
-import { askText, emailText, handoffText, payAllText, payPickText, payText, withheldText } from './compose-actions.js';
+import { askText, emailSeveralText, emailText, handoffText, payAllText, payPickText, payText, withheldText } from './compose-actions.js';
 import { afterLookup, ASK, listOf } from './compose-common.js';
 import { balanceText, creditsText, invoicesText, offersPayOverdue, outstandingText, paymentsText, showText } from './compose-reads.js';
 import type { CallOutcome } from './outcomes.js';
@@ -46,6 +46,8 @@ export function composeIntent(intent: Intent, rounds: CallOutcome[][], canEmail:
       return afterLookup(first, () => pickText(intent.action, next));
     case 'email':
       return emailText(first, intent.number, intent.to);
+    case 'emailSeveral':
+      return emailSeveralText(intent, rounds[0] ?? []);
     case 'emailUnavailable':
       return EMAIL_UNAVAILABLE(intent.numbers, intent.to);
     case 'emailBulk':
@@ -87,6 +89,8 @@ export function pendingOf(intent: Intent, rounds: CallOutcome[][]): EngineNote['
       return { kind: 'address', action: 'email', invoiceNumber: intent.number, to: null, options: [] };
     case 'emailBulk':
       return { kind: 'which_invoice', action: 'email', invoiceNumber: null, to: intent.to, options: [] };
+    case 'emailSeveral':
+      return intent.number ? null : { kind: 'which_invoice', action: 'email', invoiceNumber: null, to: null, options: intent.options };
     case 'payPick': {
       const list = first ? listOf(first) : null;
       const open = (list?.items ?? []).filter((i) => i.amountDueCents > 0);

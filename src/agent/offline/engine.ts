@@ -151,7 +151,9 @@ export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today
     .join('\n\n');
   const last = intents[intents.length - 1] ?? null;
   const pending = last ? pendingOf(last, state.outcomes.get(intents.length - 1) ?? []) : null;
-  const address = extract(state.text).emails[0] ?? state.dialogue?.note?.address ?? null;
+  // Several addresses in one message leave none to reuse ("send it there too" is asked again).
+  const typed = extract(state.text).emails;
+  const address = typed.length > 1 ? null : (typed[0] ?? state.dialogue?.note?.address ?? null);
   return { intents, calls: [], text, note: { request: last, pending, address, unanswered: circles.unanswered } };
 }
 

@@ -15,6 +15,9 @@ export interface PlannedCall {
   args: Record<string, unknown>;
 }
 
+/** Email calls planned for a message that names several addresses (each is refused with the same whole answer). */
+const MAX_SEVERAL_CALLS = 5;
+
 /** Hard stop on rounds per turn, well within the loop's own bound. */
 export const MAX_ENGINE_ROUNDS = 3;
 
@@ -73,6 +76,11 @@ export function step(intent: Intent, round: number, done: CallOutcome[][]): Plan
         return [{ name: 'requestBillingFollowUp', args: { topic: intent.topic, invoiceNumber: intent.number } }];
       case 'email':
         return [{ name: 'emailInvoicePdf', args: { invoiceNumber: intent.number, to: intent.to } }];
+      case 'emailSeveral': {
+        // Asked about each address as typed (up to a few): the tool's approval answers the request as a whole.
+        const number = intent.number;
+        return number ? intent.to.slice(0, MAX_SEVERAL_CALLS).map((to) => ({ name: 'emailInvoicePdf', args: { invoiceNumber: number, to } })) : [];
+      }
       default:
         return [];
     }

@@ -26,6 +26,8 @@ export type Intent =
   | { kind: 'payPick'; cardNote: boolean }
   | { kind: 'pick'; action: 'pay' | 'show'; by: 'amount' | 'issued'; dir: 'max' | 'min'; overdue: boolean }
   | { kind: 'email'; number: string; to: string }
+  /** A message that names several addresses: one request, never one address picked from it (the email tool answers it as a whole). */
+  | { kind: 'emailSeveral'; number: string | null; to: string[]; options: string[] }
   | { kind: 'emailUnavailable'; numbers: string[]; to: string | null }
   | { kind: 'emailBulk'; to: string | null }
   | { kind: 'ask'; action: 'pay' | 'email' | 'show'; options: string[]; to: string | null }
@@ -65,7 +67,7 @@ function pendingAction(pending: Context['pending']): 'pay' | 'email' | 'show' | 
 function prevAction(prev: Intent | null): 'pay' | 'email' | 'show' {
   if (!prev) return 'show';
   if (prev.kind === 'pay' || prev.kind === 'payPick') return 'pay';
-  if (prev.kind === 'email' || prev.kind === 'askAddress' || prev.kind === 'emailUnavailable' || prev.kind === 'emailBulk') return 'email';
+  if (prev.kind === 'email' || prev.kind === 'askAddress' || prev.kind === 'emailUnavailable' || prev.kind === 'emailBulk' || prev.kind === 'emailSeveral') return 'email';
   if (prev.kind === 'ask') return prev.action;
   return 'show';
 }
@@ -140,7 +142,7 @@ function resolveFragment(d: Extract<Draft, { kind: 'fragment' }>, ctx: Context):
     if (n) return act('email', { kind: 'numbers', numbers: [n] }, ctx, { to: d.to, cardNote: false });
   }
   if (d.to && d.ref.kind === 'none' && prevAction(prev) === 'email') {
-    const last = prev && (prev.kind === 'emailUnavailable' ? prev.numbers : prev.kind === 'email' ? [prev.number] : prev.kind === 'askAddress' ? [prev.number] : []);
+    const last = prev && (prev.kind === 'emailUnavailable' ? prev.numbers : prev.kind === 'email' || prev.kind === 'askAddress' ? [prev.number] : prev.kind === 'emailSeveral' && prev.number ? [prev.number] : []);
     const ref: Ref = last && last.length > 0 ? { kind: 'numbers', numbers: last } : { kind: 'pronoun', plural: false };
     return act('email', ref, ctx, { to: d.to, cardNote: false });
   }
@@ -264,6 +266,32 @@ export function parseMessage(raw: string, today: string): Draft[] {
   return [whole];
 }
 
+/** The invoice an email intent is about: a number, null when still to be asked, undefined when it is not about emailing. */
+function emailedInvoice(i: Intent): string | null | undefined {
+  if (i.kind === 'email' || i.kind === 'askAddress') return i.number;
+  if ((i.kind === 'ask' && i.action === 'email') || i.kind === 'emailBulk') return null;
+  return undefined;
+}
+
+/**
+ * Several addresses in one message: its first email intent becomes one request with every address
+ * and no single recipient; later email intents of the message are part of it.
+ */
+function severalRecipients(intents: Intent[], to: string[]): Intent[] {
+  const out: Intent[] = [];
+  let merged = false;
+  for (const i of intents) {
+    const number = emailedInvoice(i);
+    if (number === undefined) {
+      out.push(i.kind === 'emailUnavailable' ? { ...i, to: null } : i);
+    } else if (!merged) {
+      merged = true;
+      out.push({ kind: 'emailSeveral', number, to, options: i.kind === 'ask' ? i.options : [] });
+    }
+  }
+  return out;
+}
+
 /** Resolves the user's current message against the last answer's stored dialogue state. */
 export function resolveMessage(text: string, today: string, canEmail: boolean, dialogue: DialogueContext | null): Intent[] {
   const note = dialogue?.note ?? null;
@@ -279,5 +307,6 @@ export function resolveMessage(text: string, today: string, canEmail: boolean, d
       ctx.dialogue = { v: 1, focus: refs, list: ctx.dialogue?.list ?? null, proposals: [], note: null };
     }
   }
-  return result;
+  const typed = extract(text).emails;
+  return typed.length > 1 ? severalRecipients(result, typed) : result;
 }

@@ -1,5 +1,6 @@
 import { normalizeInvoiceNumber } from '../../billing/invoice-number.js';
 import { parseAmount } from '../../format/money.js';
+import { normalizeTyped, recipientSpans } from '../../mail/recipients.js';
 import { ENGLISH_WORDS_NEAR_VOCAB } from './english-words.js';
 /**
  * Text handling for the offline engine: normalisation, typo correction, and extraction of the
@@ -14,7 +15,6 @@ import { ENGLISH_WORDS_NEAR_VOCAB } from './english-words.js';
 const INVOICE_RE = /(?<![\w.,$-])(?:(?:in|inv)[\s#:-]*|#\s?)?(\d{7})(?!\d|,\d|\.\d)/gi;
 /** Things that look like an invoice number but are not one (wrong digit count). */
 const BAD_INVOICE_RE = /\b(?:in|inv)[#:-]?(\d{4,6}|\d{8,12})\b/gi;
-const EMAIL_RE = /\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi;
 const ACCOUNT_RE = /\b[rR][\s-]?(\d{5})\b/g;
 const AMOUNT_RE = /\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s*(?:dollars|bucks|cad)\b|\b(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})(?=\s+one\b)/gi;
 
@@ -288,18 +288,18 @@ function uniq<T>(xs: T[]): T[] {
 
 /** Normalises a user message and pulls out what it names. */
 export function extract(raw: string): Extracted {
-  let s = raw
-    .normalize('NFKC')
-    .replace(/[\u200b-\u200d\ufeff]/g, '')
-    .replace(/[\u2018\u2019\u02bc`]/g, "'")
-    .replace(/[\u201c\u201d]/g, '"')
-    .replace(/[\u2013\u2014]/g, ' - ');
-
+  let s = normalizeTyped(raw);
+  // Addresses as the mail policy reads them (a quoted local part or a glued source route whole), so
+  // the engine asks the email tool about exactly what the tool's approval sees in the message.
   const emails: string[] = [];
-  s = s.replace(EMAIL_RE, (m) => {
-    emails.push(m.toLowerCase());
-    return ` ${EMAIL_PLACEHOLDER} `;
-  });
+  let rest = '';
+  let from = 0;
+  for (const span of recipientSpans(s)) {
+    emails.push(s.slice(span.start, span.end).toLowerCase());
+    rest += `${s.slice(from, span.start)} ${EMAIL_PLACEHOLDER} `;
+    from = span.end;
+  }
+  s = (rest + s.slice(from)).replace(/[\u2013\u2014]/g, ' - ');
   const accountIds: string[] = [];
   s = s.replace(ACCOUNT_RE, (_m, digits: string) => {
     accountIds.push(`R${digits}`);
