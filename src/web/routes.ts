@@ -34,6 +34,34 @@ export function linkProblem(err: LinkError): string {
   return page('Link not valid', body);
 }
 
+/** What a browser page says for an error status: a title and one sentence, never the request's input. */
+const ERROR_PAGES: Record<number, [string, string]> = {
+  400: ['This request could not be read', 'Something in the link or the form was not valid.'],
+  401: ['Please sign in', 'This page needs a signed-in session.'],
+  403: ['This link is not valid', 'The link may have been copied incompletely or changed.'],
+  404: ['Page not found', 'There is no page at this address.'],
+  409: ['This could not be done', 'The request conflicts with the current state of the invoice.'],
+  413: ['The form was too large', 'The request was larger than this page accepts.'],
+  414: ['This link is too long', 'The link may have been copied incorrectly or changed.'],
+  415: ['This request could not be read', 'The form was sent in a format this page does not accept.'],
+  429: ['Too many requests', 'Please wait a moment and try again.'],
+};
+
+/**
+ * The error page of the browser pages (pay pages, sandbox checkout, portal) for errors that happen
+ * before a route renders its own page: framework errors, bad input, unknown paths. Sent with
+ * PAGE_HEADERS.
+ */
+export function errorPage(status: number): string {
+  const [title, sentence] = ERROR_PAGES[status] ?? (status >= 500 ? ['Something went wrong on our side', 'Please try again in a few minutes.'] : ERROR_PAGES[400]!);
+  return page(
+    title,
+    html`<main><div class="panel"><h1>${title}</h1>
+          <p>${sentence}</p>
+          <p class="notice">Ask the Billing Assistant for a new payment link, or open the invoice from <strong>Billing → Invoices</strong> in the portal.</p></div></main>`,
+  );
+}
+
 /** Verifies a signed pay link; on failure answers the 403 page (expired or not valid) and returns null. */
 export function payLinkClaims(services: Services, token: string, reply: FastifyReply): LinkClaims | null {
   try {
