@@ -1,5 +1,4 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -9,11 +8,14 @@ import type { Config } from './config.js';
 import type { Database } from './db/index.js';
 import { bearerToken } from './http/auth.js';
 import { verifySessionToken } from './identity/session.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { registerInputChecks } from './http/input.js';
+import { loggerOptions } from './http/logging.js';
+import { MAX_LINK_TOKEN_LENGTH } from './links/signer.js';
+import { docsUi } from './http/docs.js';
 import { billingRoutes } from './http/routes/billing.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { webRoutes } from './web/routes.js';
-import { devOutboxRoutes } from './web/dev-outbox.js';
 import { contactRoutes } from './http/routes/contacts.js';
 import { followUpRoutes } from './http/routes/follow-ups.js';
 import { documentRoutes } from './http/routes/documents.js';
@@ -43,8 +45,6 @@ export interface AppOptions {
   logStream?: { write(msg: string): void };
 }
 
-export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["stripe-signature"]', 'headers.authorization'];
-
 /** Builds the app without listening: the server starts it, tests use `app.inject`. */
 declare module 'fastify' {
   interface FastifyInstance {
@@ -55,12 +55,13 @@ declare module 'fastify' {
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts;
   const app = Fastify({
-    logger: {
-      level: config.LOG_LEVEL,
-      redact: { paths: LOG_REDACT, censor: '[redacted]' },
-      ...(opts.logStream ? { stream: opts.logStream } : {}),
-    },
+    // Card data and tokens never reach the log (src/http/logging.ts).
+    logger: loggerOptions(config.LOG_LEVEL, opts.logStream),
     bodyLimit: 64 * 1024,
+    // Route parameters fit the longest link token the signer mints, and nothing much longer.
+    maxParamLength: MAX_LINK_TOKEN_LENGTH,
+    // Errors raised before routing (a parameter over that limit, a URL that does not decode) in our error shape.
+    frameworkErrors,
     trustProxy: config.NODE_ENV === 'production',
     genReqId: () => crypto.randomUUID(),
   });
@@ -77,6 +78,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // Text that cannot be stored (NUL, other controls, unpaired surrogates) is a 400 before any handler runs.
+  registerInputChecks(app);
   app.decorateRequest('session', null);
   app.decorate('services', services);
 
@@ -91,15 +94,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(docsUi);
   // CORS for /v1/* and /widget.js from CORS_ORIGINS (never "*", no credentials).
   await registerCors(app, config);
 
   // Tier 3: routes.
   await app.register(healthRoutes(services));
   await app.register(webRoutes(services));
-  // Development only: what the local outbox sent (a 404 in production).
-  if (config.NODE_ENV !== 'production') await app.register(devOutboxRoutes(services));
   await app.register(paymentRoutes(services));
   // The assistant widget bundle and the portal's Billing pages (which embed it).
   await app.register(widgetRoutes(config));
