@@ -1,13 +1,43 @@
 import { randomUUID } from 'node:crypto';
 import { invoiceNumbersIn, typedInvoiceNumbersIn } from '../../billing/invoice-number.js';
 import type { Session } from '../../identity/session.js';
+import { redactCardData } from '../../redaction/card-data.js';
+import { redactSplitCard } from '../../redaction/split.js';
 import type { ToolCallRecord } from '../loop.js';
 import type { Card } from '../types.js';
 import { toolContext } from './tool-context.js';
-import type { ChatDeps, PastMessage } from './types.js';
+import type { ChatDeps, PastMessage, Rewrite } from './types.js';
 
 export const CARD_POLICY_TEXT =
   "For your security, I can't take card details in chat, and I've removed them from this conversation. Card details are only ever entered on our secure payment page.";
+
+/** How many earlier user messages a card number typed in parts may span. */
+const SPLIT_WINDOW = 3;
+
+/** The user's message with its card data removed, and the earlier messages to store again redacted. */
+export interface GuardedMessage {
+  text: string;
+  /** A card number was found (here, or split across this and the messages before). */
+  found: boolean;
+  rewrites: Rewrite[];
+  /** The history with the rewritten messages' new text. */
+  past: PastMessage[];
+}
+
+/**
+ * Card data never goes further than this: the message is redacted; a message that completes a card
+ * number begun in the user's previous messages (each mostly digits) redacts those too.
+ */
+export function guardCardData(rawText: string, past: PastMessage[]): GuardedMessage {
+  const guard = redactCardData(rawText);
+  if (guard.found) return { ...guard, rewrites: [], past };
+  const earlier = past.filter((m) => m.role === 'user').slice(-SPLIT_WINDOW);
+  const split = redactSplitCard([...earlier.map((m) => m.text), rawText]);
+  if (!split) return { ...guard, rewrites: [], past };
+  const rewrites = earlier.slice(split.from).map((m, i) => ({ id: m.id, text: split.texts[i]! }));
+  const byId = new Map(rewrites.map((r) => [r.id, r.text]));
+  return { text: split.texts.at(-1)!, found: true, rewrites, past: past.map((m) => (byId.has(m.id) ? { ...m, text: byId.get(m.id)! } : m)) };
+}
 
 /** The invoice the conversation is about: named in this message, else on the last single-invoice answer. */
 export function invoiceInContext(text: string, past: Array<{ role: string; text: string; cards: Card[] }>): string | null {

@@ -26,11 +26,11 @@ export async function ownedConversation(db: Kysely<DB>, session: Session, conver
 
 /** Ownership check and the recent history in one round trip; 404 when not this session's. */
 export async function ownedHistory(db: Kysely<DB>, session: Session, conversationId: string): Promise<PastMessage[]> {
-  const r = await sql<{ role: 'user' | 'assistant' | null; text: string | null; cards: Card[] | null; context: unknown }>`
-    select m.role, m.text, m.cards, m.context
+  const r = await sql<{ id: string | null; role: 'user' | 'assistant' | null; text: string | null; cards: Card[] | null; context: unknown }>`
+    select m.id, m.role, m.text, m.cards, m.context
     from conversations c
     left join lateral (
-      select role, text, cards, context, seq from chat_messages
+      select id, role, text, cards, context, seq from chat_messages
       where conversation_id = c.id order by seq desc limit ${HISTORY_WINDOW}
     ) m on true
     where c.id = ${conversationId} and c.account_id = ${session.accountId} and c.user_id = ${session.userId}
@@ -41,6 +41,7 @@ export async function ownedHistory(db: Kysely<DB>, session: Session, conversatio
   let last = -1;
   for (let i = rows.length - 1; i >= 0 && last < 0; i--) if (rows[i]!.role === 'assistant') last = i;
   return rows.map((x, i) => ({
+    id: x.id!,
     role: x.role!,
     text: x.text ?? '',
     cards: x.cards ?? [],

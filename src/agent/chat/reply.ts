@@ -3,7 +3,7 @@ import type { DialogueContext } from '../context.js';
 import type { ToolCallRecord } from '../loop.js';
 import type { Card, TurnEvent } from '../types.js';
 import { storeTurn } from './store.js';
-import type { AssistantReply, ChatDeps, NewMessage } from './types.js';
+import type { AssistantReply, ChatDeps, NewMessage, Rewrite } from './types.js';
 
 /** An answer the server composed without the model (the card policy, an approval). */
 export interface ComposedAnswer {
@@ -15,6 +15,8 @@ export interface ComposedAnswer {
   model: 'policy' | 'approval';
   context?: DialogueContext;
   audit: ToolCallRecord[];
+  /** Earlier user messages stored again, redacted, with this answer. */
+  rewrites?: Rewrite[];
 }
 
 /** Sends the answer's cards, stores the turn with its audit, then reports it completed. */
@@ -28,6 +30,7 @@ export async function deliverAnswer(deps: ChatDeps, session: Session, conversati
     messages: answer.userMessage ? [answer.userMessage, assistant] : [assistant],
     audit: answer.audit,
     messageId: assistantId,
+    ...(answer.rewrites ? { rewrites: answer.rewrites } : {}),
   });
   onEvent?.({ type: 'completed', messageId: assistantId, text, cards });
   return { id: assistantId, text, cards, promptVersion: deps.prompt.version, model, toolCalls: answer.audit };

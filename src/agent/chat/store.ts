@@ -3,7 +3,7 @@ import { auditInsert, userActor, type AuditEntry } from '../../audit/log.js';
 import type { DB } from '../../db/schema.js';
 import type { Session } from '../../identity/session.js';
 import type { Proposal, ToolCallRecord } from '../loop.js';
-import type { NewMessage } from './types.js';
+import type { NewMessage, Rewrite } from './types.js';
 
 /** A turn to store: its messages, and the tool calls and proposals of its answer (`messageId`). */
 export interface StoredTurn {
@@ -14,6 +14,8 @@ export interface StoredTurn {
   messageId?: string;
   audit?: readonly ToolCallRecord[];
   proposals?: readonly Proposal[];
+  /** Earlier user messages of the conversation whose text is replaced (redacted) with this turn. */
+  rewrites?: readonly Rewrite[];
 }
 
 /** A turn's tool calls (and decided proposals) as audit entries: the session's user, account and conversation. */
@@ -70,8 +72,19 @@ function auditCte(turn: StoredTurn): RawBuilder<unknown> {
   return sql`aud as (${auditInsert(toolCallAuditEntries(turn.session, turn.conversationId, turn.messageId, calls))})`;
 }
 
+/** The rewrite part: earlier user messages of this conversation get their redacted text, marked redacted. */
+function rewritesCte(turn: StoredTurn): RawBuilder<unknown> {
+  const rewrites = turn.rewrites ?? [];
+  if (rewrites.length === 0) return sql`upd as (select 1)`;
+  return sql`upd as (
+    update chat_messages m set text = r.text, redacted = true
+    from jsonb_to_recordset(${JSON.stringify(rewrites)}::jsonb) as r(id uuid, text text)
+    where m.id = r.id and m.conversation_id = ${turn.conversationId} and m.role = 'user'
+  )`;
+}
+
 /**
- * Stores a turn (its messages, proposals and tool-call audit, the conversation's updated_at) in
+ * Stores a turn (its messages, rewritten earlier messages, proposals and tool-call audit, the conversation's updated_at) in
  * ONE statement, so it is atomic without a transaction round trip. Sequence numbers come from the
  * current maximum; a concurrent writer to the same conversation hits the unique (conversation,
  * seq) constraint and the statement is retried.
@@ -91,7 +104,8 @@ export async function storeTurn(db: Kysely<DB>, turn: StoredTurn): Promise<void>
       returning id
     ),
     ${proposalsCte(turn)},
-    ${auditCte(turn)}
+    ${auditCte(turn)},
+    ${rewritesCte(turn)}
     update conversations set updated_at = now() where id = ${conversationId}`;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Session } from '../../identity/session.js';
-import { redactCardData } from '../../redaction/card-data.js';
 import { deriveContext } from '../context.js';
 import { analyze } from '../language/analyze.js';
 import { runTurn } from '../loop.js';
 import { buildUserRequest } from '../request.js';
 import type { ChatMessage, TurnEvent } from '../types.js';
-import { cardPolicyAnswer } from './card-policy.js';
+import { cardPolicyAnswer, guardCardData } from './card-policy.js';
 import { lastContext, ownedHistory } from './conversations.js';
 import { pendingProposals, settleProposals, supersedePending } from './proposals.js';
 import { deliverAnswer } from './reply.js';
@@ -89,18 +88,17 @@ async function modelTurn(deps: ChatDeps, turn: Turn, analysis: ReturnType<typeof
  * (events are simply not delivered then).
  */
 export async function sendMessage(deps: ChatDeps, session: Session, conversationId: string, rawText: string, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
-  // Card data never goes further than this line.
-  const guard = redactCardData(rawText);
-  const userText = guard.text;
   const userMessageId = randomUUID();
   const assistantId = randomUUID();
-  const past = await ownedHistory(deps.db, session, conversationId);
+  // Card data never goes further than this line (a number split over messages included).
+  const guard = guardCardData(rawText, await ownedHistory(deps.db, session, conversationId));
+  const { text: userText, past } = guard;
   if (deps.logPrompts) deps.logger?.debug({ conversationId, userText }, 'chat message');
 
   if (guard.found) {
     const out = await cardPolicyAnswer(deps, session, conversationId, userText, past);
     const userMessage = { id: userMessageId, role: 'user' as const, text: userText, cards: [], redacted: true };
-    return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'policy', ...out }, onEvent);
+    return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'policy', rewrites: guard.rewrites, ...out }, onEvent);
   }
 
   // A pending proposal is answered by this message: yes approves it, no declines it, anything else drops it.

@@ -66,6 +66,7 @@ export interface ChatDeps extends Omit<ChatServiceOptions, 'now' | 'proposalTtlM
 
 /** An earlier message of the conversation; only the last answer's dialogue state is parsed. */
 export interface PastMessage {
+  id: string;
   role: 'user' | 'assistant';
   text: string;
   cards: Card[];
@@ -83,6 +84,12 @@ export interface NewMessage {
   model?: string;
   status?: 'complete' | 'error';
   context?: DialogueContext;
+}
+
+/** An earlier user message whose stored text a turn replaces (a card number split across messages). */
+export interface Rewrite {
+  id: string;
+  text: string;
 }
 
 /** A chat_proposals row as the approval path reads it. */
