@@ -73,7 +73,22 @@ const envSchema = z
     AGENT_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     PROPOSAL_TTL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
     CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(4000),
-    CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+    CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30).describe('chat messages and confirm-card decisions, per account'),
+
+    // Rate limits (src/http/limits.ts): requests per minute by route family; README "Rate limits".
+    RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300).describe('authenticated reads, per account'),
+    RATE_LIMIT_PDF_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10).describe('invoice PDFs, per account'),
+    RATE_LIMIT_CONTACT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10).describe('billing contacts added or removed, per account'),
+    RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120).describe('pages without a session (pay pages, widget.js), per IP'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .optional()
+      .describe('unset = the limits count in memory, per replica'),
+    RATE_LIMIT_REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected 1-64 of [A-Za-z0-9:_.-]')
+      .default('billing-assistant:rate-limit:'),
     LOG_PROMPTS: bool.default(false),
 
     CORS_ORIGINS: z.string().default('').describe('comma-separated origins allowed to call the API'),
@@ -127,7 +142,7 @@ export type Config = Readonly<
 >;
 
 /** Variables that belong to us: anything else in the environment is ignored, ours must be known. */
-const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_'];
+const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'RATE_LIMIT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_'];
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -15,12 +15,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Rate-limit budgets far above what any test sends (tests run many requests from one address and
+ * account within a minute); tests/security/rate-limits.test.ts sets small ones. Chat messages keep
+ * the shipped CHAT_RATE_LIMIT_PER_MINUTE unless a test sets it.
+ */
+const GENEROUS_LIMITS = {
+  RATE_LIMIT_READS_PER_MINUTE: '100000',
+  RATE_LIMIT_PDF_PER_MINUTE: '10000',
+  RATE_LIMIT_CONTACT_WRITES_PER_MINUTE: '10000',
+  RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
+};
+
 /** An app over a fresh fixture database with the clock at TEST_TODAY. */
 export async function createTestApp(
   env: Record<string, string> = {},
   inject: Pick<AppOptions, 'model' | 'registry'> = {},
 ): Promise<TestApp> {
-  const config = testConfig({ FIXED_TODAY: TEST_TODAY, ...env });
+  const config = testConfig({ FIXED_TODAY: TEST_TODAY, ...GENEROUS_LIMITS, ...env });
   const database = await freshDatabase();
   const app = await buildApp({ config, database, clock: fixedClock(TEST_TODAY), ...inject });
   await app.ready();

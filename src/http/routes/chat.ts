@@ -7,7 +7,6 @@ import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { requireSession } from '../auth.js';
 import { errorBody, errorResponses } from '../errors.js';
-import { createRateLimiter } from '../rate-limit.js';
 import { openEventStream, sseComment, sseFrame } from '../sse.js';
 import { security } from './billing.js';
 
@@ -42,7 +41,6 @@ export const chatRoutes =
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const chat = services.chat;
-    const limiter = createRateLimiter({ limit: services.config.CHAT_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
     const maxChars = services.config.CHAT_MAX_MESSAGE_CHARS;
 
     r.post(
@@ -81,6 +79,8 @@ export const chatRoutes =
     r.post(
       '/conversations/:id/messages',
       {
+        // CHAT_RATE_LIMIT_PER_MINUTE per account, shared with the decisions below (src/http/limits.ts).
+        config: { limit: 'chat' },
         schema: {
           tags: ['chat'],
           summary: 'Send a message; with Accept: text/event-stream the reply streams as server-sent events',
@@ -97,7 +97,6 @@ export const chatRoutes =
         const text = req.body.text.trim();
         if (text.length === 0) throw new ValidationError('body.text: must not be empty');
         if (text.length > maxChars) throw new PayloadTooLargeError(`text: messages are limited to ${maxChars} characters`);
-        limiter.take(s.accountId, 'messages');
 
         if (!(req.headers.accept ?? '').includes('text/event-stream')) {
           const res = await chat.sendMessage(s, req.params.id, text);
@@ -124,6 +123,7 @@ export const chatRoutes =
     r.post(
       '/conversations/:id/proposals/:proposalId/:decision',
       {
+        config: { limit: 'chat' },
         schema: {
           tags: ['chat'],
           summary: 'Approve or decline a proposed action (a confirm card); answered like a message, as JSON or server-sent events',
@@ -136,7 +136,6 @@ export const chatRoutes =
       },
       async (req, reply) => {
         const s = requireSession(req);
-        limiter.take(s.accountId, 'messages');
         const events: TurnEvent[] = [];
         // Decided before anything is sent, so a 404 or 409 is a plain error response.
         const res = await chat.decideProposal(s, req.params.id, req.params.proposalId, req.params.decision, (e) => events.push(e));

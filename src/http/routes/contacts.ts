@@ -62,6 +62,8 @@ export const contactRoutes =
     r.post(
       '/contacts',
       {
+        // Who may receive invoices: changes are rare, so their budget is low (src/http/limits.ts).
+        config: { limit: 'contactWrites' },
         schema: {
           tags: ['billing'],
           summary: 'Add a billing contact',
@@ -92,6 +94,7 @@ export const contactRoutes =
     r.delete(
       '/contacts/:contactId',
       {
+        config: { limit: 'contactWrites' },
         schema: {
           tags: ['billing'],
           summary: 'Remove a billing contact',

@@ -17,6 +17,8 @@ export const documentRoutes =
     r.get(
       '/invoices/:invoiceNumber/pdf',
       {
+        // Each PDF may start a Chromium render: a budget far below the reads (src/http/limits.ts).
+        config: { limit: 'pdf' },
         schema: {
           tags: ['billing'],
           summary: 'One invoice as a PDF (application/pdf, as an attachment)',

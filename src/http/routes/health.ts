@@ -9,14 +9,17 @@ export const healthRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    // Never rate-limited: load balancers and orchestrators probe these often from few addresses, and a
+    // 429 would read as an unhealthy replica. Neither reads account data.
     r.get(
       '/healthz',
-      { schema: { tags: ['health'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } },
+      { config: { limit: false }, schema: { tags: ['health'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } },
       async () => ({ status: 'ok' as const }),
     );
     r.get(
       '/readyz',
       {
+        config: { limit: false },
         schema: {
           tags: ['health'],
           summary: 'Readiness: the database answers',

@@ -140,6 +140,11 @@ export const paymentRoutes =
       r.post(
         '/webhooks/stripe',
         {
+          // Never rate-limited: every event is signature-checked before any work; Stripe sends from a
+          // few shared addresses (a per-IP budget would pool all events) and retries a refused event on
+          // its own schedule (live: up to 3 days; test mode: 3 times over a few hours), so a 429 would
+          // delay a payment confirmation or lose it. An unsigned flood costs one HMAC each and gets 400.
+          config: { limit: false },
           bodyLimit: WEBHOOK_BODY_LIMIT,
           schema: {
             tags: ['payments'],

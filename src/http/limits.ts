@@ -1,0 +1,179 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { RateLimitedError } from '../errors.js';
+import { html } from '../format/html.js';
+import { page } from '../web/page.js';
+import { PAGE_HEADERS } from '../web/routes.js';
+
+/**
+ * Rate limits on every route, by family (README "Rate limits"). `@fastify/rate-limit` counts (its
+ * memory store, or Redis when REDIS_URL is set, so replicas share one budget); this module says
+ * which family a request belongs to, whose budget it spends (the account of the verified session,
+ * else the client IP) and how a refusal is answered (429 with Retry-After: the JSON error shape,
+ * or a page for browsers).
+ */
+
+/** A family of routes sharing one budget per account (per IP for `public`) and minute. */
+export type LimitFamily = 'reads' | 'pdf' | 'contactWrites' | 'chat' | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route's family. Unset: `reads` for a request with a session, `public` without one.
+     * `false`: never limited (the route says why).
+     */
+    limit?: LimitFamily | false;
+  }
+}
+
+const WINDOW_MS = 60_000;
+/** What the 429 message says was too many (the chat wording is the one the API always had). */
+const TOO_MANY: Record<LimitFamily, string> = {
+  reads: 'requests',
+  pdf: 'PDF requests',
+  contactWrites: 'contact changes',
+  chat: 'messages',
+  public: 'requests',
+};
+
+export function limitBudgets(config: Config): Record<LimitFamily, number> {
+  return {
+    reads: config.RATE_LIMIT_READS_PER_MINUTE,
+    pdf: config.RATE_LIMIT_PDF_PER_MINUTE,
+    contactWrites: config.RATE_LIMIT_CONTACT_WRITES_PER_MINUTE,
+    chat: config.CHAT_RATE_LIMIT_PER_MINUTE,
+    public: config.RATE_LIMIT_PUBLIC_PER_MINUTE,
+  };
+}
+
+export function limitFamily(req: FastifyRequest): LimitFamily {
+  const declared = req.routeOptions.config.limit;
+  if (declared) return declared;
+  return req.session ? 'reads' : 'public';
+}
+
+/** `family:subject`: one counter per family, shared by its routes; the account when signed in, else the IP. */
+export function limitKey(req: FastifyRequest): string {
+  const family = limitFamily(req);
+  const subject = family !== 'public' && req.session ? `account:${req.session.accountId}` : `ip:${req.ip}`;
+  return `${family}:${subject}`;
+}
+
+function limitPage(retryAfter: number): string {
+  return page(
+    'Too many requests',
+    html`<main><div class="panel"><h1>Too many requests</h1>
+      <p>Please wait ${String(retryAfter)} seconds, then try again.</p></div></main>`,
+  );
+}
+
+/** Browsers get a page; the API, scripts and anything else the JSON error shape. */
+function wantsPage(req: FastifyRequest): boolean {
+  return !req.url.startsWith('/v1/') && (req.headers.accept ?? '').includes('text/html');
+}
+
+/** Store failures (Redis down) let requests through: the API stays up; an error is logged at most every 10 s. */
+function storeFailureLog(log: FastifyBaseLogger): (err: unknown) => void {
+  let last = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    const reason = err instanceof Error ? err.message : String(err);
+    log.error({ alert: 'rate_limit_store_unavailable', reason }, 'rate limits not applied: the store did not answer');
+  };
+}
+
+type Check = ReturnType<FastifyInstance['createRateLimit']>;
+
+/**
+ * The route-level onRequest hook. It runs after the scope's own onRequest hooks (the /v1 Bearer
+ * check, the portal cookie), so the key sees `req.session`, and an unauthenticated request is a
+ * 401 before anything is counted. Our hook instead of the plugin's own: the plugin's per-route
+ * config gives every route its own counter, and it can only answer with an error, never a page.
+ */
+function limitHook(check: Check, storeFailed: (err: unknown) => void): onRequestHookHandler {
+  const counted = new WeakSet<FastifyRequest>();
+  return async function rateLimitHook(req: FastifyRequest, reply: FastifyReply) {
+    // A GET route's automatic HEAD twin carries the hook too: count a request once.
+    if (counted.has(req)) return;
+    counted.add(req);
+    let limit: Awaited<ReturnType<Check>>;
+    try {
+      limit = await check(req);
+    } catch (err) {
+      storeFailed(err);
+      return;
+    }
+    if (limit.isAllowed) return;
+    void reply.headers({ 'x-ratelimit-limit': limit.max, 'x-ratelimit-remaining': limit.remaining, 'x-ratelimit-reset': limit.ttlInSeconds });
+    if (!limit.isExceeded) return;
+    const retryAfter = Math.max(1, limit.ttlInSeconds);
+    if (wantsPage(req)) {
+      return reply.code(429).headers(PAGE_HEADERS).header('retry-after', String(retryAfter)).send(limitPage(retryAfter));
+    }
+    throw new RateLimitedError(`Too many ${TOO_MANY[limitFamily(req)]}; try again in ${retryAfter} s`, retryAfter);
+  };
+}
+
+function addRouteHook(route: RouteOptions, hook: onRequestHookHandler): void {
+  const own = route.onRequest;
+  route.onRequest = own === undefined ? [hook] : Array.isArray(own) ? [...own, hook] : [own, hook];
+}
+
+/**
+ * The shared store's client. It waits for Redis once at start; after that a command fails at once
+ * while Redis is away (no offline queue) or after 1 s, and the request goes through (fail open).
+ */
+async function openRedis(url: string, prefix: string, log: FastifyBaseLogger): Promise<Redis> {
+  const redis = new Redis(url, {
+    connectionName: `${prefix}limits`,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 1,
+  });
+  let last = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    log.warn({ alert: 'rate_limit_redis_error', reason: err.message }, 'rate-limit Redis connection error');
+  });
+  try {
+    await redis.connect();
+  } catch (err) {
+    // ioredis keeps reconnecting; until then the limits are not applied (logged per request, throttled).
+    log.error({ alert: 'rate_limit_store_unavailable', reason: err instanceof Error ? err.message : String(err) }, 'rate-limit Redis unreachable at start');
+  }
+  return redis;
+}
+
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') await redis.quit();
+  else redis.disconnect();
+}
+
+/**
+ * Registers the limits: every route added after this call is limited unless its config says
+ * `limit: false`. Register it before the routes.
+ */
+export async function registerLimits(app: FastifyInstance, config: Config): Promise<void> {
+  const budgets = limitBudgets(config);
+  const redis = config.REDIS_URL ? await openRedis(config.REDIS_URL, config.RATE_LIMIT_REDIS_PREFIX, app.log) : null;
+  if (redis) app.addHook('onClose', async () => closeRedis(redis));
+  await app.register(rateLimit, {
+    global: false,
+    timeWindow: WINDOW_MS,
+    max: (req) => budgets[limitFamily(req)],
+    keyGenerator: limitKey,
+    cache: 50_000,
+    ...(redis ? { redis, nameSpace: config.RATE_LIMIT_REDIS_PREFIX } : {}),
+  });
+  const hook = limitHook(app.createRateLimit(), storeFailureLog(app.log));
+  app.addHook('onRoute', (route) => {
+    if (route.config?.limit !== false) addRouteHook(route, hook);
+  });
+}
