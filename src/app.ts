@@ -24,6 +24,7 @@ import { paymentRoutes } from './http/routes/payments.js';
 import type { PaymentsOptions } from './payments/service.js';
 import { healthRoutes } from './http/routes/health.js';
 import { registerCors } from './http/cors.js';
+import { registerLimits } from './http/limits.js';
 import { portalRoutes } from './web/portal/routes.js';
 import { widgetRoutes } from './web/widget-bundle.js';
 import { UnauthorizedError } from './errors.js';
@@ -97,6 +98,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(docsUi);
   // CORS for /v1/* and /widget.js from CORS_ORIGINS (never "*", no credentials).
   await registerCors(app, config);
+  // Rate limits on every route registered below (src/http/limits.ts; README "Rate limits").
+  await registerLimits(app, config);
 
   // Tier 3: routes.
   await app.register(healthRoutes(services));

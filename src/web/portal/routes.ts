@@ -182,7 +182,7 @@ export const portalRoutes =
         });
       });
 
-      s.get('/portal/billing/invoices/:number/pdf', { schema: { hide: true, params: invoiceParams } }, async (req, reply) => {
+      s.get('/portal/billing/invoices/:number/pdf', { config: { limit: 'pdf' }, schema: { hide: true, params: invoiceParams } }, async (req, reply) => {
         const { accountId } = sessionOf(req);
         const number = normalizeInvoiceNumber(req.params.number);
         try {
