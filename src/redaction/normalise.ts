@@ -24,7 +24,7 @@ const digitValues = new Map<number, number>();
  * 0 to 9, so the value is the distance from the start of its run, modulo 10. (No library or
  * Intl API maps every script's digits; this is the documented stability guarantee, written once.)
  */
-export function digitValue(cp: number): number {
+function digitValue(cp: number): number {
   const known = digitValues.get(cp);
   if (known !== undefined) return known;
   let zero = cp;

@@ -166,6 +166,22 @@ export function inScript(text: string, s: Script, seed = 0): string {
   });
 }
 
+/**
+ * Text as the tests read it, independently of the code under test: NFKC, format characters and
+ * combining marks gone, every script's decimal digits as ASCII (Unicode encodes each script's
+ * digits as a run of ten, 0 to 9).
+ */
+export function readable(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\p{Cf}\p{M}]/gu, '')
+    .replace(/\p{Nd}/gu, (d) => {
+      let zero = d.codePointAt(0)!;
+      while (/\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero--;
+      return String((d.codePointAt(0)! - zero) % 10);
+    });
+}
+
 /** Format characters (Cf) and combining marks (M) that render as nothing, or nearly. */
 export const INVISIBLES: readonly string[] = [
   '\u200b', // zero-width space

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARD_POLICY_TEXT } from '../../src/agent/chat-service.js';
 import { createOfflineModel } from '../../src/agent/offline/engine.js';
 import type { ChatModel } from '../../src/agent/types.js';
-import { CARD_REDACTION, normaliseText } from '../../src/redaction/card-data.js';
+import { CARD_REDACTION } from '../../src/redaction/card-data.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { TEST_TODAY } from '../helpers/constants.js';
+import { readable } from './card-arbitraries.js';
 
 /**
  * Issue #11: "Also catch a number split across two consecutive user messages that are mostly
@@ -39,7 +40,7 @@ const NOT_SPLIT_CARDS: Array<[string, string[]]> = [
 
 /** Digits of `text` (any script) by digit run, separators dropped. */
 function digitRuns(text: string): string[] {
-  return [...normaliseText(text).matchAll(/\d+(?:[^\p{L}\d]{1,3}\d+)*/gu)].map((m) => m[0].replace(/\D/g, ''));
+  return [...readable(text).matchAll(/\d+(?:[^\p{L}\d]{1,3}\d+)*/gu)].map((m) => m[0].replace(/\D/g, ''));
 }
 
 /** Any 6 consecutive digits of the card in `text`. */
