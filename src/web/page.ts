@@ -25,7 +25,7 @@ export function page(title: string, body: Raw, opts: { head?: Raw } = {}): strin
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
 <style>${raw(BASE_CSS)}</style>

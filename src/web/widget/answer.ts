@@ -2,6 +2,7 @@ import type { Card, TurnEvent } from '../../agent/types.js';
 import type { StoredMessage } from './api.js';
 import { renderCard, type OnDecide } from './cards.js';
 import { h } from './dom.js';
+import { renderMarkdown } from './markdown.js';
 
 /** One assistant answer in the log: text, tool progress, cards; built as events arrive. */
 export class AnswerView {
@@ -21,7 +22,7 @@ export class AnswerView {
     private readonly onStatus: (s: string) => void,
     private readonly onDecide?: OnDecide,
   ) {
-    this.#text = h('div', { class: 'bubble' });
+    this.#text = h('div', { class: 'bubble md' });
     this.#progress = h('ul', { class: 'progress', attrs: { 'aria-label': 'Progress' } });
     this.#cards = h('div', { class: 'cards' });
     this.#notes = h('div');
@@ -46,7 +47,7 @@ export class AnswerView {
       case 'text_delta':
         this.deltas++;
         this.#streamed += e.text;
-        this.#text.textContent = this.#streamed;
+        this.#text.replaceChildren(...renderMarkdown(this.#streamed));
         break;
       case 'tool_started': {
         const li = h('li', { text: `${e.label}…` });
@@ -75,7 +76,7 @@ export class AnswerView {
   /** The authoritative answer: replaces what was streamed. */
   complete(text: string, cards: Card[], status: StoredMessage['status']): void {
     this.completed = true;
-    this.#text.textContent = text;
+    this.#text.replaceChildren(...renderMarkdown(text));
     this.#cardList = cards;
     this.#cards.replaceChildren();
     for (const c of cards) this.#appendCard(c);

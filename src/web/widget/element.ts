@@ -39,11 +39,28 @@ function applyStyles(root: ShadowRoot): void {
   }
 }
 
+/**
+ * Keeps the root on what is on screen: the visual viewport's offset and size as CSS variables
+ * (it shrinks above an on-screen keyboard, and is narrower than the layout viewport on a page
+ * wider than the phone). Returns the function that stops following it.
+ */
+function followVisualViewport(root: HTMLElement): () => void {
+  const vv = window.visualViewport;
+  const stop = new AbortController();
+  // CSSOM (not a style attribute), so the host page's style-src needs no 'unsafe-inline'.
+  const sync = (): void => void (vv && (root.style.cssText = `--ba-vx:${vv.offsetLeft}px;--ba-vy:${vv.offsetTop}px;--ba-vw:${vv.width}px;--ba-vh:${vv.height}px`));
+  sync();
+  vv?.addEventListener('resize', sync, stop);
+  vv?.addEventListener('scroll', sync, stop);
+  return () => stop.abort();
+}
+
 const iconButton = (label: string, path: string): HTMLButtonElement => h('button', { class: 'icon-btn', attrs: { type: 'button', 'aria-label': label } }, icon(path));
 
 export class BillingAssistantElement extends HTMLElement {
   readonly #root: ShadowRoot;
   readonly #launcher: HTMLButtonElement;
+  readonly #shell: HTMLElement;
   readonly #panel: HTMLElement;
   readonly #list: MessageList;
   readonly #composer: Composer;
@@ -56,6 +73,7 @@ export class BillingAssistantElement extends HTMLElement {
   #busy = false;
   #abort: AbortController | null = null;
   #pageHidden = false;
+  #unfollow = (): void => undefined;
 
   constructor() {
     super();
@@ -75,7 +93,7 @@ export class BillingAssistantElement extends HTMLElement {
     const restart = iconButton('Start a new conversation', ICONS.plus);
     this.#panel = h(
       'section',
-      { class: 'panel', attrs: { id: 'ba-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'ba-title' } },
+      { class: 'panel', attrs: { id: 'ba-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'ba-title', tabindex: '-1' } },
       h('div', { class: 'panel-head' }, h('h2', { attrs: { id: 'ba-title' }, text: 'Billing Assistant' }), restart, close),
       this.#list.log,
       this.#list.banner,
@@ -84,7 +102,8 @@ export class BillingAssistantElement extends HTMLElement {
       this.#list.status,
     );
     this.#panel.hidden = true;
-    this.#root.append(h('div', { class: 'root' }, this.#panel, this.#launcher));
+    this.#shell = h('div', { class: 'root' }, this.#panel, this.#launcher);
+    this.#root.append(this.#shell);
 
     this.#launcher.addEventListener('click', () => (this.#panel.hidden ? this.open() : this.close()));
     close.addEventListener('click', () => this.close());
@@ -100,12 +119,14 @@ export class BillingAssistantElement extends HTMLElement {
   connectedCallback(): void {
     window.addEventListener('pagehide', this.#onPageHide);
     window.addEventListener('pageshow', this.#onPageShow);
+    this.#unfollow = followVisualViewport(this.#shell);
     this.#syncLive();
   }
 
   disconnectedCallback(): void {
     window.removeEventListener('pagehide', this.#onPageHide);
     window.removeEventListener('pageshow', this.#onPageShow);
+    this.#unfollow();
     this.#syncLive();
   }
 
@@ -133,15 +154,18 @@ export class BillingAssistantElement extends HTMLElement {
 
   open(opts: { focus?: boolean } = {}): void {
     this.#panel.hidden = false;
+    this.#shell.classList.add('open');
     this.#launcher.setAttribute('aria-expanded', 'true');
     this.#store.open = true;
-    if (opts.focus !== false) this.#composer.focus();
+    // On a touch screen, focusing the input would raise the keyboard over the sheet: focus the dialog.
+    if (opts.focus !== false) (matchMedia('(pointer: coarse)').matches ? this.#panel : this.#composer).focus();
     if (this.#historyState === 'idle') void this.#loadHistory();
     this.#syncLive();
   }
 
   close(): void {
     this.#panel.hidden = true;
+    this.#shell.classList.remove('open');
     this.#launcher.setAttribute('aria-expanded', 'false');
     this.#store.open = false;
     this.#launcher.focus();
