@@ -46,12 +46,15 @@ function applyStyles(root: ShadowRoot): void {
  */
 function followVisualViewport(root: HTMLElement): () => void {
   const vv = window.visualViewport;
-  const stop = new AbortController();
+  if (!vv) return () => undefined;
   // CSSOM (not a style attribute), so the host page's style-src needs no 'unsafe-inline'.
-  const sync = (): void => void (vv && (root.style.cssText = `--ba-vx:${vv.offsetLeft}px;--ba-vy:${vv.offsetTop}px;--ba-vw:${vv.width}px;--ba-vh:${vv.height}px`));
+  const sync = (): void => {
+    root.style.cssText = `--ba-vx:${vv.offsetLeft}px;--ba-vy:${vv.offsetTop}px;--ba-vw:${vv.width}px;--ba-vh:${vv.height}px`;
+  };
+  const stop = new AbortController();
   sync();
-  vv?.addEventListener('resize', sync, stop);
-  vv?.addEventListener('scroll', sync, stop);
+  vv.addEventListener('resize', sync, { signal: stop.signal });
+  vv.addEventListener('scroll', sync, { signal: stop.signal });
   return () => stop.abort();
 }
 
