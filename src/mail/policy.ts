@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { formProblem, whyNotPlain, type RecipientReading } from './recipients.js';
+import { formProblem, parseEmailAddress, whyNotPlain, type RecipientReading } from './recipients.js';
 
 /**
  * The recipient policy, enforced here in code (never left to the prompt): an invoice may be
@@ -8,41 +8,15 @@ import { formProblem, whyNotPlain, type RecipientReading } from './recipients.js
  * one of the account's verified domains (case-insensitive). Subdomains and look-alikes do not
  * count: `x@mycompany.com.evil.example`, `x@evil.mycompany.com`, `x@mycompany.co`.
  *
- * Addresses are validated strictly, to the plain form people type: ASCII, one `@`, a local part of
+ * Addresses are validated strictly (parseEmailAddress, in recipients.ts with the reading of what was
+ * typed), to the plain form people type: ASCII, one `@`, a local part of
  * letters, digits and `. _ + - '` (no quotes, comments, `%`/`!` source routes, `?`, `/` or `=`), and a
  * domain of DNS labels with a real top-level label (no IP literals, no trailing dot). Anything else
  * (display names, several addresses, `mailto:`, line breaks) is refused as invalid rather than
  * "interpreted", with the reason (recipients.ts reads what was typed).
  */
 
-export interface ParsedAddress {
-  /** Lowercased `local@domain`. */
-  address: string;
-  local: string;
-  domain: string;
-}
-
-const LOCAL = /^[a-z0-9_+'-]+(?:\.[a-z0-9_+'-]+)*$/;
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-const TOP = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
-
-/** Parses one plain email address; null when it is not one. */
-export function parseEmailAddress(raw: unknown): ParsedAddress | null {
-  if (typeof raw !== 'string') return null;
-  const s = raw.trim();
-  if (s.length < 3 || s.length > 254) return null;
-  // Printable ASCII only: no spaces, controls, line breaks or look-alike Unicode.
-  if (!/^[\x21-\x7e]+$/.test(s)) return null;
-  const at = s.indexOf('@');
-  if (at < 1 || at !== s.lastIndexOf('@')) return null;
-  const local = s.slice(0, at).toLowerCase();
-  const domain = s.slice(at + 1).toLowerCase();
-  if (local.length > 64 || !LOCAL.test(local)) return null;
-  if (domain.length > 253) return null;
-  const labels = domain.split('.');
-  if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || !TOP.test(labels[labels.length - 1]!)) return null;
-  return { address: `${local}@${domain}`, local, domain };
-}
+export { parseEmailAddress, type ParsedAddress } from './recipients.js';
 
 export type RecipientDecision =
   | { allowed: true; address: string; basis: 'billing_contact' | 'verified_domain' }
@@ -120,8 +94,12 @@ export async function recipientVerdict(r: RecipientReading['recipients'][number]
 export function severalRecipientsMessage(reading: RecipientReading, verdicts: RecipientVerdict[], invoiceNumber: string): string {
   const count = reading.recipients.length;
   const headers = [...new Set(reading.headers.map((h) => `${h.charAt(0).toUpperCase()}${h.slice(1).toLowerCase()}:`))];
+  const injected =
+    headers.length > 0
+      ? `Your message puts a mail header (${headers.join(', ')}) after a line break, which could add hidden recipients (header injection).`
+      : 'Your message contains an encoded line break (such as %0A), which could add mail headers and hidden recipients (header injection).';
   const intro = reading.injection
-    ? `Your message puts ${headers.length > 0 ? `a mail header (${headers.join(', ')})` : 'an encoded line break'} after a line break, which could add hidden recipients (header injection). That is refused, so nothing was sent to anyone.`
+    ? `${injected} That is refused, so nothing was sent to anyone.`
     : count > 1
       ? `You named ${count} addresses, and I email an invoice to one recipient per request, so nothing was sent to anyone.`
       : 'Nothing was sent.';

@@ -31,6 +31,35 @@ export interface RecipientReading {
   headers: string[];
 }
 
+export interface ParsedAddress {
+  /** Lowercased `local@domain`. */
+  address: string;
+  local: string;
+  domain: string;
+}
+
+const LOCAL = /^[a-z0-9_+'-]+(?:\.[a-z0-9_+'-]+)*$/;
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const TOP = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+/** Parses one plain email address, strictly (the policy's syntax, see policy.ts); null when it is not one. */
+export function parseEmailAddress(raw: unknown): ParsedAddress | null {
+  if (typeof raw !== 'string') return null;
+  const s = raw.trim();
+  if (s.length < 3 || s.length > 254) return null;
+  // Printable ASCII only: no spaces, controls, line breaks or look-alike Unicode.
+  if (!/^[\x21-\x7e]+$/.test(s)) return null;
+  const at = s.indexOf('@');
+  if (at < 1 || at !== s.lastIndexOf('@')) return null;
+  const local = s.slice(0, at).toLowerCase();
+  const domain = s.slice(at + 1).toLowerCase();
+  if (local.length > 64 || !LOCAL.test(local)) return null;
+  if (domain.length > 253) return null;
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || !TOP.test(labels[labels.length - 1]!)) return null;
+  return { address: `${local}@${domain}`, local, domain };
+}
+
 /** At most this many recipients are read from one text (the rest are counted, not checked). */
 export const MAX_RECIPIENTS = 10;
 
@@ -45,10 +74,15 @@ const LINE_BREAK = /\r\n?|[\n\v\f\u0085\u2028\u2029]|%0d%0a|%0d|%0a|\\r\\n|\\r|\
 const ENCODED_BREAK = /%0d|%0a|\\r|\\n|&#(?:x0*d|x0*a|0*13|0*10);/i;
 const HAS_BREAK = new RegExp(LINE_BREAK.source, 'i');
 /** Header names that add recipients or change the message ("To:" on its own line is how people write a list). */
-const HEADER_LINE = /^[\s>]*(b?cc|from|reply-to|sender|subject|return-path|content-[a-z-]+|mime-version|x-[a-z0-9-]+)\s*:/i;
+const HEADER_LINE = /^[\s>]*(b?cc|from|reply-to|sender|subject|return-path|content-[a-z-]+|mime-version|x-[a-z0-9-]+)\s*(?::|%3a)/i;
 /** "cc", "bcc:", "blind copy to", "copy in", right before an address or a list of them. */
 const COPY_BEFORE = /\b(b?cc|blind copy|carbon copy|copy in)\b\s*:?\s*(?:to\s+)?$/i;
 const LIST_GAP = /^\s*(?:[,;&/]|\band\b|\bor\b|\bplus\b)?\s*$/i;
+
+/** Encoded line breaks and colons (`%0A`, `\\n`, `&#10;`, `%3A`) read as what they encode, at the same length so positions hold. */
+function decodeBreaks(s: string): string {
+  return s.replace(/%0d|%0a|\\r|\\n|&#(?:x0*d|x0*a|0*13|0*10);|%3a/gi, (m) => (m.toLowerCase() === '%3a' ? ':' : '\n').padEnd(m.length, ' '));
+}
 
 /** The normalisation every reader of typed text shares (the offline engine's extract() too). */
 export function normalizeTyped(raw: string): string {
@@ -80,7 +114,8 @@ function linesOf(s: string): Line[] {
 }
 
 /** Quoted local parts, then plain addresses outside them; a plain address glued to a source route is malformed. */
-export function recipientSpans(s: string): Array<{ start: number; end: number; quoted: boolean; glued: boolean }> {
+export function recipientSpans(typed: string): Array<{ start: number; end: number; quoted: boolean; glued: boolean }> {
+  const s = decodeBreaks(typed);
   const spans: Array<{ start: number; end: number; quoted: boolean; glued: boolean }> = [];
   for (const m of s.matchAll(QUOTED_RE)) spans.push({ start: m.index, end: m.index + m[0].length, quoted: true, glued: false });
   const inside = (i: number) => spans.some((q) => q.quoted && i >= q.start && i < q.end);
@@ -101,10 +136,11 @@ export function readRecipients(raw: string): RecipientReading {
 }
 
 /** The same, over text already passed through normalizeTyped (positions refer to it). */
-export function readNormalized(s: string): RecipientReading {
+export function readNormalized(typed: string): RecipientReading {
+  const s = decodeBreaks(typed);
   const lines = linesOf(s);
   const headers = lines.filter((l) => l.header !== null).map((l) => l.header!);
-  const injection = headers.length > 0 || ENCODED_BREAK.test(s);
+  const injection = headers.length > 0 || ENCODED_BREAK.test(typed);
   const recipients: TypedRecipient[] = [];
   const seen = new Set<string>();
   let prevEnd = 0;
@@ -115,7 +151,7 @@ export function readNormalized(s: string): RecipientReading {
     const before = s.slice(Math.max(line?.start ?? 0, prevEnd), span.start);
     const copy: string | null = COPY_BEFORE.exec(before)?.[1] ?? (prevCopy !== null && LIST_GAP.test(s.slice(prevEnd, span.start)) ? prevCopy : null);
     const header = line?.header ?? null;
-    const problem: RecipientProblem | null = header ? 'header' : copy ? 'copy' : span.quoted ? 'quoted' : span.glued ? 'invalid' : null;
+    const problem: RecipientProblem | null = header ? 'header' : copy ? 'copy' : span.quoted ? 'quoted' : span.glued || !parseEmailAddress(typed) ? 'invalid' : null;
     prevEnd = span.end;
     prevCopy = copy;
     if (seen.has(typed)) continue;
