@@ -2,7 +2,7 @@ import type { Session } from '../../identity/session.js';
 import type { DialogueContext } from '../context.js';
 import type { ToolCallRecord } from '../loop.js';
 import type { Card, TurnEvent } from '../types.js';
-import { storeTurn } from './store.js';
+import { storeTurnRecordingEffects } from './side-effects.js';
 import type { AssistantReply, ChatDeps, NewMessage, Rewrite } from './types.js';
 
 /** An answer the server composed without the model (the card policy, an approval). */
@@ -19,12 +19,12 @@ export interface ComposedAnswer {
   rewrites?: Rewrite[];
 }
 
-/** Sends the answer's cards, stores the turn with its audit, then reports it completed. */
+/** Sends the answer's cards, stores the turn with its audit (what an approval did, even if its message cannot be stored as typed), then reports it completed. */
 export async function deliverAnswer(deps: ChatDeps, session: Session, conversationId: string, answer: ComposedAnswer, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
   const { assistantId, text, cards, model } = answer;
   for (const c of cards) onEvent?.({ type: 'card', card: c });
   const assistant: NewMessage = { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model, ...(answer.context ? { context: answer.context } : {}) };
-  await storeTurn(deps.db, {
+  await storeTurnRecordingEffects(deps, {
     conversationId,
     session,
     messages: answer.userMessage ? [answer.userMessage, assistant] : [assistant],

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Session } from '../../identity/session.js';
 import { deriveContext } from '../context.js';
 import { analyze } from '../language/analyze.js';
-import { runTurn } from '../loop.js';
+import { runTurn, type TurnResult } from '../loop.js';
 import { buildUserRequest } from '../request.js';
 import type { ChatMessage, TurnEvent } from '../types.js';
 import { cardPolicyAnswer, guardCardData } from './card-policy.js';
 import { lastContext, ownedHistory } from './conversations.js';
 import { pendingProposals, settleProposals, supersedePending } from './proposals.js';
 import { deliverAnswer } from './reply.js';
+import { executedCalls, failedTurnText, storeAfterFailure, turnLedger, type RanCall } from './side-effects.js';
 import { storeTurn } from './store.js';
 import { toolContext } from './tool-context.js';
 import type { AssistantReply, ChatDeps, PastMessage, Settled } from './types.js';
@@ -27,46 +28,90 @@ interface Turn {
 
 const NO_LONGER_PENDING = 'That request is no longer waiting for approval (it expired or was already decided), so nothing was done. Ask again if you still want it.';
 
+/**
+ * A model turn that failed (`err`) after its tools had side effects: the user's message, the calls
+ * that ran (audit and cards) and an answer saying what was done are stored, and that answer is the
+ * reply. Without a side effect, `err` is thrown as before (nothing happened that must be recorded).
+ */
+async function failedModelTurn(deps: ChatDeps, turn: Turn, ran: readonly RanCall[], err: unknown, onEvent: OnEvent): Promise<AssistantReply> {
+  const { session, conversationId, assistantId } = turn;
+  const text = failedTurnText(ran);
+  const cards = ran.flatMap((r) => r.cards);
+  const context = deriveContext(lastContext(turn.past), executedCalls(ran), [], null);
+  await storeAfterFailure(
+    deps,
+    {
+      conversationId,
+      session,
+      messages: [
+        { id: turn.userMessageId, role: 'user', text: turn.userText, cards: [] },
+        { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model: deps.model.id, status: 'error', context },
+      ],
+      audit: ran.map((r) => r.record),
+      messageId: assistantId,
+    },
+    err,
+  );
+  onEvent?.({ type: 'error', code: 'internal', message: text });
+  onEvent?.({ type: 'completed', messageId: assistantId, text, cards });
+  return { id: assistantId, text, cards, promptVersion: deps.prompt.version, model: deps.model.id, toolCalls: ran.map((r) => r.record) };
+}
+
 /** The model's turn: the loop with the tools, then the transcript, proposals and audit stored together. */
 async function modelTurn(deps: ChatDeps, turn: Turn, analysis: ReturnType<typeof analyze>, onEvent: OnEvent): Promise<AssistantReply> {
   const { session, conversationId, userText, assistantId, past } = turn;
   const previous = lastContext(past);
   const request = buildUserRequest(userText, previous, analysis);
   const modelHistory: ChatMessage[] = past.map((m) => (m.role === 'user' ? { role: 'user', content: m.text } : { role: 'assistant', content: m.text, context: m.context }));
-  const result = await runTurn({
-    model: deps.model,
-    registry: deps.registry,
-    ctx: toolContext(deps, session, conversationId, userText, request),
-    proposalTtlMs: deps.proposalTtlMs,
-    now: deps.now,
-    links: deps.links,
-    systemPrompt: deps.prompt.text,
-    history: modelHistory,
-    userText,
-    maxRounds: deps.maxRounds,
-    toolTimeoutMs: deps.toolTimeoutMs,
-    ...(onEvent ? { onEvent } : {}),
-  });
-  await storeTurn(deps.db, {
-    conversationId,
-    session,
-    messages: [
-      { id: turn.userMessageId, role: 'user', text: userText, cards: [] },
-      {
-        id: assistantId,
-        role: 'assistant',
-        text: result.text,
-        cards: result.cards,
-        promptVersion: deps.prompt.version,
-        model: deps.model.id,
-        status: result.stopReason === 'model_error' ? 'error' : 'complete',
-        context: deriveContext(previous, result.executedCalls, result.proposals.map((p) => p.id), result.note),
+  // What the tools did is recorded as they finish: a failure after a side effect (the model's next
+  // round, storing the turn) still stores what was done (failedModelTurn).
+  const ledger = turnLedger(deps.registry);
+  let result: TurnResult;
+  try {
+    result = await runTurn({
+      model: deps.model,
+      registry: ledger.registry,
+      ctx: toolContext(deps, session, conversationId, userText, request),
+      proposalTtlMs: deps.proposalTtlMs,
+      now: deps.now,
+      links: deps.links,
+      systemPrompt: deps.prompt.text,
+      history: modelHistory,
+      userText,
+      maxRounds: deps.maxRounds,
+      toolTimeoutMs: deps.toolTimeoutMs,
+      onEvent: (e) => {
+        ledger.observe(e);
+        onEvent?.(e);
       },
-    ],
-    audit: result.toolCalls,
-    messageId: assistantId,
-    proposals: result.proposals,
-  });
+    });
+  } catch (err) {
+    return failedModelTurn(deps, turn, ledger.ran, err, onEvent);
+  }
+  try {
+    await storeTurn(deps.db, {
+      conversationId,
+      session,
+      messages: [
+        { id: turn.userMessageId, role: 'user', text: userText, cards: [] },
+        {
+          id: assistantId,
+          role: 'assistant',
+          text: result.text,
+          cards: result.cards,
+          promptVersion: deps.prompt.version,
+          model: deps.model.id,
+          status: result.stopReason === 'model_error' ? 'error' : 'complete',
+          context: deriveContext(previous, result.executedCalls, result.proposals.map((p) => p.id), result.note),
+        },
+      ],
+      audit: result.toolCalls,
+      messageId: assistantId,
+      proposals: result.proposals,
+    });
+  } catch (err) {
+    return failedModelTurn(deps, turn, ledger.ran, err, onEvent);
+  }
   deps.logger?.info(
     {
       conversationId,

@@ -34,6 +34,7 @@ export interface AssistantReply {
 export interface ChatLog {
   info(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
+  error?(obj: object, msg: string): void;
 }
 
 /** What `createChatService` is given. */
