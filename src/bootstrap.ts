@@ -8,7 +8,8 @@ import { clockFor } from './services.js';
 /** How this process was started, for the PGlite lock: "npm start", "npm run chat", or "node src/server.ts". */
 export function launchCommand(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv): string {
   const script = env['npm_lifecycle_event'];
-  if (script) return script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`;
+  // npx and npm exec set it to "npx"; the script file says more.
+  if (script && script !== 'npx') return script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`;
   const file = argv[1];
   return file ? `node ${path.relative(process.cwd(), file) || file}` : 'node';
 }

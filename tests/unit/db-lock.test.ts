@@ -128,5 +128,6 @@ describe('bootstrap: the configured database under the lock', () => {
     expect(launchCommand({ npm_lifecycle_event: 'start' }, [])).toBe('npm start');
     expect(launchCommand({ npm_lifecycle_event: 'chat' }, [])).toBe('npm run chat');
     expect(launchCommand({}, ['node', path.join(process.cwd(), 'src/server.ts')])).toBe('node src/server.ts');
+    expect(launchCommand({ npm_lifecycle_event: 'npx' }, ['node', path.join(process.cwd(), 'src/server.ts')])).toBe('node src/server.ts');
   });
 });
