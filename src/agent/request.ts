@@ -1,5 +1,6 @@
 import type { UserRequest } from '../../tools/types.js';
 import type { DialogueContext } from './context.js';
+import { readRecipients } from '../mail/recipients.js';
 import { analyze, type Analysis } from './language/analyze.js';
 import { extract } from './offline/text.js';
 import { refIn, resolveRef } from './references.js';
@@ -14,7 +15,8 @@ export function buildUserRequest(text: string, context: DialogueContext | null, 
   }
   return {
     text,
-    addresses: x.emails,
+    // Every recipient as typed, as the mail policy reads it (the email tool's approval reads the same).
+    addresses: readRecipients(text).recipients.map((r) => r.typed),
     invoiceNumbers: x.invoiceNumbers,
     referencedInvoice,
     withholds: (action) => analysis.withholds(action),

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { formProblem, parseEmailAddress, whyNotPlain, type RecipientReading } from './recipients.js';
+import { formProblem, headerLabel, parseEmailAddress, whyNotPlain, type RecipientReading } from './recipients.js';
 
 /**
  * The recipient policy, enforced here in code (never left to the prompt): an invoice may be
@@ -93,7 +93,7 @@ export async function recipientVerdict(r: RecipientReading['recipients'][number]
  */
 export function severalRecipientsMessage(reading: RecipientReading, verdicts: RecipientVerdict[], invoiceNumber: string): string {
   const count = reading.recipients.length;
-  const headers = [...new Set(reading.headers.map((h) => `${h.charAt(0).toUpperCase()}${h.slice(1).toLowerCase()}:`))];
+  const headers = [...new Set(reading.headers.map(headerLabel))];
   const injected =
     headers.length > 0
       ? `Your message puts a mail header (${headers.join(', ')}) after a line break, which could add hidden recipients (header injection).`

@@ -18,9 +18,6 @@ export interface TypedRecipient {
   problem: RecipientProblem | null;
   /** The header or copy marker it came after ("Bcc:", "cc"), for the answer. */
   marker: string | null;
-  /** Where it is in the normalised text. */
-  start: number;
-  end: number;
 }
 
 export interface RecipientReading {
@@ -135,12 +132,12 @@ export function readRecipients(raw: string): RecipientReading {
   return readNormalized(normalizeTyped(raw));
 }
 
-/** The same, over text already passed through normalizeTyped (positions refer to it). */
-export function readNormalized(typed: string): RecipientReading {
-  const s = decodeBreaks(typed);
+/** The same, over text already passed through normalizeTyped. */
+export function readNormalized(normalized: string): RecipientReading {
+  const s = decodeBreaks(normalized);
   const lines = linesOf(s);
   const headers = lines.filter((l) => l.header !== null).map((l) => l.header!);
-  const injection = headers.length > 0 || ENCODED_BREAK.test(typed);
+  const injection = headers.length > 0 || ENCODED_BREAK.test(normalized);
   const recipients: TypedRecipient[] = [];
   const seen = new Set<string>();
   let prevEnd = 0;
@@ -156,7 +153,7 @@ export function readNormalized(typed: string): RecipientReading {
     prevCopy = copy;
     if (seen.has(typed)) continue;
     seen.add(typed);
-    recipients.push({ typed, problem, marker: header ? `${header}:` : copy, start: span.start, end: span.end });
+    recipients.push({ typed, problem, marker: header ? `${header}:` : copy });
   }
   return { recipients, injection, headers };
 }
@@ -165,7 +162,7 @@ export function readNormalized(typed: string): RecipientReading {
 export function formProblem(r: Pick<TypedRecipient, 'problem' | 'marker'>): string | null {
   switch (r.problem) {
     case 'header':
-      return `it comes after a ${headerName(r.marker)} header on a new line (header injection), and headers are never added to an email`;
+      return `it comes after a ${headerLabel(r.marker ?? 'mail')} header on a new line (header injection), and headers are never added to an email`;
     case 'copy':
       return `it was asked as a copy (${r.marker ?? 'cc'}), and invoices are never copied or blind-copied to anyone`;
     case 'quoted':
@@ -177,9 +174,10 @@ export function formProblem(r: Pick<TypedRecipient, 'problem' | 'marker'>): stri
   }
 }
 
-function headerName(marker: string | null): string {
-  const name = (marker ?? 'mail').replace(/:$/, '');
-  return `${name.charAt(0).toUpperCase()}${name.slice(1)}:`;
+/** "bcc" or "BCC:" as "Bcc:". */
+export function headerLabel(name: string): string {
+  const n = name.replace(/:$/, '');
+  return `${n.charAt(0).toUpperCase()}${n.slice(1).toLowerCase()}:`;
 }
 
 /** Why a `to` value that is not one plain address is refused, in words (for the invalid-recipient message). */
@@ -187,7 +185,7 @@ export function whyNotPlain(raw: string): string {
   const s = normalizeTyped(raw);
   const reading = readNormalized(s);
   if (reading.injection || HAS_BREAK.test(s)) {
-    const named = reading.headers.length > 0 ? ` and a mail header (${[...new Set(reading.headers.map((h) => headerName(h)))].join(', ')})` : '';
+    const named = reading.headers.length > 0 ? ` and a mail header (${[...new Set(reading.headers.map(headerLabel))].join(', ')})` : '';
     return `it contains a line break${named}, and header injection is refused`;
   }
   if (reading.recipients.length > 1) return `it names ${reading.recipients.length} addresses, and an invoice is emailed to one recipient per request`;
