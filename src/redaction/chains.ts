@@ -1,17 +1,20 @@
 import { wordAfter, wordBefore } from './glue.js';
 import { plausibleWhole, printedShape, redactGroups, type Grammar, type TokenBefore } from './groups.js';
+import { mayHoldCard } from './issuers.js';
 import { replaceAll, type Mapped } from './mapped.js';
 
 /**
  * Card numbers typed any other way (read after the printed forms, on what they left): digit groups
- * joined by any 1-3 characters that are not letters or digits (newline, tab, double space, dot,
+ * joined by any 1-4 characters that are not letters or digits (newline, tab, double space, dot,
  * slash, underscore, dashes of any width ...), grouped as printed or evenly (pairs, 3-3-3-3-4,
  * single digits), and numbers glued to words ("card4111…", "…1111exp1229"). A grouping counts
  * only with one kind of separator, so "416-555-0199 2026-11-19" or a list of amounts never forms
  * a card; numbers glued to an identifier ("TXN4242…", "…1111abc") are left alone.
  */
 
-const CHAIN = /\d+(?:[^\p{L}\p{N}]{1,3}\d+)*/gu;
+/** Up to 4 characters between groups: "\r\n\r\n", " -- ", " / ". */
+export const SEPARATOR = '[^\\p{L}\\p{N}]{1,4}';
+const CHAIN = new RegExp(`\\d+(?:${SEPARATOR}\\d+)*`, 'gu');
 
 const kinds = new Map<string, string>();
 
@@ -74,6 +77,7 @@ export function redactChains(m: Mapped): { m: Mapped; found: boolean } {
   let found = false;
   const out = replaceAll(m, CHAIN, (match) => {
     const chain = match[0];
+    if (!mayHoldCard(chain)) return chain;
     const redacted = redactChain(chain, gluedBefore(match.input, match.index), gluedAfter(match.input, match.index + chain.length));
     if (redacted === null) return chain;
     found = true;

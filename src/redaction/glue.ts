@@ -4,13 +4,18 @@
  */
 
 /** A word before the number ("card", "Visa", "mycard", "карта", "بطاقة"), not an identifier ("TXN", "IN", "x"). */
-const WORD_BEFORE = /^(?:\p{Lu}?\p{Ll}{2,}|\p{Lo}{2,})$/u;
-const LABEL_BEFORE = /^(?:.*card|cc|ccn|pan|visa|amex|mc|number|num|nr)$/i;
-/** A word after the number: what people type after a card ("exp1229", "cvc123", "thanks"), or a caseless script's word. */
-const WORD_AFTER = /^(?:exp|cvc|cvv|csc|cid|sec|code|valid|thru|until|and|or|thank|thx|please|pls|is|was|for|to|the|with|card|visa|mm|date|ok|\p{Lo})/iu;
+const WORD_BEFORE = /^(?:\p{Lu}?\p{Ll}{2,}|[\p{Lo}\p{Lm}]{2,})$/u;
+const LABEL_BEFORE = /^(?:.*(?:card|cc|ccn|pan|visa|amex|number|num)|mc|no|nr)$/i;
+/**
+ * A word after the number: what people type after a card ("exp1229", "cvc123", "end"), a word of
+ * four letters or more ("thanks", "Please"), or a caseless script's word. Three letters or fewer
+ * that are none of these ("…1111abc", "…1111x") end an identifier.
+ */
+const WORD_AFTER = /^(?:exp|cvc|cvv|csc|cid|sec|code|valid|thru|until|and|or|end|now|yes|but|via|use|thx|pls|is|was|for|to|the|with|card|visa|mm|date|ok)/i;
+const WORD = /^(?:\p{Ll}{4,}|\p{Lu}\p{Ll}{3,}|[\p{Lo}\p{Lm}])/u;
 
 /** Letters right before a number that read as a word or a card label, not an identifier. */
 export const wordBefore = (letters: string) => WORD_BEFORE.test(letters) || LABEL_BEFORE.test(letters);
 
 /** Letters right after a number that read as what people type after a card. */
-export const wordAfter = (letters: string) => WORD_AFTER.test(letters);
+export const wordAfter = (letters: string) => WORD_AFTER.test(letters) || WORD.test(letters);

@@ -52,4 +52,7 @@ export function isCardDigits(digits: string): boolean {
   return digits.length >= 13 && digits.length <= 19 && knownIssuer(digits) && luhnValid(digits);
 }
 
+/** Fewer than 13 digits cannot hold a card number (most digit runs in text: dates, amounts, ids): a quick way out. */
+export const mayHoldCard = (run: string) => run.length >= 13 && run.replace(/\D/g, '').length >= 13;
+
 export const isAmexDigits = (digits: string) => digits.length === 15 && /^3[47]/.test(digits);

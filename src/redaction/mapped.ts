@@ -8,7 +8,8 @@ import type { Normalised } from './normalise.js';
  */
 export interface Mapped {
   text: string;
-  src: number[];
+  /** Absent while nothing was replaced: every unit is the normalised text's own. */
+  src?: number[];
 }
 
 /** An edit of the original text: [start, end) replaced by `text`. */
@@ -19,8 +20,15 @@ export interface Edit {
 }
 
 export function mappedText(text: string): Mapped {
-  return { text, src: Array.from({ length: text.length }, (_, i) => i) };
+  return { text };
 }
+
+/** Appends the origins of units [from, to) of `m` to `out`. */
+function appendSrc(out: number[], m: Mapped, from: number, to: number): void {
+  for (let k = from; k < to; k++) out.push(m.src ? m.src[k]! : k);
+}
+
+const srcAt = (m: Mapped, i: number) => (m.src ? m.src[i]! : i);
 
 function commonPrefix(a: string, b: string): number {
   let n = 0;
@@ -43,40 +51,37 @@ export function replaceAll(m: Mapped, re: RegExp, replacer: (match: RegExpExecAr
   const src: number[] = [];
   let at = 0;
   for (const match of m.text.matchAll(re) as IterableIterator<RegExpExecArray>) {
-    const from = match.index;
     const found = match[0];
     const by = replacer(match);
-    text += m.text.slice(at, from);
-    src.push(...m.src.slice(at, from));
-    if (by === found) {
-      text += found;
-      src.push(...m.src.slice(from, from + found.length));
-    } else {
-      const p = commonPrefix(found, by);
-      const q = commonSuffix(found, by, Math.min(found.length, by.length) - p);
-      text += by;
-      src.push(...m.src.slice(from, from + p));
-      for (let k = p; k < by.length - q; k++) src.push(-1);
-      src.push(...m.src.slice(from + found.length - q, from + found.length));
-    }
+    if (by === found) continue;
+    const from = match.index;
+    text += m.text.slice(at, from) + by;
+    appendSrc(src, m, at, from);
+    const p = commonPrefix(found, by);
+    const q = commonSuffix(found, by, Math.min(found.length, by.length) - p);
+    appendSrc(src, m, from, from + p);
+    for (let k = p; k < by.length - q; k++) src.push(-1);
+    appendSrc(src, m, from + found.length - q, from + found.length);
     at = from + found.length;
   }
+  // Nothing replaced: the same text, the same origins.
   if (at === 0) return m;
   text += m.text.slice(at);
-  src.push(...m.src.slice(at));
+  appendSrc(src, m, at, m.text.length);
   return { text, src };
 }
 
 /** Whether the unit at `i` is kept along with every other unit its original code point became, in order. */
 function keptWhole(m: Mapped, norm: Normalised, i: number): boolean {
-  const s = m.src[i]!;
+  const s = srcAt(m, i);
   if (s < 0) return false;
   const { start } = norm;
+  if (!start) return true;
   let first = s;
   while (first > 0 && start[first - 1] === start[s]) first--;
   let last = s;
   while (last + 1 < start.length && start[last + 1] === start[s]) last++;
-  for (let k = first; k <= last; k++) if (m.src[i - s + k] !== k) return false;
+  for (let k = first; k <= last; k++) if (i - s + k >= m.text.length || srcAt(m, i - s + k) !== k) return false;
   return true;
 }
 
@@ -98,8 +103,8 @@ export function editsOf(original: string, norm: Normalised, m: Mapped): Edit[] {
       pending += m.text[i];
       continue;
     }
-    const s = m.src[i]!;
-    const a = norm.start[s]!;
+    const s = srcAt(m, i);
+    const a = norm.start ? norm.start[s]! : s;
     if (a < consumed) {
       // Another unit of a code point already written.
       lastSrc = s;
@@ -107,7 +112,7 @@ export function editsOf(original: string, norm: Normalised, m: Mapped): Edit[] {
     }
     // Inserted text, or normalised characters dropped by a pass: the original between is replaced.
     if (pending !== '' || s !== lastSrc + 1) flush(a);
-    consumed = norm.end[s]!;
+    consumed = norm.end ? norm.end[s]! : s + 1;
     lastSrc = s;
   }
   if (pending !== '' || lastSrc !== norm.text.length - 1) flush(original.length);

@@ -8,12 +8,13 @@
 
 export interface Normalised {
   text: string;
-  /** For each UTF-16 unit of `text`: the [start, end) of the original code point it came from. */
-  start: number[];
-  end: number[];
+  /** For each UTF-16 unit of `text`: the [start, end) of the original code point it came from; absent for ASCII (unit i is original unit i). */
+  start?: number[];
+  end?: number[];
 }
 
-const INVISIBLE = /[\p{Cf}\p{M}]/u;
+// Also the Arabic tatweel and the Hangul fillers: letters by category, drawn as nothing (or a stretch).
+const INVISIBLE = /[\p{Cf}\p{M}\u0640\u115f\u1160\u3164\uffa0]/u;
 const DIGIT = /\p{Nd}/u;
 const NON_ASCII = /[\u0080-\uffff]/;
 
@@ -45,15 +46,9 @@ function normaliseCodePoint(ch: string): string {
 }
 
 export function normalise(input: string): Normalised {
+  if (!NON_ASCII.test(input)) return { text: input };
   const start: number[] = [];
   const end: number[] = [];
-  if (!NON_ASCII.test(input)) {
-    for (let i = 0; i < input.length; i++) {
-      start.push(i);
-      end.push(i + 1);
-    }
-    return { text: input, start, end };
-  }
   let text = '';
   for (let i = 0; i < input.length; ) {
     const cp = input.codePointAt(i)!;

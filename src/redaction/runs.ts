@@ -1,5 +1,7 @@
+import { SEPARATOR } from './chains.js';
 import { wordAfter } from './glue.js';
 import { plausibleWhole, printedShape, redactGroups, type Grammar } from './groups.js';
+import { mayHoldCard } from './issuers.js';
 import { replaceAll, type Mapped } from './mapped.js';
 
 /**
@@ -16,6 +18,9 @@ export const MONTH = '(?:0[1-9]|1[0-2])';
 /** Digit groups joined by single spaces or dashes; never starts glued to a letter or digit, never takes in a "MM/YY" half. */
 const RUN = new RegExp(`(?<![\\dA-Za-z])(?<!(?<!\\d)${MONTH}\\s?/\\s?)\\d+(?:[ -](?!${MONTH}\\s?/\\s?\\d)\\d+)*`, 'g');
 
+/** Text before a run that ends in a digit and a separator: the run is the rest of that number. */
+const CONTINUES_A_NUMBER = new RegExp(`\\d${SEPARATOR}$`, 'u');
+
 const PRINTED: Grammar = {
   same: (a, b) => a === b,
   shaped: (groups, seps, i, j) => printedShape(groups, i, j) && seps.slice(i, j).every((s) => s === seps[i]),
@@ -30,9 +35,10 @@ export function redactRuns(m: Mapped): { m: Mapped; found: boolean } {
   let found = false;
   const out = replaceAll(m, RUN, (match) => {
     const run = match[0];
+    if (!mayHoldCard(run)) return run;
     const end = match.index + run.length;
     // The run continues a number before it (joined another way, or glued to a word): chains.ts reads it whole.
-    if (/\d[^\p{L}\p{N}]{1,3}$/u.test(match.input.slice(Math.max(0, match.index - 4), match.index))) return run;
+    if (CONTINUES_A_NUMBER.test(match.input.slice(Math.max(0, match.index - 5), match.index))) return run;
     let body = run;
     let tail = '';
     // The last group glued to a word ("… 1111abc") belongs to an identifier, not to a card.

@@ -132,6 +132,11 @@ export const SEPARATORS: readonly string[] = [
   '\u2212', // minus sign
   ' - ',
   ' / ',
+  ' -- ',
+  ' • ',
+  '\r\n\r\n',
+  ', ',
+  ':',
   '·',
   '|',
   '*',
@@ -196,6 +201,7 @@ export const INVISIBLES: readonly string[] = [
   '\u0301', // combining acute accent
   '\ufe0f', // variation selector 16
   '\u20e3', // combining enclosing keycap
+  '\u0640', // Arabic tatweel
 ];
 
 /** Inserts invisible characters after some digits (positions and characters from the arbitrary). */
@@ -223,8 +229,8 @@ export function written(number: fc.Arbitrary<string>): fc.Arbitrary<{ number: st
 }
 
 /** Words glued to the number, before and after ("card4111…", "…1111exp1229"). */
-export const GLUED_BEFORE: readonly string[] = ['', '', '', 'card', 'Card', 'CARD', 'cc', 'CC', 'visa', 'Visa', 'mycard', 'cardno', 'number', 'pan', 'no', 'amex', 'карта', 'بطاقة'];
-export const GLUED_AFTER: readonly string[] = ['', '', '', 'exp1229', 'exp12/29', 'exp', 'Exp0127', 'cvc123', 'cvv999', 'thanks', 'please', 'and', 'for'];
+export const GLUED_BEFORE: readonly string[] = ['', '', '', 'card', 'Card', 'CARD', 'cc', 'CC', 'visa', 'Visa', 'mycard', 'cardno', 'CARDNUMBER', 'CardNumber', 'number', 'pan', 'no', 'amex', 'карта', 'بطاقة', 'カード'];
+export const GLUED_AFTER: readonly string[] = ['', '', '', 'exp1229', 'exp12/29', 'EXP 0127', 'exp', 'Exp0127', 'cvc123', 'cvv999', 'thanks', 'Thanks', 'please', 'and', 'for', 'end', 'です'];
 
 /** Text around the card; `keep` must survive unchanged (and is the only place digits may remain). */
 export interface Surround {

@@ -73,6 +73,18 @@ describe('card formats: every way of typing a card number is redacted (fast-chec
     ['BOM', '\ufeff4111\ufeff1111\ufeff1111\ufeff1111'],
     ['combining marks', '4\u03011\u03011\u03011 1111 1111 1111'],
     ['keycaps', '4\ufe0f\u20e32\ufe0f\u20e34\ufe0f\u20e32\ufe0f\u20e3424242424242'],
+    ['double dashes', '6011 -- 0009 -- 9013 -- 9424'],
+    ['blank lines between groups', '5105\r\n\r\n1051\r\n\r\n0510\r\n\r\n5100'],
+    ['bullets', '3530 • 1113 • 3330 • 0000'],
+    ['colons', '4000:0566:5566:5556'],
+    ['parenthesised groups', '(2223)(0031)(2200)(3222)'],
+    ['a compound label glued before', 'CARDNUMBER4012888888881881'],
+    ['a word glued after', '5555555555554444end'],
+    ['superscript digits', 'card ⁴²⁴² ⁴²⁴² ⁴²⁴² ⁴²⁴²'],
+    ['circled digits', '⑤①⓪⑤①⓪⑤①⓪⑤①⓪⑤①⓪⓪'],
+    ['Arabic tatweel between groups', '٤١١١ـ١١١١ـ١١١١ـ١١١١'],
+    ['glued inside Japanese text', 'カード4242424242424242です'],
+    ['card, expiry and code all glued', 'card3782 822463 10005exp12/29cvc1234'],
   ];
   it.each(examples)('%s: %j', (how, text) => assertRedacted({ text, number: '', keep: [], how }));
 
