@@ -10,7 +10,7 @@ import { bearerToken } from './http/auth.js';
 import { verifySessionToken } from './identity/session.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerInputChecks } from './http/input.js';
-import { loggerOptions } from './http/logging.js';
+import { appLogging } from './http/logging.js';
 import { MAX_LINK_TOKEN_LENGTH } from './links/signer.js';
 import { docsUi } from './http/docs.js';
 import { billingRoutes } from './http/routes/billing.js';
@@ -55,9 +55,11 @@ declare module 'fastify' {
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts;
+  // Card data and tokens never reach the log; one line per request; pretty on a development terminal (src/http/logging.ts).
+  const { logger, logController } = appLogging(config, opts.logStream);
   const app = Fastify({
-    // Card data and tokens never reach the log (src/http/logging.ts).
-    logger: loggerOptions(config.LOG_LEVEL, opts.logStream),
+    logger,
+    logController,
     bodyLimit: 64 * 1024,
     // Route parameters fit the longest link token the signer mints, and nothing much longer.
     maxParamLength: MAX_LINK_TOKEN_LENGTH,

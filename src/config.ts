@@ -29,6 +29,7 @@ const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     PUBLIC_BASE_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: bool.optional().describe('human-readable log lines (pino-pretty); unset = on outside production when stdout is a terminal'),
 
     DATABASE_URL: z
       .string()

@@ -1,7 +1,10 @@
 import { buildApp } from './app.js';
 import { openConfiguredDatabase, prepareDatabase } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { reportIdleError } from './db/index.js';
+import { reportIdleError, type Database } from './db/index.js';
+import { bannerLines, bannerRecord, listeningPort } from './http/start-banner.js';
+import type { FastifyInstance } from 'fastify';
+import { symbols } from 'pino';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -48,9 +51,25 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   await app.listen({ host: config.HOST, port: config.PORT });
-  app.log.info(
-    `Billing Assistant on ${config.publicBaseUrl} (database: ${database.kind}${database.kind === 'pglite' ? ` at ${config.PGLITE_DATA_DIR}` : ''}; model: ${config.openai.enabled ? config.OPENAI_MODEL : 'offline engine'})`,
-  );
+  printBanner(app, config, database.kind);
+}
+
+/**
+ * Where to go once the server listens (src/http/start-banner.ts): a block of text on stdout outside
+ * production, one JSON record through the logger in production.
+ */
+function printBanner(app: FastifyInstance, config: Config, kind: Database['kind']): void {
+  const port = listeningPort(app.server.address(), config.PORT);
+  if (config.NODE_ENV === 'production') {
+    const record = bannerRecord(config, kind, port);
+    app.log.info(record, `Billing Assistant on ${record['url']}`);
+    return;
+  }
+  // Written to the logger's own destination (plain text, not a log record) so that it follows the
+  // start-up lines already logged: pino writes asynchronously, and pino-pretty passes non-JSON text through.
+  const destination = (app.log as unknown as Record<symbol, { write?: unknown } | undefined>)[symbols.streamSym];
+  const out = destination && typeof destination.write === 'function' ? (destination as { write(s: string): unknown }) : process.stdout;
+  out.write(`\n${bannerLines(config, kind, port).join('\n')}\n\n`);
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,7 @@
-import type { FastifyServerOptions } from 'fastify';
+import { createRequire } from 'node:module';
+import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { stdSerializers, type LoggerOptions } from 'pino';
+import type { Config } from '../config.js';
 import { scrubCardNumbers } from '../redaction/card-data.js';
 
 /**
@@ -136,6 +138,94 @@ function serializeError(err: Error): SerializedError {
   if (!(err instanceof Error)) return scrubLogValue(err) as SerializedError;
   // The serializer's result has its own prototype: its fields are copied to plain data first.
   return scrubLogValue({ ...stdSerializers.err(err) }) as SerializedError;
+}
+
+/** What decides how the app logs. */
+export type LoggingConfig = Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY' | 'NODE_ENV'>;
+
+/** The logger options of the app and the controller that writes one line per request. */
+export interface AppLogging {
+  logger: FastifyServerOptions['logger'] & LoggerOptions;
+  logController: LogController;
+  pretty: boolean;
+}
+
+/**
+ * How the app logs: JSON lines to `stream` (tests) or stdout, or human-readable lines through
+ * pino-pretty when LOG_PRETTY says so (unset: outside production, when stdout is a terminal).
+ * `stdoutIsTTY` is a parameter for tests.
+ */
+export function appLogging(config: LoggingConfig, stream?: { write(msg: string): void }, stdoutIsTTY = process.stdout.isTTY === true): AppLogging {
+  const target = stream || config.LOG_LEVEL === 'silent' ? undefined : prettyTarget(config, stdoutIsTTY);
+  const options = loggerOptions(config.LOG_LEVEL, stream);
+  if (target) {
+    options.transport = {
+      target,
+      // Runs in pino's worker thread: redaction, serializers and formatters have already applied.
+      options: {
+        colorize: stdoutIsTTY,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,reqId',
+        messageFormat: '{msg}{if reqId} [{reqId}]{end}',
+      },
+    };
+  }
+  return { logger: options, logController: new OneLinePerRequest(target !== undefined), pretty: target !== undefined };
+}
+
+/** pino-pretty's entry point when pretty output is wanted and installed; else undefined (JSON). */
+function prettyTarget(config: LoggingConfig, stdoutIsTTY: boolean): string | undefined {
+  const wanted = config.LOG_PRETTY ?? (config.NODE_ENV !== 'production' && stdoutIsTTY);
+  if (!wanted) return undefined;
+  try {
+    // A devDependency: the production image (npm ci --omit=dev) has none, and logs JSON.
+    return createRequire(import.meta.url).resolve('pino-pretty');
+  } catch {
+    if (config.LOG_PRETTY) process.stderr.write('LOG_PRETTY=true but pino-pretty is not installed (npm install): logging JSON lines\n');
+    return undefined;
+  }
+}
+
+/** The level of a request's line: server errors are errors, client errors warnings, the rest info. */
+export function requestLogLevel(statusCode: number): 'error' | 'warn' | 'info' {
+  return statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * Fastify's log controller (its supported way to change the request lines) writing ONE line per
+ * request when the response is sent, instead of "incoming request" + "request completed". The JSON
+ * line keeps Fastify's fields (req through the serializer above, res.statusCode, responseTime, and
+ * reqId from the request's logger) under the message "incoming request" that log searches and
+ * tests/security/logs.test.ts look for; the pretty line reads "GET /url 200 3.1 ms".
+ */
+class OneLinePerRequest extends LogController {
+  constructor(private readonly pretty: boolean) {
+    super();
+  }
+
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    // Routed requests are written by requestCompleted. A request refused before routing (a URL that
+    // does not decode, a parameter over maxParamLength: `params` is null) never reaches it in Fastify.
+    if (request.params !== null || this.isLogDisabled(request)) return;
+    const started = performance.now();
+    reply.raw.once('finish', () => this.writeLine(null, request, reply, performance.now() - started));
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    this.writeLine(error, request, reply, reply.elapsedTime);
+  }
+
+  private writeLine(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, responseTime: number): void {
+    const level = error ? 'error' : requestLogLevel(reply.statusCode);
+    const fields = error ? { err: error } : {};
+    if (this.pretty) {
+      const url = typeof request.url === 'string' ? redactUrl(request.url) : '';
+      reply.log[level](fields, `${request.method} ${url} ${reply.statusCode} ${responseTime.toFixed(1)} ms`);
+    } else {
+      reply.log[level]({ ...fields, req: request, res: reply, responseTime }, 'incoming request');
+    }
+  }
 }
 
 /** The logger options of the app: level and destination come from the caller. */
