@@ -64,6 +64,35 @@ export const INVOICE_CSS = `
   .invoice .pay a { color: var(--brand); overflow-wrap: anywhere; word-break: break-all; }
   .invoice .memo { border: 1px dashed var(--line); padding: 6px 10px; white-space: pre-wrap; overflow-wrap: anywhere; }
   .invoice footer { margin-top: 18px; border-top: 1px solid var(--line); padding-top: 6px; color: var(--muted); font-size: 8.5pt; }
+  /* Screens narrower than the sheet (the portal's invoice view on a phone); the PDF (print) never
+     matches. The line and payment tables become one block per row, labelled from CSS so the
+     document's markup stays the PDF's. */
+  @media screen and (max-width: 44rem) {
+    .invoice { font-size: 11pt; }
+    .invoice header.top { flex-wrap: wrap; gap: 8px 16px; }
+    .invoice .doc { text-align: left; }
+    .invoice .parties { flex-direction: column; gap: 12px; }
+    .invoice table.lines thead, .invoice .applied thead { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+    .invoice table.lines, .invoice table.lines tbody, .invoice table.lines tfoot, .invoice table.lines td, .invoice table.lines th,
+    .invoice .applied table, .invoice .applied tbody, .invoice .applied td { display: block; }
+    .invoice table.lines tbody tr, .invoice .applied tbody tr { display: grid; gap: 2px 10px; padding: 8px 0; border-bottom: 1px solid var(--line); }
+    .invoice table.lines tbody tr { grid-template-columns: minmax(0, 1.4fr) minmax(0, .6fr) minmax(0, 1fr) minmax(0, 1fr); }
+    .invoice .applied tbody tr { grid-template-columns: minmax(0, 1fr) auto; }
+    .invoice table.lines tbody td, .invoice .applied tbody td { border: 0; padding: 0; width: auto; }
+    .invoice table.lines td.desc { grid-column: 1 / -1; font-weight: 600; }
+    .invoice table.lines tbody td:not(.desc)::before { display: block; color: var(--muted); font-size: 8.5pt; }
+    .invoice table.lines tbody td:nth-child(2)::before { content: "Reference"; }
+    .invoice table.lines tbody td:nth-child(3)::before { content: "Qty"; }
+    .invoice table.lines tbody td:nth-child(4)::before { content: "Unit price"; }
+    .invoice table.lines tbody td:nth-child(5)::before { content: "Amount"; }
+    .invoice table.lines td.ref { white-space: normal; overflow-wrap: anywhere; }
+    .invoice table.lines tfoot tr { display: flex; justify-content: space-between; }
+    .invoice table.lines tfoot th { flex: 1; }
+    .invoice table.lines tfoot th, .invoice table.lines tfoot td { border-bottom: 0; }
+    .invoice .applied tbody td:nth-child(1) { font-weight: 600; }
+    .invoice .applied tbody td:nth-child(2), .invoice .applied tbody td:nth-child(3) { color: var(--muted); grid-column: 1; }
+    .invoice .applied tbody td:nth-child(4) { grid-column: 2; grid-row: 1; }
+  }
 `;
 
 /** "Nov 25, 2026, 7:03 a.m. EST" in the given time zone. */

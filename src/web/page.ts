@@ -10,14 +10,24 @@ export const BASE_CSS = `
   h1 { font-size:1.5rem; margin:0 0 .5rem; }
   table { width:100%; border-collapse:collapse; margin:1rem 0; }
   th, td { text-align:left; padding:.5rem; border-bottom:1px solid var(--line); }
-  td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
+  td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
   .status { display:inline-block; padding:.1rem .6rem; border-radius:999px; font-size:.85rem; font-weight:600; }
   .status-paid { background:#e3f4e8; color:var(--ok); } .status-due, .status-partially_paid { background:#fff3e0; color:var(--warn); }
   .status-overdue { background:#fde8e7; color:var(--bad); } .status-void { background:#eee; color:#555; }
   .button { display:inline-block; background:var(--brand); color:#fff; border:0; border-radius:8px; padding:.7rem 1.3rem; font-size:1rem; font-weight:600; cursor:pointer; text-decoration:none; }
   .button:focus-visible { outline:3px solid #ffbf47; outline-offset:2px; }
+  .button.secondary { background:#fff; color:var(--brand); border:1px solid var(--brand); }
   .muted { color: var(--muted); }
   .notice { border-left:4px solid var(--brand); background:#eef5fc; padding:.75rem 1rem; border-radius:6px; }
+  .back-links { display:flex; flex-wrap:wrap; gap:.75rem; margin:1rem 0 0; }
+  h1 { overflow-wrap:anywhere; }
+  /* Phones (320-430 px and up to small tablets): tighter margins, nothing wider than the screen. */
+  @media (max-width: 44rem) {
+    main { margin:1rem auto; padding:0 .75rem; }
+    .panel { padding:1rem; }
+    h1 { font-size:1.3rem; }
+    .button { padding:.7rem 1rem; }
+  }
 `;
 
 export function page(title: string, body: Raw, opts: { head?: Raw } = {}): string {

@@ -66,6 +66,18 @@ export const RETURN_REFRESH_MAX = 40;
  * The page Checkout returns to. It shows our database's view (the webhook decides), never the
  * redirect's: "Processing" until the payment is recorded, then "Paid".
  */
+/**
+ * The way back from the return page: Pay Now opens the payment in the portal's own tab, so the
+ * invoice (the portal's view) and the Billing dashboard are one tap away. Both need the portal
+ * session (the cookie is SameSite=Lax: a link from here carries it).
+ */
+function backToPortal(invoiceNumber: string): Raw {
+  return html`<nav class="back-links" aria-label="Back to the portal">
+  <a class="button secondary" href="/portal/billing/invoices/${encodeURIComponent(invoiceNumber)}">View invoice ${invoiceNumber}</a>
+  <a class="button secondary" href="/portal/billing">Billing dashboard</a>
+</nav>`;
+}
+
 export function returnPage(st: ReturnStatus, opts: { cancelled: boolean; refresh: number; payUrl: string }): { html: string; processing: boolean } {
   const inv = st.invoice;
   const c = st.currency;
@@ -75,7 +87,7 @@ export function returnPage(st: ReturnStatus, opts: { cancelled: boolean; refresh
   let processing = false;
   if (inv && inv.status === 'paid') {
     title = `Invoice ${inv.number} is paid`;
-    body = html`${invoiceFacts(inv)}<p class="notice">Thank you. Your payment is recorded and the invoice is marked Paid in the portal. You can close this page.</p>`;
+    body = html`${invoiceFacts(inv)}<p class="notice">Thank you. Your payment is recorded and the invoice is marked Paid in the portal.</p>`;
   } else if (st.state === 'paid') {
     title = 'Payment received';
     body = html`${inv ? invoiceFacts(inv) : ''}<p class="notice">Thank you: your payment of ${formatMoney(st.amountCents, c)} is recorded.${
@@ -100,7 +112,7 @@ export function returnPage(st: ReturnStatus, opts: { cancelled: boolean; refresh
   }
   const next = `/pay/return?session_id=${encodeURIComponent(st.sessionId)}${opts.cancelled ? '&cancelled=1' : ''}&n=${opts.refresh + 1}`;
   const head = processing ? html`<meta http-equiv="refresh" content="${RETURN_REFRESH_SECONDS};url=${next}">` : raw('');
-  return { html: page(title, panel(title, body), { head }), processing };
+  return { html: page(title, panel(title, html`${body}${backToPortal(st.invoiceNumber)}`), { head }), processing };
 }
 
 export function unknownSessionPage(): string {

@@ -1,29 +1,37 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import type { Browser } from 'puppeteer-core';
 import { seedFixture } from '../../src/billing/fixture.js';
 import { migrateToLatest, openDatabase } from '../../src/db/index.js';
 import { projectPath } from '../../src/paths.js';
 import { TEST_TODAY } from '../helpers/constants.js';
-import { ask, launchBrowser, newPage, openWidget, signInWithCookie, startE2eApp, W, waitForAnswers } from '../helpers/e2e.js';
+import { ask, launchBrowser, newPage, openWidget, signInWithCookie, startE2eApp, W, waitForAnswers, type E2eApp } from '../helpers/e2e.js';
 
 /**
- * npm run docs:screenshots: the README's pictures, docs/dashboard.png and docs/widget.png, taken
- * from the real app (demo fixture as of 2026-11-25, offline engine) in headless Chromium.
+ * npm run docs:screenshots: the README's pictures, taken from the real app (demo fixture as of
+ * 2026-11-25, offline engine) in headless Chromium:
+ *   docs/dashboard.png, docs/widget.png               desktop, 1280 × 800
+ *   docs/dashboard-phone.png, docs/widget-phone.png   phone, 390 × 844 CSS pixels at 2× (780 × 1688 image)
  */
 
-const pglite = await PGlite.create('memory://');
-const database = await openDatabase({ pglite });
-await migrateToLatest(database.db);
-await seedFixture(database.db, TEST_TODAY);
-const e2e = await startE2eApp({ database });
-const browser = await launchBrowser();
-try {
-  const page = await newPage(browser, { width: 1280, height: 800 });
+const SHOTS = [
+  { viewport: { width: 1280, height: 800 }, dashboard: 'docs/dashboard.png', widget: 'docs/widget.png' },
+  {
+    viewport: { width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+    dashboard: 'docs/dashboard-phone.png',
+    widget: 'docs/widget-phone.png',
+  },
+] as const;
+
+/** The dashboard, then the assistant open with a list answer, at one viewport. */
+async function shoot(browser: Browser, e2e: E2eApp, shot: (typeof SHOTS)[number]): Promise<void> {
+  // A fresh context: no conversation carried over from the other size.
+  const context = await browser.createBrowserContext();
+  const page = await newPage(context as unknown as Browser, shot.viewport as never);
   await signInWithCookie(page, e2e, 'R10042');
   await page.goto(`${e2e.baseUrl}/portal/billing`);
   await page.waitForSelector(W.launcher, { visible: true });
-  fs.mkdirSync(projectPath('docs'), { recursive: true });
-  await page.screenshot({ path: projectPath('docs/dashboard.png') });
+  await page.screenshot({ path: projectPath(shot.dashboard) });
 
   await openWidget(page);
   await ask(page, 'List my outstanding invoices');
@@ -35,10 +43,23 @@ try {
     const first = root.querySelector<HTMLElement>('.msg')!;
     log.scrollTop += first.getBoundingClientRect().top - log.getBoundingClientRect().top - 12;
     (document.activeElement as HTMLElement | null)?.blur();
+    (root.activeElement as HTMLElement | null)?.blur();
   });
-  await page.screenshot({ path: projectPath('docs/widget.png') });
+  await page.screenshot({ path: projectPath(shot.widget) });
   if (page.errors.length > 0) throw new Error(`page errors: ${page.errors.join('; ')}`);
-  process.stdout.write('wrote docs/dashboard.png and docs/widget.png\n');
+  await context.close();
+}
+
+const pglite = await PGlite.create('memory://');
+const database = await openDatabase({ pglite });
+await migrateToLatest(database.db);
+await seedFixture(database.db, TEST_TODAY);
+const e2e = await startE2eApp({ database });
+const browser = await launchBrowser();
+try {
+  fs.mkdirSync(projectPath('docs'), { recursive: true });
+  for (const shot of SHOTS) await shoot(browser, e2e, shot);
+  process.stdout.write(`wrote ${SHOTS.flatMap((s) => [s.dashboard, s.widget]).join(', ')}\n`);
 } finally {
   await browser.close();
   await e2e.close();

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, raw, type Raw } from '../../format/html.js';
 import { page } from '../page.js';
 import type { PortalSession } from './session.js';
@@ -16,6 +17,50 @@ export const PORTAL_HEADERS = {
   'cache-control': 'no-store',
 };
 
+/**
+ * Phones and small tablets: the page never scrolls sideways. Tables become one card per row
+ * (pure CSS: display:block/grid on the table's parts; each cell's label comes from its data-label
+ * attribute, so the cells' text stays what the table shows on a desktop), the Billing tabs wrap as
+ * pills, the header wraps. The rows keep their table roles in the markup (Safari drops
+ * a table's semantics once its parts are not display:table-*).
+ */
+const PORTAL_PHONE_CSS = `
+  @media (max-width: 44rem) {
+    .site-inner { padding:.5rem .75rem; gap:.25rem 1rem; }
+    .who { margin-left:0; width:100%; justify-content:space-between; font-size:.85rem; }
+    .who span { min-width:0; overflow-wrap:anywhere; }
+    main.portal { margin-top:1rem; padding:0 .75rem; }
+    main.portal h1 { font-size:1.35rem; margin-bottom:.5rem; }
+    .tabs { gap:.4rem; border-bottom:0; margin-bottom:1rem; }
+    .tabs a { padding:.4rem .85rem; margin:0; border:1px solid var(--line); border-radius:999px; background:#fff; }
+    .tabs a[aria-current="page"] { background:var(--brand); border-color:var(--brand); color:#fff; }
+    .tabs a:hover { background:#e9eef4; }
+    .tabs a[aria-current="page"]:hover { background:var(--brand); }
+    .summary { gap:.75rem; }
+    .stat { padding:.85rem 1rem; }
+    .stat .value { font-size:1.5rem; }
+    .crumbs ol { flex-wrap:wrap; }
+    .table-wrap { background:none; border:0; border-radius:0; overflow:visible; }
+    .table-wrap table, .table-wrap tbody, .table-wrap tr, .table-wrap td, .table-wrap tbody th { display:block; }
+    .table-wrap thead { position:absolute; width:1px; height:1px; margin:-1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+    .table-wrap tbody tr { display:grid; grid-template-columns:repeat(2, minmax(0, 1fr)); gap:.6rem 1rem; background:#fff; border:1px solid var(--line); border-radius:10px; padding:.8rem 1rem; margin:0 0 .75rem; }
+    .table-wrap tbody th, .table-wrap td { padding:0; border:0; min-width:0; overflow-wrap:anywhere; }
+    .table-wrap tbody th { grid-column:1; grid-row:1; font-size:1.05rem; align-self:center; }
+    .table-wrap tbody th.wide { font-size:1rem; }
+    .table-wrap td.top { grid-column:2; grid-row:1; justify-self:end; align-self:center; text-align:right; }
+    .table-wrap .wide { grid-column:1 / -1; }
+    .table-wrap td.num { text-align:left; white-space:normal; }
+    .table-wrap td.key { font-weight:700; }
+    .table-wrap td[data-label]::before { content:attr(data-label); display:block; color:var(--muted); font-size:.8rem; font-weight:600; }
+    .table-wrap td.pay .button, .table-wrap td.act .button { display:block; width:100%; text-align:center; padding:.65rem 1rem; font-size:1rem; }
+    .table-wrap td.pay-none { display:none; }
+    .table-wrap td.top .status { text-align:center; }
+    .invoice-sheet { padding:1rem; }
+    .actions .button { flex:1 1 auto; text-align:center; }
+    .card-form { padding:1rem; }
+  }
+`;
+
 export const PORTAL_CSS = `
   body { background:#f5f7fa; }
   .skip { position:absolute; left:-10000px; top:0; background:#fff; color:var(--brand); padding:.5rem 1rem; z-index:10; }
@@ -29,7 +74,7 @@ export const PORTAL_CSS = `
   .site a:focus-visible, .site button:focus-visible, .tabs a:focus-visible, table a:focus-visible, .crumbs a:focus-visible { outline:3px solid #ffbf47; outline-offset:2px; }
   .who { margin-left:auto; display:flex; gap:.75rem; align-items:center; font-size:.9rem; }
   .who form { margin:0; }
-  .link-btn { background:none; border:1px solid rgba(255,255,255,.6); color:#fff; border-radius:6px; padding:.25rem .7rem; font:inherit; cursor:pointer; }
+  .link-btn { background:none; border:1px solid rgba(255,255,255,.6); color:#fff; border-radius:6px; padding:.25rem .7rem; font:inherit; cursor:pointer; white-space:nowrap; }
   main.portal { max-width:1080px; margin:1.5rem auto 6rem; padding:0 1rem; }
   main.portal h1 { font-size:1.6rem; margin:0 0 1rem; }
   main.portal h2 { font-size:1.15rem; margin:1.5rem 0 .5rem; }
@@ -51,7 +96,6 @@ export const PORTAL_CSS = `
   .table-wrap tbody th { background:transparent; font-size:1rem; color:var(--ink); }
   .table-wrap tbody tr:last-child td, .table-wrap tbody tr:last-child th { border-bottom:0; }
   .button.small { padding:.35rem .8rem; font-size:.9rem; }
-  .button.secondary { background:#fff; color:var(--brand); border:1px solid var(--brand); }
   .actions { display:flex; gap:.75rem; flex-wrap:wrap; margin:0 0 1rem; }
   .pager { display:flex; gap:1rem; margin:.75rem 0; }
   .crumbs ol { list-style:none; display:flex; gap:.4rem; padding:0; margin:0 0 1rem; color:var(--muted); }
@@ -62,18 +106,36 @@ export const PORTAL_CSS = `
   .sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; border:0; }
   .invoice-sheet { background:#fff; border:1px solid var(--line); border-radius:10px; padding:1.5rem; }
   .site-foot { max-width:1080px; margin:0 auto 2rem; padding:0 1rem; color:var(--muted); font-size:.85rem; }
-`;
+  /* The invoice template's headings inside the portal keep the document's own sizes. */
+  main.portal .invoice h2 { font-size:10pt; margin:0 0 4px; }
+  .form-row { display:grid; gap:.3rem; margin:0 0 1rem; max-width:28rem; }
+  .form-row label { font-weight:600; }
+  .form-row input { font:inherit; font-size:1rem; padding:.55rem .7rem; border:1px solid #8a95a3; border-radius:8px; width:100%; }
+  .form-row input:focus-visible { outline:3px solid #ffbf47; outline-offset:1px; }
+  .form-row input[aria-invalid="true"] { border-color:var(--bad); border-width:2px; }
+  .form-row .hint { color:var(--muted); font-size:.88rem; }
+  .form-row .error { color:var(--bad); font-weight:600; }
+  .card-form { background:#fff; border:1px solid var(--line); border-radius:10px; padding:1.25rem; margin:0 0 1rem; }
+  .error-summary { border:2px solid var(--bad); border-radius:10px; background:#fff5f4; padding:.75rem 1rem; margin:0 0 1rem; }
+  main.portal .error-summary h2 { margin:0 0 .25rem; font-size:1.05rem; color:var(--bad); }
+  .error-summary a { color:var(--bad); font-weight:600; }
+  .done { border-left:4px solid var(--ok); background:#eef8f0; padding:.75rem 1rem; border-radius:6px; margin:0 0 1rem; }
+  .domains { padding-left:1.25rem; }
+  .button.danger { background:var(--bad); overflow-wrap:anywhere; }
+  .email { overflow-wrap:anywhere; }
+${PORTAL_PHONE_CSS}`;
 
 /** No favicon request (a 404 in every browser console). */
 export const FAVICON = raw('<link rel="icon" href="data:,">');
 
-export type PortalTab = 'overview' | 'invoices' | 'payments' | 'credits';
+export type PortalTab = 'overview' | 'invoices' | 'payments' | 'credits' | 'contacts';
 
 const TABS: ReadonlyArray<{ id: PortalTab; label: string; href: string }> = [
   { id: 'overview', label: 'Overview', href: '/portal/billing' },
   { id: 'invoices', label: 'Invoices', href: '/portal/billing/invoices' },
   { id: 'payments', label: 'Payments', href: '/portal/billing/payments' },
   { id: 'credits', label: 'Credits', href: '/portal/billing/credits' },
+  { id: 'contacts', label: 'Contacts', href: '/portal/billing/contacts' },
 ];
 
 export interface PortalPageOptions {
@@ -87,6 +149,19 @@ export interface PortalPageOptions {
   body: Raw;
   head?: Raw;
 }
+
+/** What a signed-in route renders (the portal adds the session, the account's name and the headers). */
+export interface PortalRender {
+  title: string;
+  tab: PortalTab | null;
+  heading?: string;
+  body: Raw;
+  head?: Raw;
+  status?: number;
+}
+
+/** Sends a signed-in portal page for this request. */
+export type RenderPortal = (req: FastifyRequest, reply: FastifyReply, o: PortalRender) => Promise<FastifyReply>;
 
 /** A signed-in portal page: header, Billing tabs, the body, and the assistant widget. */
 export function portalPage(o: PortalPageOptions): string {

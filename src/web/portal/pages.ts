@@ -33,28 +33,50 @@ export interface InvoiceRow extends InvoiceSummary {
   payUrl: string | null;
 }
 
+/**
+ * A table that phones show as one card per row (PORTAL_CSS). The roles repeat the elements' own:
+ * Safari forgets a table's semantics once its parts are display:block/grid. `cls` places a cell on
+ * the phone card: "top" (top right, beside the row's name), "wide" (the whole width), "key" (bold).
+ */
+export function stackedTable(name: string, caption: string, head: Raw, rows: Raw[]): Raw {
+  return html`<div class="table-wrap"><table role="table" data-table="${name}">
+  <caption class="sr-only">${caption}</caption>
+  <thead role="rowgroup"><tr role="row">${head}</tr></thead>
+  <tbody role="rowgroup">${rows}</tbody>
+</table></div>`;
+}
+
+/** A column header of a stacked table. */
+export function col(label: string | Raw, cls = ''): Raw {
+  return html`<th scope="col" role="columnheader"${cls ? html` class="${cls}"` : ''}>${label}</th>`;
+}
+
+/** A cell of a stacked table; `label` is shown above the value on phones (null: no label). */
+export function cell(label: string | null, body: Raw | string, cls = ''): Raw {
+  return html`<td role="cell"${cls ? html` class="${cls}"` : ''}${label ? html` data-label="${label}"` : ''}>${body}</td>`;
+}
+
+/** The row's name (its first cell). */
+export function rowHead(body: Raw | string, cls = ''): Raw {
+  return html`<th scope="row" role="rowheader"${cls ? html` class="${cls}"` : ''}>${body}</th>`;
+}
+
+function invoiceRow(i: InvoiceRow): Raw {
+  return html`<tr role="row" data-invoice="${i.number}">
+      ${rowHead(html`<a href="${invoicePath(i.number)}">${i.number}</a>`)}
+      ${cell('Date', formatDate(i.issuedOn))}
+      ${cell('Due', formatDate(i.dueOn))}
+      ${cell('Amount', formatMoney(i.totalCents, i.currency), 'num')}
+      ${cell('Balance due', formatMoney(i.amountDueCents, i.currency), 'num key')}
+      ${html`<td role="cell" class="top" data-col="status">${status(i)}</td>`}
+      ${cell(null, payNow(i.number, i.payUrl), i.payUrl ? 'wide pay' : 'wide pay-none')}
+    </tr>`;
+}
+
 export function invoiceTable(rows: InvoiceRow[], caption: string): Raw {
   if (rows.length === 0) return html`<p class="empty">No invoices to show.</p>`;
-  return html`<div class="table-wrap"><table data-table="invoices">
-  <caption class="sr-only">${caption}</caption>
-  <thead><tr>
-    <th scope="col">Invoice</th><th scope="col">Date</th><th scope="col">Due</th>
-    <th scope="col" class="num">Amount</th><th scope="col" class="num">Balance due</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Pay</span></th>
-  </tr></thead>
-  <tbody>
-    ${rows.map(
-      (i) => html`<tr data-invoice="${i.number}">
-      <th scope="row"><a href="${invoicePath(i.number)}">${i.number}</a></th>
-      <td>${formatDate(i.issuedOn)}</td>
-      <td>${formatDate(i.dueOn)}</td>
-      <td class="num">${formatMoney(i.totalCents, i.currency)}</td>
-      <td class="num">${formatMoney(i.amountDueCents, i.currency)}</td>
-      <td data-col="status">${status(i)}</td>
-      <td>${payNow(i.number, i.payUrl)}</td>
-    </tr>`,
-    )}
-  </tbody>
-</table></div>`;
+  const head = html`${col('Invoice')}${col('Date')}${col('Due')}${col('Amount', 'num')}${col('Balance due', 'num')}${col('Status')}${col(html`<span class="sr-only">Pay</span>`)}`;
+  return stackedTable('invoices', caption, head, rows.map(invoiceRow));
 }
 
 export function dashboardBody(b: Balance, outstanding: InvoiceRow[], openingFeeDue: boolean): Raw {
@@ -94,40 +116,35 @@ ${invoiceTable(rows, 'All invoices, most recent first')}
 ${pager('/portal/billing/invoices', p, 'invoices')}`;
 }
 
+function paymentRow(x: PaymentItem): Raw {
+  const applied = html`${x.allocations.map((a, i) => html`${i > 0 ? ', ' : ''}<a href="${invoicePath(a.invoiceNumber)}">${a.invoiceNumber}</a> (${formatMoney(a.amountCents, x.currency)})`)}`;
+  return html`<tr role="row" data-payment="${x.number}">
+    ${rowHead(x.number)}${cell('Date', formatDate(x.receivedOn))}${cell(null, formatMoney(x.amountCents, x.currency), 'num top key')}${cell('Method', x.method)}
+    ${cell('Applied to', applied, 'wide')}
+  </tr>`;
+}
+
 export function paymentsBody(items: PaymentItem[], p: Paged<unknown>): Raw {
-  const body =
-    items.length === 0
-      ? html`<p class="empty">No payments yet.</p>`
-      : html`<div class="table-wrap"><table data-table="payments">
-  <caption class="sr-only">Payments, most recent first</caption>
-  <thead><tr><th scope="col">Payment</th><th scope="col">Date</th><th scope="col" class="num">Amount</th><th scope="col">Method</th><th scope="col">Applied to</th></tr></thead>
-  <tbody>${items.map(
-    (x) => html`<tr data-payment="${x.number}">
-    <th scope="row">${x.number}</th><td>${formatDate(x.receivedOn)}</td><td class="num">${formatMoney(x.amountCents, x.currency)}</td><td>${x.method}</td>
-    <td>${x.allocations.map((a, i) => html`${i > 0 ? ', ' : ''}<a href="${invoicePath(a.invoiceNumber)}">${a.invoiceNumber}</a> (${formatMoney(a.amountCents, x.currency)})`)}</td>
-  </tr>`,
-  )}</tbody></table></div>`;
+  const head = html`${col('Payment')}${col('Date')}${col('Amount', 'num')}${col('Method')}${col('Applied to')}`;
+  const body = items.length === 0 ? html`<p class="empty">No payments yet.</p>` : stackedTable('payments', 'Payments, most recent first', head, items.map(paymentRow));
   return html`<h2 class="sr-only">Payments</h2>${body}${pager('/portal/billing/payments', p, 'payments')}`;
 }
 
+function creditRow(x: CreditItem): Raw {
+  const applied =
+    x.applications.length === 0
+      ? html`<span class="muted">Not yet applied</span>`
+      : html`${x.applications.map((a, i) => html`${i > 0 ? ', ' : ''}<a href="${invoicePath(a.invoiceNumber)}">${a.invoiceNumber}</a> on ${formatDate(a.appliedOn)}`)}`;
+  return html`<tr role="row" data-credit="${x.number}">
+    ${rowHead(x.number)}${cell('Issued', formatDate(x.issuedOn))}${cell(null, formatMoney(x.amountCents, x.currency), 'num top key')}
+    ${cell('Applied', formatMoney(x.appliedCents, x.currency), 'num')}${cell('Available', formatMoney(x.availableCents, x.currency), 'num key')}${cell('Reason', x.reason, 'wide')}
+    ${cell('Applied to', applied, 'wide')}
+  </tr>`;
+}
+
 export function creditsBody(items: CreditItem[], p: Paged<unknown>): Raw {
-  const body =
-    items.length === 0
-      ? html`<p class="empty">No credit memos.</p>`
-      : html`<div class="table-wrap"><table data-table="credits">
-  <caption class="sr-only">Credit memos, most recent first</caption>
-  <thead><tr><th scope="col">Credit memo</th><th scope="col">Issued</th><th scope="col" class="num">Amount</th><th scope="col" class="num">Applied</th><th scope="col" class="num">Available</th><th scope="col">Reason</th><th scope="col">Applied to</th></tr></thead>
-  <tbody>${items.map(
-    (x) => html`<tr data-credit="${x.number}">
-    <th scope="row">${x.number}</th><td>${formatDate(x.issuedOn)}</td><td class="num">${formatMoney(x.amountCents, x.currency)}</td>
-    <td class="num">${formatMoney(x.appliedCents, x.currency)}</td><td class="num">${formatMoney(x.availableCents, x.currency)}</td><td>${x.reason}</td>
-    <td>${
-      x.applications.length === 0
-        ? html`<span class="muted">Not yet applied</span>`
-        : x.applications.map((a, i) => html`${i > 0 ? ', ' : ''}<a href="${invoicePath(a.invoiceNumber)}">${a.invoiceNumber}</a> on ${formatDate(a.appliedOn)}`)
-    }</td>
-  </tr>`,
-  )}</tbody></table></div>`;
+  const head = html`${col('Credit memo')}${col('Issued')}${col('Amount', 'num')}${col('Applied', 'num')}${col('Available', 'num')}${col('Reason')}${col('Applied to')}`;
+  const body = items.length === 0 ? html`<p class="empty">No credit memos.</p>` : stackedTable('credits', 'Credit memos, most recent first', head, items.map(creditRow));
   return html`<h2 class="sr-only">Credits</h2>${body}${pager('/portal/billing/credits', p, 'credits')}
 <p class="muted">Available credit is applied to your invoices by our billing team; it is already counted in your current balance.</p>`;
 }

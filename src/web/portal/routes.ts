@@ -9,7 +9,8 @@ import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { devOutboxRoutes } from '../dev-outbox.js';
 import { html, raw } from '../../format/html.js';
-import { PORTAL_HEADERS, portalPage, type PortalTab } from './layout.js';
+import { PORTAL_HEADERS, portalPage, type PortalRender } from './layout.js';
+import { contactRoutes } from './contacts.js';
 import {
   creditsBody,
   dashboardBody,
@@ -30,7 +31,7 @@ import { endPortalSession, portalSession, startPortalSession, type PortalSession
  *   GET  /                                   → /portal (development only)
  *   GET  /portal/sign-in, POST /portal/sign-in   fixture accounts (development only: 404 in production)
  *   POST /portal/sign-out
- *   GET  /portal → /portal/billing (dashboard) · /invoices · /payments · /credits
+ *   GET  /portal → /portal/billing (dashboard) · /invoices · /payments · /credits · /contacts (contacts.ts)
  *   GET  /portal/billing/invoices/:number      the invoice (the PDF's template) · /pdf
  *   GET  /portal/dev/outbox                    this account's mail in the local outbox (development only)
  */
@@ -111,7 +112,7 @@ export const portalRoutes =
           payUrl: i.amountDueCents > 0n && i.status !== 'void' ? links.url({ purpose: 'pay', accountId, invoiceNumber: i.number }) : null,
         }));
 
-      async function render(req: FastifyRequest, reply: FastifyReply, o: { title: string; tab: PortalTab | null; heading?: string; body: ReturnType<typeof html>; head?: ReturnType<typeof html>; status?: number }) {
+      async function render(req: FastifyRequest, reply: FastifyReply, o: PortalRender): Promise<FastifyReply> {
         const session = sessionOf(req);
         const account = await billing.account(session.accountId);
         return reply
@@ -132,6 +133,7 @@ export const portalRoutes =
 
       // Development only: what the local outbox sent for this account (a 404 in production).
       if (dev) await signedIn.register(devOutboxRoutes(services, sessionOf));
+      await signedIn.register(contactRoutes(services, sessionOf, render));
 
       s.get('/portal', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/portal/billing', 302));
 
