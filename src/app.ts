@@ -62,7 +62,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logController,
     bodyLimit: 64 * 1024,
     // Route parameters fit the longest link token the signer mints, and nothing much longer.
-    maxParamLength: MAX_LINK_TOKEN_LENGTH,
+    routerOptions: { maxParamLength: MAX_LINK_TOKEN_LENGTH },
     // Errors raised before routing (a parameter over that limit, a URL that does not decode) in our error shape.
     frameworkErrors,
     trustProxy: config.NODE_ENV === 'production',
