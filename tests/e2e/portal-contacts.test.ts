@@ -168,7 +168,7 @@ describeWithBrowser('the Contacts tab in a browser, then the assistant emails th
   );
 });
 
-describe('the Contacts forms refuse cross-site requests (app.inject)', () => {
+describe('the Contacts forms: cross-site requests refused, the limit and lengths said in the page (app.inject)', () => {
   let t: TestApp;
   let cookie: string;
   let token: string;
@@ -240,6 +240,28 @@ describe('the Contacts forms refuse cross-site requests (app.inject)', () => {
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe(`${CONTACTS}?removed=1`);
     expect((await contacts()).map((c) => c.id)).not.toContain(first!.id);
+  });
+
+  it('the limit and an over-long name are said in the page, with what was typed kept', async () => {
+    // R40010 has one contact: fill it up to the limit behind the page's back.
+    const limitCookie = `${PORTAL_COOKIE}=${await t.token('R40010', 'pat@clearwater.systems')}`;
+    const limitToken = await formToken(limitCookie);
+    await t.database.db
+      .insertInto('billing_contacts')
+      .values(Array.from({ length: 49 }, (_, i) => ({ account_id: 'R40010', email: `filler${i}@clearwater.systems`, name: null })))
+      .execute();
+    const headers = { cookie: limitCookie };
+    const full = await post(CONTACTS, { email: PARTNER, name: 'Partner AP', csrf: limitToken }, headers);
+    expect(full.statusCode).toBe(409);
+    expect(full.body).toContain('An account can have at most 50 billing contacts: remove one before adding another.');
+    expect(full.body).toContain(`value="${PARTNER}"`);
+    expect(full.body).toContain('value="Partner AP"');
+    const long = await post(CONTACTS, { email: PARTNER, name: 'N'.repeat(121), csrf: limitToken }, headers);
+    expect(long.statusCode).toBe(400);
+    expect(long.body).toContain('A name has at most 120 characters.');
+    expect(long.body).toContain(`value="${'N'.repeat(121)}"`);
+    const count = await t.database.db.selectFrom('billing_contacts').select((eb) => eb.fn.countAll<string>().as('n')).where('account_id', '=', 'R40010').executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(50);
   });
 
   it('another account\'s contact is not found, to look at or to remove', async () => {
