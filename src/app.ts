@@ -6,8 +6,8 @@ import type { ChatModel } from './agent/types.js';
 import type { Clock } from './billing/dates.js';
 import type { Config } from './config.js';
 import type { Database } from './db/index.js';
-import { bearerToken } from './http/auth.js';
-import { verifySessionToken } from './identity/session.js';
+import { resellerSession } from './http/ops-auth.js';
+import { opsRoutes } from './http/routes/ops/index.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerInputChecks } from './http/input.js';
 import { appLogging } from './http/logging.js';
@@ -27,7 +27,6 @@ import { registerCors } from './http/cors.js';
 import { registerLimits } from './http/limits.js';
 import { portalRoutes } from './web/portal/routes.js';
 import { widgetRoutes } from './web/widget-bundle.js';
-import { UnauthorizedError } from './errors.js';
 import { createServices, type Services } from './services.js';
 
 export interface AppOptions {
@@ -84,6 +83,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Text that cannot be stored (NUL, other controls, unpaired surrogates) is a 400 before any handler runs.
   registerInputChecks(app);
   app.decorateRequest('session', null);
+  app.decorateRequest('operator', null);
   app.decorate('services', services);
 
   // Tier 1: infrastructure.
@@ -93,7 +93,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Billing Assistant API', version: '1.0.0', description: 'Billing data and the assistant for the Reseller Portal.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          opsBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an operator token (/v1/ops)' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -112,10 +117,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(portalRoutes(services));
   await app.register(
     async (v1) => {
+      // A portal token; an operator token is recognised and refused with 403 (src/http/ops-auth.ts).
       v1.addHook('onRequest', async (req) => {
-        const token = bearerToken(req);
-        if (!token) throw new UnauthorizedError();
-        req.session = await verifySessionToken(config, token);
+        req.session = await resellerSession(config, req);
       });
       await v1.register(billingRoutes(services), { prefix: '/billing' });
       await v1.register(documentRoutes(services), { prefix: '/billing' });
@@ -126,6 +130,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  // The operator API (the billing system, operations staff): operator tokens only, every call audited.
+  await app.register(opsRoutes(services), { prefix: '/v1/ops' });
 
   return app;
 }

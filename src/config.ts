@@ -11,6 +11,8 @@ export const DEV_MAIL_FROM = 'Randmar Billing <billing@randmar.example>';
 export const DEV_AR_TEAM_EMAIL = 'ar-team@randmar.example';
 /** The webhook secret the sandbox checkout signs with in development; production refuses it. */
 export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_dev_only_sandbox_change_me_0123456789';
+/** The operator-token secret shipped for local development. `npm run token -- --ops` only works with it, and production refuses it. */
+export const DEV_OPS_JWT_SECRET = 'dev-only-operator-secret-change-me-0123456789';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -43,6 +45,13 @@ const envSchema = z
     AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
     AUTH_JWT_ISSUER: z.string().min(1).default('reseller-portal'),
     AUTH_JWT_AUDIENCE: z.string().min(1).default('billing-assistant'),
+    // Operator tokens (/v1/ops: the billing system, operations staff): their own secret and audience (src/identity/operator.ts).
+    OPS_JWT_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .describe(`default ${DEV_OPS_JWT_SECRET} outside production; unset in production = the operator API is off`),
+    OPS_JWT_AUDIENCE: z.string().min(1).default('billing-assistant-ops'),
 
     LINK_SIGNING_KEYS: z
       .string()
@@ -81,6 +90,7 @@ const envSchema = z
     RATE_LIMIT_PDF_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10).describe('invoice PDFs, per account'),
     RATE_LIMIT_CONTACT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10).describe('billing contacts added or removed, per account'),
     RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120).describe('pages without a session (pay pages, widget.js), per IP'),
+    RATE_LIMIT_OPS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6000).describe('operator API calls (/v1/ops), per operator'),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
@@ -143,7 +153,7 @@ export type Config = Readonly<
 >;
 
 /** Variables that belong to us: anything else in the environment is ignored, ours must be known. */
-const OUR_PREFIXES = ['AUTH_', 'LINK_', 'AGENT_', 'CHAT_', 'RATE_LIMIT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_'];
+const OUR_PREFIXES = ['AUTH_', 'OPS_', 'LINK_', 'AGENT_', 'CHAT_', 'RATE_LIMIT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_'];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -189,6 +199,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.NODE_ENV === 'production') {
     const problems: string[] = [];
     if (c.AUTH_JWT_SECRET === DEV_JWT_SECRET) problems.push('  AUTH_JWT_SECRET: the development default is not allowed in production');
+    if (c.OPS_JWT_SECRET === DEV_OPS_JWT_SECRET) problems.push('  OPS_JWT_SECRET: the development default is not allowed in production');
+    if (c.OPS_JWT_SECRET === c.AUTH_JWT_SECRET) problems.push('  OPS_JWT_SECRET: must differ from AUTH_JWT_SECRET (operator and portal tokens are kept apart)');
     if (linkKeys.some((k) => k.secret === DEV_LINK_KEY)) problems.push('  LINK_SIGNING_KEYS: the development default is not allowed in production');
     if (c.FIXED_TODAY) problems.push('  FIXED_TODAY: a pinned clock is not allowed in production');
     if (!c.DATABASE_URL) problems.push('  DATABASE_URL: production needs PostgreSQL (the embedded PGlite is for development)');
@@ -221,6 +233,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     openai: Object.freeze({ enabled: openaiEnabled }),
     payments: Object.freeze({ mode: c.STRIPE_SECRET_KEY ? ('stripe' as const) : ('sandbox' as const) }),
     arTeamEmail: c.AR_TEAM_EMAIL ?? DEV_AR_TEAM_EMAIL,
+    // Production without it: no operator token verifies (/v1/ops answers 401); a deployment without a billing system needs none.
+    OPS_JWT_SECRET: c.OPS_JWT_SECRET ?? (c.NODE_ENV === 'production' ? undefined : DEV_OPS_JWT_SECRET),
   });
 }
 

@@ -15,13 +15,14 @@ import { PAGE_HEADERS } from '../web/routes.js';
  * or a page for browsers).
  */
 
-/** A family of routes sharing one budget per account (per IP for `public`) and minute. */
-export type LimitFamily = 'reads' | 'pdf' | 'contactWrites' | 'chat' | 'public';
+/** A family of routes sharing one budget per account (per IP for `public`, per operator for `ops`) and minute. */
+export type LimitFamily = 'reads' | 'pdf' | 'contactWrites' | 'chat' | 'public' | 'ops';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * The route's family. Unset: `reads` for a request with a session, `public` without one.
+     * The route's family. Unset: `ops` for an operator's request (/v1/ops), `reads` for a request
+     * with a session, `public` without one.
      * `false`: never limited (the route says why).
      */
     limit?: LimitFamily | false;
@@ -36,6 +37,7 @@ const TOO_MANY: Record<LimitFamily, string> = {
   contactWrites: 'contact changes',
   chat: 'messages',
   public: 'requests',
+  ops: 'requests',
 };
 
 export function limitBudgets(config: Config): Record<LimitFamily, number> {
@@ -45,20 +47,28 @@ export function limitBudgets(config: Config): Record<LimitFamily, number> {
     contactWrites: config.RATE_LIMIT_CONTACT_WRITES_PER_MINUTE,
     chat: config.CHAT_RATE_LIMIT_PER_MINUTE,
     public: config.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    ops: config.RATE_LIMIT_OPS_PER_MINUTE,
   };
 }
 
 export function limitFamily(req: FastifyRequest): LimitFamily {
   const declared = req.routeOptions.config.limit;
   if (declared) return declared;
+  if (req.operator) return 'ops';
   return req.session ? 'reads' : 'public';
 }
 
-/** `family:subject`: one counter per family, shared by its routes; the account when signed in, else the IP. */
+/** Whose budget a request spends: the operator (ops token), the account when signed in, else the IP. */
+function limitSubject(req: FastifyRequest, family: LimitFamily): string {
+  if (family === 'public') return `ip:${req.ip}`;
+  if (req.operator) return `operator:${req.operator.operatorId}`;
+  return req.session ? `account:${req.session.accountId}` : `ip:${req.ip}`;
+}
+
+/** `family:subject`: one counter per family, shared by its routes. */
 export function limitKey(req: FastifyRequest): string {
   const family = limitFamily(req);
-  const subject = family !== 'public' && req.session ? `account:${req.session.accountId}` : `ip:${req.ip}`;
-  return `${family}:${subject}`;
+  return `${family}:${limitSubject(req, family)}`;
 }
 
 function limitPage(retryAfter: number): string {

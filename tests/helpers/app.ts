@@ -4,6 +4,7 @@ import { fixedClock } from '../../src/billing/dates.js';
 import { testConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
 import { signSessionToken } from '../../src/identity/session.js';
+import { OPS_SCOPES, signOperatorToken, type OpsScope } from '../../src/identity/operator.js';
 import { TEST_TODAY } from './constants.js';
 import { freshDatabase } from './db.js';
 
@@ -12,6 +13,8 @@ export interface TestApp {
   database: Database;
   token(accountId: string, userId?: string): Promise<string>;
   auth(accountId: string): Promise<{ authorization: string }>;
+  /** Headers of an operator (/v1/ops) call: every scope unless given, operator 'test-operator' unless given. */
+  opsAuth(scopes?: readonly OpsScope[], operatorId?: string): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ const GENEROUS_LIMITS = {
   RATE_LIMIT_PDF_PER_MINUTE: '10000',
   RATE_LIMIT_CONTACT_WRITES_PER_MINUTE: '10000',
   RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
+  RATE_LIMIT_OPS_PER_MINUTE: '1000000',
 };
 
 /** An app over a fresh fixture database with the clock at TEST_TODAY. */
@@ -42,6 +46,9 @@ export async function createTestApp(
     database,
     token,
     auth: async (accountId) => ({ authorization: `Bearer ${await token(accountId)}` }),
+    opsAuth: async (scopes = OPS_SCOPES, operatorId = 'test-operator') => ({
+      authorization: `Bearer ${await signOperatorToken(config, { operatorId, scopes })}`,
+    }),
     close: async () => {
       await app.close();
       await database.close();
