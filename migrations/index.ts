@@ -5,6 +5,7 @@ import * as payments from './20261125020000_payments.js';
 import * as documentsMail from './20261125030000_documents_mail.js';
 import * as proposalsFollowups from './20261201000000_proposals_followups.js';
 import * as auditLog from './20261201020000_audit_log.js';
+import * as opsAlerts from './20261201030000_ops_alerts.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261125030000_documents_mail': documentsMail,
   '20261201000000_proposals_followups': proposalsFollowups,
   '20261201020000_audit_log': auditLog,
+  '20261201030000_ops_alerts': opsAlerts,
 };

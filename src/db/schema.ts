@@ -253,6 +253,9 @@ export interface EmailSendsTable {
   transport: MailTransportName | null;
   transport_message_id: string | null;
   status: EmailSendStatus;
+  /** The operator who resolved it (set with resolved_at and resolution_note; migration 20261201030000_ops_alerts). */
+  resolved_by: string | null;
+  resolution_note: string | null;
   reason: string | null;
   error: string | null;
   duplicate_of: string | null;

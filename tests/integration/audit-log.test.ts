@@ -102,6 +102,19 @@ describe('audit_log', () => {
   });
 });
 
+const AUDIT_LOG_MIGRATION = '20261201020000_audit_log';
+
+/** Reverts migrations down to and including the audit_log one; the names reverted, the audit_log one last. */
+async function migrateDownThroughAuditLog(db: Database['db']): Promise<string[]> {
+  const reverted: string[] = [];
+  while (!reverted.includes(AUDIT_LOG_MIGRATION)) {
+    const step = await migrateDown(db);
+    if (step.length === 0) throw new Error('the audit_log migration was never reverted');
+    reverted.push(...step);
+  }
+  return reverted;
+}
+
 describe('the audit_log migration', () => {
   let database: Database;
   beforeAll(async () => {
@@ -110,7 +123,7 @@ describe('the audit_log migration', () => {
   afterAll(async () => database?.close());
 
   it('moves the tool_call_audit rows into audit_log (same ids, the conversation user as actor), and back down', async () => {
-    expect(await migrateDown(database.db)).toStrictEqual(['20261201020000_audit_log']);
+    expect((await migrateDownThroughAuditLog(database.db)).at(-1)).toBe(AUDIT_LOG_MIGRATION);
     const conv = randomUUID();
     const msg = randomUUID();
     await sql`insert into conversations (id, account_id, user_id) values (${conv}, 'R10042', 'old@mycompany.com')`.execute(database.db);
@@ -121,7 +134,7 @@ describe('the audit_log migration', () => {
              (42, ${msg}, ${conv}, 'R10042', 'c2', 'getInvoice', 'null'::jsonb, 'error', 'boom', 0)`.execute(database.db);
     const before = (await sql<Record<string, unknown>>`select * from tool_call_audit order by id`.execute(database.db)).rows;
 
-    expect(await migrateToLatest(database.db)).toStrictEqual(['20261201020000_audit_log']);
+    expect((await migrateToLatest(database.db))[0]).toBe(AUDIT_LOG_MIGRATION);
     const moved = await database.db.selectFrom('audit_log').select(['id', 'actor_type', 'actor_id', 'action', 'name', 'arguments']).orderBy('id').execute();
     expect(moved).toStrictEqual([
       { id: 41n, actor_type: 'user', actor_id: 'old@mycompany.com', action: 'tool_call', name: 'getBalance', arguments: {} },
@@ -135,8 +148,8 @@ describe('the audit_log migration', () => {
     const last = await database.db.selectFrom('audit_log').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(last.id).toBe(43n);
 
-    expect(await migrateDown(database.db)).toStrictEqual(['20261201020000_audit_log']);
+    expect((await migrateDownThroughAuditLog(database.db)).at(-1)).toBe(AUDIT_LOG_MIGRATION);
     expect((await sql<Record<string, unknown>>`select * from tool_call_audit order by id`.execute(database.db)).rows).toStrictEqual(before);
-    expect(await migrateToLatest(database.db)).toStrictEqual(['20261201020000_audit_log']);
+    expect((await migrateToLatest(database.db))[0]).toBe(AUDIT_LOG_MIGRATION);
   });
 });

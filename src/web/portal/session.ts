@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
-import { signSessionToken, verifySessionToken, type Session } from '../../identity/session.js';
+import { signSessionToken, type Session } from '../../identity/session.js';
+import { resellerTokenSession } from '../../http/ops-auth.js';
 import { UnauthorizedError } from '../../errors.js';
 
 /**
@@ -48,12 +49,12 @@ export interface PortalSession extends Session {
   token: string;
 }
 
-/** The verified portal session of a request, or null (no cookie, bad or expired token). */
+/** The verified portal session of a request, or null (no cookie, bad or expired token); 403 for an operator token. */
 export async function portalSession(config: Config, req: FastifyRequest): Promise<PortalSession | null> {
   const token = readCookie(req, PORTAL_COOKIE);
   if (!token || !/^[A-Za-z0-9_\-.]+$/.test(token)) return null;
   try {
-    return { ...(await verifySessionToken(config, token)), token };
+    return { ...(await resellerTokenSession(config, token)), token };
   } catch (err) {
     if (err instanceof UnauthorizedError) return null;
     throw err;
