@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ToolRegistry } from '../../tools/registry.js';
 import { ToolFailure, type ProposalView, type ToolContext } from '../../tools/types.js';
+import { createCardStream, oneCardPerInvoice } from './card-set.js';
 import type { EngineNote, ExecutedCall } from './context.js';
 import { AppError } from '../errors.js';
 import type { LinkSigner } from '../links/signer.js';
@@ -215,7 +216,8 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
 /**
  * One assistant turn: model → tool calls (validated, deduplicated, run in parallel with a timeout)
  * → model, bounded by `maxRounds`. Tool failures go back to the model as results. Cards come from
- * tool results only; URLs the model typed that the server did not mint are removed.
+ * tool results only, each invoice shown once (card-set.ts); URLs the model typed that the server
+ * did not mint are removed.
  */
 export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
   const messages: ChatMessage[] = [{ role: 'system', content: opts.systemPrompt }, ...opts.history, { role: 'user', content: opts.userText }];
@@ -224,6 +226,9 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
   const proposals: Proposal[] = [];
   let note: EngineNote | null = null;
   const cards: Card[] = [];
+  // Each invoice is shown once, as it streams and in the answer (card-set.ts).
+  const streamCard = createCardStream();
+  const answerCards = () => oneCardPerInvoice(cards);
   const seen = new Set<string>();
   const usage = { promptTokens: 0, completionTokens: 0 };
   const severalNamed = (opts.ctx.request?.addresses.length ?? 0) > 1;
@@ -264,7 +269,7 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     } catch (err) {
       flush();
       if (err instanceof ModelError || (err instanceof Error && err.name === 'AbortError')) {
-        return { text: MODEL_ERROR_TEXT, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'model_error', usage };
+        return { text: MODEL_ERROR_TEXT, cards: answerCards(), toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'model_error', usage };
       }
       throw err;
     }
@@ -274,7 +279,7 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
 
     if (resp.toolCalls.length === 0) {
       const text = stated(scrubUnmintedUrls(resp.content.trim(), opts.links));
-      return { text, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'answered', usage };
+      return { text, cards: answerCards(), toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'answered', usage };
     }
 
     messages.push({ role: 'assistant', content: resp.content || null, toolCalls: resp.toolCalls });
@@ -286,15 +291,16 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
       if (executed(o.record)) executedCalls.push({ name: o.record.name, ok: o.record.outcome === 'ok', result: o.result });
       for (const card of o.cards) {
         cards.push(card);
-        opts.onEvent?.({ type: 'card', card });
+        const shown = streamCard(card);
+        if (shown) opts.onEvent?.({ type: 'card', card: shown });
       }
       messages.push({ role: 'tool', toolCallId: resp.toolCalls[i]!.id, name: resp.toolCalls[i]!.name, content: o.content });
     }
     if (outcomes.every((o) => o.record.outcome === 'repeated')) {
       // Only this round's text answers (earlier rounds' text preceded tool calls).
       const text = stated((resp.content || roundText).trim() ? scrubUnmintedUrls((resp.content || roundText).trim(), opts.links) : 'Here is what I found.');
-      return { text, cards, toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'repeated_calls', usage };
+      return { text, cards: answerCards(), toolCalls: records, executedCalls, proposals, note, rounds: round, stopReason: 'repeated_calls', usage };
     }
   }
-  return { text: stated(ROUND_LIMIT_TEXT), cards, toolCalls: records, executedCalls, proposals, note, rounds: opts.maxRounds, stopReason: 'round_limit', usage };
+  return { text: stated(ROUND_LIMIT_TEXT), cards: answerCards(), toolCalls: records, executedCalls, proposals, note, rounds: opts.maxRounds, stopReason: 'round_limit', usage };
 }

@@ -29,7 +29,10 @@ export type RecipientDecision =
       reason: string;
     };
 
-export const CONTACTS_REMEDY = 'add it as a billing contact under Billing → Contacts in the portal (or with POST /v1/billing/contacts), then ask again';
+/** The portal's Contacts page (Billing → Contacts), where a billing contact is added: a relative path the server writes, never the model. */
+export const CONTACTS_PAGE_PATH = '/portal/billing/contacts';
+
+export const CONTACTS_REMEDY = `add it as a billing contact under Billing → Contacts in the portal, at ${CONTACTS_PAGE_PATH} (or with POST /v1/billing/contacts), then ask again`;
 
 function quoted(raw: string): string {
   const s = raw.replace(/[\r\n\t]+/g, ' ').trim();

@@ -121,7 +121,8 @@ describe('runTurn with a scripted model', () => {
       expect(result.rounds).toBe(3);
       expect(outcomes(result)).toStrictEqual(['listInvoices:ok', 'listInvoices:ok', 'listInvoices:ok']);
       expect(result.toolCalls.map((c) => c.arguments)).toStrictEqual([1, 2, 3].map((limit) => ({ status: null, from: null, to: null, dateField: null, over: null, under: null, limit })));
-      expect(result.cards.map((c) => (c.type === 'invoice_list' ? c.items.length : -1))).toStrictEqual([1, 2, 3]);
+      // One card per invoice (issue #12): each round's list shows only the invoices no earlier list showed.
+      expect(result.cards.map((c) => (c.type === 'invoice_list' ? c.items.map((i) => i.invoiceNumber) : []))).toStrictEqual([['IN7654323'], ['IN7654320'], ['IN7654321']]);
       expect(events.filter((e) => e.type === 'tool_started')).toHaveLength(3);
       // The third request carried the results of the first two rounds.
       expect([...model.toolResults(2).keys()]).toStrictEqual(['call_0_0', 'call_1_0']);

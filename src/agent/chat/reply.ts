@@ -1,4 +1,5 @@
 import type { Session } from '../../identity/session.js';
+import { oneCardPerInvoice } from '../card-set.js';
 import type { DialogueContext } from '../context.js';
 import type { ToolCallRecord } from '../loop.js';
 import type { Card, TurnEvent } from '../types.js';
@@ -21,7 +22,8 @@ export interface ComposedAnswer {
 
 /** Sends the answer's cards, stores the turn with its audit (what an approval did, even if its message cannot be stored as typed), then reports it completed. */
 export async function deliverAnswer(deps: ChatDeps, session: Session, conversationId: string, answer: ComposedAnswer, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
-  const { assistantId, text, cards, model } = answer;
+  const { assistantId, text, model } = answer;
+  const cards = oneCardPerInvoice(answer.cards);
   for (const c of cards) onEvent?.({ type: 'card', card: c });
   const assistant: NewMessage = { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model, ...(answer.context ? { context: answer.context } : {}) };
   await storeTurnRecordingEffects(deps, {

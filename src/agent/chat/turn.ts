@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Session } from '../../identity/session.js';
+import { oneCardPerInvoice } from '../card-set.js';
 import { deriveContext } from '../context.js';
 import { analyze } from '../language/analyze.js';
 import { runTurn, type TurnResult } from '../loop.js';
@@ -36,7 +37,7 @@ const NO_LONGER_PENDING = 'That request is no longer waiting for approval (it ex
 async function failedModelTurn(deps: ChatDeps, turn: Turn, ran: readonly RanCall[], err: unknown, onEvent: OnEvent): Promise<AssistantReply> {
   const { session, conversationId, assistantId } = turn;
   const text = failedTurnText(ran);
-  const cards = ran.flatMap((r) => r.cards);
+  const cards = oneCardPerInvoice(ran.flatMap((r) => r.cards));
   const context = deriveContext(lastContext(turn.past), executedCalls(ran), [], null);
   await storeAfterFailure(
     deps,

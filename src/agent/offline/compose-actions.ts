@@ -1,7 +1,8 @@
 import { createPaymentLinkResult as paymentLinkResult } from '../../../tools/createPaymentLink.js';
 import { emailInvoicePdfResult as emailResult } from '../../../tools/emailInvoicePdf.js';
+import { CONTACTS_PAGE_PATH } from '../../mail/policy.js';
 import type { InvoiceBriefResult as InvoiceBrief } from '../../../tools/shared.js';
-import { argNumber, ASK, bullets, errorText, invoiceLine, joinAnd, LOOKUP_FAILED, openOf, plural, statusLabel, sumDisplays } from './compose-common.js';
+import { argNumber, ASK, errorText, joinAnd, LOOKUP_FAILED, named, openOf, plural, statusLabel, sumDisplays } from './compose-common.js';
 import { deferredOf, errorOf, parseAs, type CallOutcome } from './outcomes.js';
 import { EMAIL_UNAVAILABLE, POLICY, SECURE_PAGE_NOTE } from './policy.js';
 import type { Intent } from './resolve.js';
@@ -46,9 +47,11 @@ export function payText(outcomes: CallOutcome[], cardNote: boolean, scope: 'over
       `Here is a secure payment link for ${p.invoiceNumber} (${statusLabel(p.status)}, ${p.amountDue} due): use the Pay button on the card to pay it on our secure payment page. ${SECURE_PAGE_NOTE}`,
     );
   } else if (payable.length > 1) {
+    // The invoice cards carry each invoice's amount and Pay button: the text sums them up.
     const total = sumDisplays(payable.map((p) => p.amountDue));
+    const what = scope ? `your ${payable.length} ${scope} invoices` : plural(payable.length, 'invoice');
     out.push(
-      `Here are secure payment links for ${scope ? `your ${payable.length} ${scope} invoices` : plural(payable.length, 'invoice')}${total ? ` (${total} in all)` : ''}:\n${bullets(payable.map((p) => `${p.invoiceNumber} (${statusLabel(p.status)}): ${p.amountDue} due`))}\nUse the Pay button on each card to pay on our secure payment page. ${SECURE_PAGE_NOTE}`,
+      `Here are secure payment links for ${what}${total ? `, ${total} in all` : ''}${named(payable.map((p) => p.invoiceNumber))}. Use the Pay button on each card to pay on our secure payment page; card details are only ever entered there, never in chat.`,
     );
   }
   out.push(...notes);
@@ -74,7 +77,8 @@ export function payPickText(listed: CallOutcome, links: CallOutcome[], cardNote:
   if (open.length === 0) return 'You have no outstanding invoices, so there is nothing to pay right now.';
   if (open.length === 1) return payText(links, cardNote, null);
   const card = cardNote ? `${CARD_NOTE} ` : '';
-  return `${card}You have ${plural(open.length, 'outstanding invoice')}:\n${bullets(open.map((i) => invoiceLine(i, false)))}\n${ASK.pay}? Tell me its number (or "the first one"), or say "pay all my overdue invoices".`;
+  const total = sumDisplays(open.map((i) => i.amountDue));
+  return `${card}You have ${plural(open.length, 'outstanding invoice')}${total ? `, ${total} due in all` : ''}${named(open.map((i) => i.invoiceNumber))}. ${ASK.pay}? Use its Pay button below, tell me its number (or "the first one"), or say "pay all my overdue invoices".`;
 }
 
 /** Refusals of a request as a whole (several addresses, header injection): the tool's answer lists every address. */
@@ -90,7 +94,7 @@ export function emailText(outcome: CallOutcome | undefined, number: string, to: 
     if (e.code === 'timeout') return `I couldn't confirm that ${number} was emailed to ${to}: it took too long. Please try again in a moment.`;
     if (e.code === 'internal') return `I couldn't email ${number} to ${to} just now. Please try again in a moment.`;
     const policy = !/billing contact/i.test(e.message) && /recipient|not_allowed|domain|contact|address|refused|forbidden/i.test(`${e.code} ${e.message}`)
-      ? ' Invoices can only be emailed to your billing contacts or to addresses at your verified domain; you can add a billing contact in the portal.'
+      ? ` Invoices can only be emailed to your billing contacts or to addresses at your verified domain; you can add a billing contact under Billing → Contacts in the portal, at ${CONTACTS_PAGE_PATH}.`
       : '';
     return `I couldn't email ${number} to ${to}: ${e.message}${policy}`;
   }

@@ -23,13 +23,20 @@ export const LOOKUP_FAILED = "I couldn't look that up just now. Please try again
 
 export const isZero = (display: string) => !/[1-9]/.test(display);
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-export const bullets = (lines: string[]) => lines.map((l) => `- ${l}`).join('\n');
 export const date = (iso: string) => formatDate(iso);
 
 /** "a, b and c" */
 export function joinAnd(xs: string[], word = 'and'): string {
   if (xs.length <= 1) return xs[0] ?? '';
   return `${xs.slice(0, -1).join(', ')} ${word} ${xs[xs.length - 1]}`;
+}
+
+/** A list answer names at most this many invoices (or payments, credits) in its text: the cards carry the rows. */
+export const MAX_NAMED = 5;
+
+/** ": A, B and C" to end a summary sentence when there are MAX_NAMED or fewer, else nothing. */
+export function named(numbers: string[]): string {
+  return numbers.length > 0 && numbers.length <= MAX_NAMED ? `: ${joinAnd(numbers)}` : '';
 }
 
 /** Sums money displays ("$1,234.56") exactly, in cents; null unless they share one currency prefix. */

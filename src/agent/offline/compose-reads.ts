@@ -4,7 +4,8 @@ import { getInvoiceResult as invoiceResult } from '../../../tools/getInvoice.js'
 import { listCreditsResult as creditListResult } from '../../../tools/listCredits.js';
 import { listPaymentsResult as paymentListResult } from '../../../tools/listPayments.js';
 import type { StatusFilter } from '../references.js';
-import { ASK, argNumber, bullets, date, errorText, invoiceLine, isZero, joinAnd, listOf, LOOKUP_FAILED, plural, sumDisplays } from './compose-common.js';
+import { ASK, argNumber, date, errorText, invoiceLine, isZero, joinAnd, listOf, LOOKUP_FAILED, MAX_NAMED, named, plural, sumDisplays } from './compose-common.js';
+import type { InvoiceBriefResult as InvoiceBrief } from '../../../tools/shared.js';
 import { describePeriod, type Period } from './dates.js';
 import type { BalanceFocus } from './intent.js';
 import { errorOf, parseAs, type CallOutcome } from './outcomes.js';
@@ -93,24 +94,34 @@ export function showText(outcomes: CallOutcome[]): string {
     .join('\n\n');
 }
 
+/** A clause as a sentence: capitalised, with its full stop. */
+const sentence = (clause: string): string => `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
+
+/** Which of the listed invoices are overdue, named when the answer names them all (the cards carry the rows). */
+function overdueSentence(items: InvoiceBrief[]): string {
+  const overdue = items.filter((i) => /overdue/i.test(i.status));
+  const verb = overdue.length === 1 ? 'is' : 'are';
+  if (overdue.length === 0) return 'None of them is overdue yet';
+  if (overdue.length === items.length) return items.length === 1 ? 'It is overdue' : items.length === 2 ? 'Both are overdue' : 'All of them are overdue';
+  return named(items.map((i) => i.invoiceNumber)) ? `${joinAnd(overdue.map((i) => i.invoiceNumber))} ${verb} overdue` : `${overdue.length} of them ${verb} overdue`;
+}
+
+/**
+ * Outstanding invoices in two sentences: how many, what is due and (five or fewer) their numbers;
+ * then which are overdue. The invoice_list card shows each one with its Pay button.
+ */
 export function outstandingText(outcome: CallOutcome, limit: number | null): string {
   const r = listOf(outcome);
   if (!r) return 'Here are your outstanding invoices.';
   if (r.items.length === 0) return 'You have no outstanding invoices: everything is paid.';
-  const overdue = r.items.filter((i) => /overdue/i.test(i.status)).length;
   const total = r.total ?? sumDisplays(r.items.map((i) => i.amountDue));
+  const n = r.items.length;
   const head =
     limit !== null || r.more
-      ? `Here are your ${plural(r.items.length, 'most recent outstanding invoice')}${total ? ` (${total} due)` : ''}:`
-      : `You have ${plural(r.items.length, 'outstanding invoice')}${total ? `, ${total} due in all` : ''}:`;
-  const tail = [
-    overdue > 0 ? `${overdue === r.items.length ? (overdue === 1 ? 'It is' : 'All of them are') : `${overdue} of them ${overdue === 1 ? 'is' : 'are'}`} overdue.` : 'None of them is overdue yet.',
-    r.more ? 'There are more; ask for a date range to see others.' : '',
-    'To pay one, say "pay" and its number.',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  return `${head}\n${bullets(r.items.map((i) => invoiceLine(i, false)))}\n${tail}`;
+      ? `Here ${n === 1 ? 'is' : 'are'} your ${plural(n, 'most recent outstanding invoice')}${total ? ` (${total} due)` : ''}`
+      : `You have ${plural(n, 'outstanding invoice')}${total ? `, ${total} due in all` : ''}`;
+  const next = r.more ? 'there are more, so ask for a date range to see others' : `to pay ${n === 1 ? 'it' : 'one'}, use its Pay button or say "pay" and its number`;
+  return `${head}${named(r.items.map((i) => i.invoiceNumber))}. ${overdueSentence(r.items)}; ${next}.`;
 }
 
 const STATUS_WORD: Record<StatusFilter, string> = {
@@ -121,23 +132,46 @@ const STATUS_WORD: Record<StatusFilter, string> = {
   open: 'open',
 };
 
-export function invoicesText(outcome: CallOutcome, status: StatusFilter | null, period: Period | null, limit: number | null): string {
+const STATE_WORD: Record<InvoiceBrief['state'], string> = { paid: 'paid', due: 'due', overdue: 'overdue', partially_paid: 'partially paid', void: 'void' };
+
+/** "2 are paid, 2 overdue and 1 due" (or "all of them are paid"): the statuses of an unfiltered list. */
+function statusClause(items: InvoiceBrief[]): string {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(STATE_WORD[i.state], (counts.get(STATE_WORD[i.state]) ?? 0) + 1);
+  const groups = [...counts];
+  if (groups.length === 1) return `${items.length === 2 ? 'both' : 'all of them'} are ${groups[0]![0]}`;
+  return joinAnd(groups.map(([word, k], at) => (at === 0 ? `${k} ${k === 1 ? 'is' : 'are'} ${word}` : `${k} ${word}`)));
+}
+
+/**
+ * Invoice history in one or two sentences: how many, the amount due on a status filter, and
+ * (five or fewer) their numbers; one invoice is described on its line. The card shows the rows.
+ */
+export function invoicesText(outcome: CallOutcome, status: StatusFilter | null, period: Period | null, limit: number | null, dateField: 'due' | null = null): string {
   const r = listOf(outcome);
   if (!r) return 'Here are your invoices.';
   const adj = status ? `${STATUS_WORD[status]} ` : '';
-  const when = period ? ` issued ${describePeriod(period)}` : '';
+  const when = period ? ` ${dateField === 'due' ? 'due' : 'issued'} ${describePeriod(period)}` : '';
   if (r.items.length === 0) return `I found no ${adj}invoices${when}.`;
   const due = r.items.filter((i) => !isZero(i.amountDue)).map((i) => i.amountDue);
   const totalDue = status && status !== 'paid' && due.length > 0 ? sumDisplays(due) : null;
-  let head: string;
-  if (limit === 1 && r.items.length === 1) head = `Your most recent ${adj}invoice${when}:`;
-  else if (limit !== null) head = `Your ${plural(r.items.length, `most recent ${adj}invoice`)}${when}:`;
-  else head = `You have ${plural(r.items.length, `${adj}invoice`)}${when}${totalDue ? `, ${totalDue} due in all` : ''}:`;
-  const tail = r.more && limit === null ? '\nThere are more; narrow it down by month or status to see others.' : '';
-  return `${head}\n${bullets(r.items.map((i) => invoiceLine(i, true)))}${tail}`;
+  const more = r.more && limit === null ? 'there are more, so narrow it down by month or status to see others' : '';
+  const only = r.items.length === 1 ? r.items[0]! : null;
+  if (only && limit === 1) return `Your most recent ${adj}invoice${when} is ${invoiceLine(only, true)}.`;
+  if (only) return `You have 1 ${adj}invoice${when}: ${invoiceLine(only, true)}.${more ? ` ${sentence(more)}` : ''}`;
+  const head =
+    limit !== null
+      ? `Here are your ${plural(r.items.length, `most recent ${adj}invoice`)}${when}`
+      : `You have ${plural(r.items.length, `${adj}invoice`)}${when}${totalDue ? `, ${totalDue} due in all` : ''}`;
+  const second = [status ? '' : statusClause(r.items), more].filter(Boolean).join('; ');
+  return `${head}${named(r.items.map((i) => i.invoiceNumber))}.${second ? ` ${sentence(second)}` : ''}`;
 }
 
-export function paymentsText(outcome: CallOutcome, period: Period | null, limit: number | null): string {
+/**
+ * Payments in one or two sentences: how many, the total and (five or fewer) their numbers; one
+ * payment, or the ones the message named, on their line.
+ */
+export function paymentsText(outcome: CallOutcome, period: Period | null, limit: number | null, refs: readonly string[] = []): string {
   const r = parseAs(paymentListResult, outcome);
   if (!r) return 'Here are your payments.';
   const when = period ? ` ${describePeriod(period)}` : '';
@@ -145,26 +179,29 @@ export function paymentsText(outcome: CallOutcome, period: Period | null, limit:
   const line = (p: (typeof r.payments)[number]) =>
     `${p.payment} on ${date(p.date)}: ${p.amount} by ${p.method.toLowerCase()}${p.invoices.length > 0 ? `, for ${joinAnd(p.invoices)}` : ''}`;
   if (limit === 1) return `Your most recent payment${when} was ${line(r.payments[0]!)}.`;
+  const asked = r.payments.filter((p) => refs.includes(p.payment));
+  if (asked.length > 0) return asked.map((p) => `${line(p)}.`).join(' ');
+  const missing = refs.length > 0 ? `I couldn't find ${joinAnd([...refs])} among your ${r.more ? 'most recent ' : ''}payments. ` : '';
+  const more = r.more && limit === null ? ' There are more; ask for a date range to see others.' : '';
+  if (r.payments.length === 1) return `${missing}You made 1 payment${when}: ${line(r.payments[0]!)}.${more}`;
   const total = sumDisplays(r.payments.map((p) => p.amount));
-  const head = `${limit !== null ? `Your ${plural(r.payments.length, 'most recent payment')}` : `You made ${plural(r.payments.length, 'payment')}`}${when}${total && r.payments.length > 1 ? `, ${total} in all` : ''}:`;
-  const tail = r.more && limit === null ? '\nThere are more; ask for a date range to see others.' : '';
-  return `${head}\n${bullets(r.payments.map(line))}${tail}`;
+  const head = `${limit !== null ? `Here are your ${plural(r.payments.length, 'most recent payment')}` : `You made ${plural(r.payments.length, 'payment')}`}${when}${total ? `, ${total} in all` : ''}`;
+  return `${missing}${head}${named(r.payments.map((p) => p.payment))}.${more}`;
 }
 
+/** Credits in two sentences: the unapplied credit, then (five or fewer) each memo with what is left or where it went. */
 export function creditsText(outcome: CallOutcome): string {
   const r = parseAs(creditListResult, outcome);
   if (!r) return 'Here are your credits.';
   if (r.credits.length === 0) return 'You have no credit memos on your account.';
-  const line = (c: (typeof r.credits)[number]) => {
-    const state = isZero(c.available)
-      ? `fully applied${c.appliedTo.length > 0 ? ` to ${joinAnd(c.appliedTo)}` : ''}`
-      : c.available === c.amount
-        ? `${c.available} available, not yet applied`
-        : `${c.available} still available${c.appliedTo.length > 0 ? `, part applied to ${joinAnd(c.appliedTo)}` : ''}`;
-    return `${c.credit} (${date(c.issued)}): ${c.amount}, ${state}. Reason: ${c.reason.slice(0, 90)}`;
+  const state = (c: (typeof r.credits)[number]) => {
+    if (isZero(c.available)) return `${c.credit} (applied${c.appliedTo.length > 0 ? ` to ${joinAnd(c.appliedTo)}` : ''})`;
+    if (c.available === c.amount) return `${c.credit} (${c.available} available)`;
+    return `${c.credit} (${c.available} of ${c.amount} still available${c.appliedTo.length > 0 ? `, part applied to ${joinAnd(c.appliedTo)}` : ''})`;
   };
   const head = isZero(r.totalAvailable)
-    ? `You have no unapplied credit right now. Your ${plural(r.credits.length, 'credit memo')}:`
-    : `You have ${r.totalAvailable} of unapplied credit available, already deducted from your balance. Your ${plural(r.credits.length, 'credit memo')}:`;
-  return `${head}\n${bullets(r.credits.map(line))}`;
+    ? 'You have no unapplied credit right now.'
+    : `You have ${r.totalAvailable} of unapplied credit available, already deducted from your balance.`;
+  const memos = r.credits.length <= MAX_NAMED ? `: ${joinAnd(r.credits.map(state))}` : '';
+  return `${head} Your ${plural(r.credits.length, 'credit memo')}${memos}.`;
 }

@@ -9,7 +9,9 @@ import type { Intent } from './resolve.js';
 /**
  * Composition: the final reply, from the intent and this turn's tool results. It states the key
  * figures and invoice numbers (so later follow-ups can refer to them) and never writes URLs:
- * links are on the cards the server renders from the same results. The answers that read the
+ * links are on the cards the server renders from the same results. A list answer is a one- or
+ * two-sentence summary (how many, the total, the numbers when five or fewer): the cards carry the
+ * rows, so the text does not repeat them. The answers that read the
  * account are in compose-reads.ts, those that act or ask in compose-actions.ts.
  */
 
@@ -31,9 +33,9 @@ export function composeIntent(intent: Intent, rounds: CallOutcome[][], canEmail:
     case 'outstanding':
       return afterLookup(first, (o) => outstandingText(o, intent.limit));
     case 'invoices':
-      return afterLookup(first, (o) => invoicesText(o, intent.status, intent.period, intent.limit));
+      return afterLookup(first, (o) => invoicesText(o, intent.status, intent.period, intent.limit, intent.dateField));
     case 'payments':
-      return afterLookup(first, (o) => paymentsText(o, intent.period, intent.limit));
+      return afterLookup(first, (o) => paymentsText(o, intent.period, intent.limit, intent.refs ?? []));
     case 'credits':
       return afterLookup(first, creditsText);
     case 'pay':

@@ -53,7 +53,7 @@ export function cardDetails({ raw, whole, ref }: Clause): Draft | null {
 /** A malformed invoice number; a payment or credit memo by its number: the lists show what each one covered. */
 export function otherDocumentNumbers({ x, t, period }: Clause): Draft | null {
   if (x.badInvoiceRefs.length > 0 && x.invoiceNumbers.length === 0) return { kind: 'badRef', refs: x.badInvoiceRefs };
-  if (x.invoiceNumbers.length === 0 && x.paymentRefs.length > 0 && !/\bemail\b/.test(t)) return { kind: 'payments', period, limit: null };
+  if (x.invoiceNumbers.length === 0 && x.paymentRefs.length > 0 && !/\bemail\b/.test(t)) return { kind: 'payments', period, limit: null, refs: x.paymentRefs };
   if (x.invoiceNumbers.length === 0 && x.creditRefs.length > 0 && !/\b(apply|use|redeem)\b/.test(t)) return { kind: 'credits' };
   return null;
 }

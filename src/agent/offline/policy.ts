@@ -47,7 +47,7 @@ export const POLICY: Record<PolicyTopic | 'emailHow' | 'handoffHow', string> = {
   security:
     "Payments happen only on our secure payment processor's page, never in this chat: I give you a signed link to it, and you enter your credit card details there. I never ask for, see or store card details.",
   portal:
-    'In the portal, select "Billing" from the main menu. The dashboard shows your current balance and any overdue amounts; the Invoices tab lists all your invoices with their status and a Pay Now button; the Payments and Credits tabs show your payment history and credit memos.',
+    'In the portal, select "Billing" from the main menu. The dashboard shows your current balance and any overdue amounts; the Invoices tab lists all your invoices with their status and a Pay Now button; the Payments and Credits tabs show your payment history and credit memos; the Contacts tab lists your billing contacts and verified domains, and is where you add a billing contact.',
   cardData:
     "For your security, I can't take card details in chat, so please don't type them here. Card details are only ever entered on our secure payment page: ask me for a payment link for the invoice you want to pay (or say \"pay all my overdue invoices\").",
   trouble:

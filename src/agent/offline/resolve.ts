@@ -19,7 +19,8 @@ export type Intent =
   | { kind: 'show'; numbers: string[] }
   | { kind: 'outstanding'; limit: number | null }
   | { kind: 'invoices'; status: StatusFilter | null; period: Period | null; limit: number | null; dateField: 'due' | null; amount?: AmountRange | null }
-  | { kind: 'payments'; period: Period | null; limit: number | null }
+  /** `refs`: payments the message names by number ("what did PAY-300205 pay for?"): the answer describes them. */
+  | { kind: 'payments'; period: Period | null; limit: number | null; refs?: string[] }
   | { kind: 'credits' }
   | { kind: 'pay'; numbers: string[]; cardNote: boolean }
   | { kind: 'payAll'; scope: 'overdue' | 'outstanding' }
