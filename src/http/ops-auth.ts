@@ -26,7 +26,7 @@ declare module 'fastify' {
   }
 }
 
-export const RESELLER_TOKEN_ON_OPS = 'This is a reseller portal token: /v1/ops needs an operator token (npm run token -- --ops in development)';
+export const RESELLER_TOKEN_ON_OPS = 'This is a reseller portal token: /v1/ops needs an operator token';
 export const OPERATOR_TOKEN_ON_RESELLER_ROUTES = 'This is an operator token: reseller routes need a reseller portal token; operators use /v1/ops';
 
 type TokenConfig = Pick<Config, 'AUTH_JWT_SECRET' | 'AUTH_JWT_ISSUER' | 'AUTH_JWT_AUDIENCE' | 'OPS_JWT_SECRET' | 'OPS_JWT_AUDIENCE'>;
