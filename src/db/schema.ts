@@ -237,6 +237,9 @@ export interface PaymentAlertsTable {
   details: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: DefaultedTimestamp;
   resolved_at: Timestamp | null;
+  /** The operator who resolved it (set with resolved_at and resolution_note; migration 20261201030000_ops_alerts). */
+  resolved_by: string | null;
+  resolution_note: string | null;
 }
 
 export type EmailSendStatus = 'sending' | 'sent' | 'failed' | 'duplicate' | 'refused';
@@ -253,9 +256,6 @@ export interface EmailSendsTable {
   transport: MailTransportName | null;
   transport_message_id: string | null;
   status: EmailSendStatus;
-  /** The operator who resolved it (set with resolved_at and resolution_note; migration 20261201030000_ops_alerts). */
-  resolved_by: string | null;
-  resolution_note: string | null;
   reason: string | null;
   error: string | null;
   duplicate_of: string | null;
