@@ -6,6 +6,7 @@ import * as documentsMail from './20261125030000_documents_mail.js';
 import * as proposalsFollowups from './20261201000000_proposals_followups.js';
 import * as auditLog from './20261201020000_audit_log.js';
 import * as opsAlerts from './20261201030000_ops_alerts.js';
+import * as opsIdempotency from './20261201040000_ops_idempotency.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261201000000_proposals_followups': proposalsFollowups,
   '20261201020000_audit_log': auditLog,
   '20261201030000_ops_alerts': opsAlerts,
+  '20261201040000_ops_idempotency': opsIdempotency,
 };

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { AppError, NotFoundError } from '../errors.js';
 import { addDays } from './dates.js';
 
 /** The one-time account opening fee, charged on an account's first invoice. */
@@ -9,8 +9,27 @@ export const OPENING_FEE_DESCRIPTION = 'Account opening fee';
 /** Net terms for invoices raised by the system. */
 export const NET_TERMS_DAYS = 30;
 
+/**
+ * A rule broken by one field of the input: the message starts with the field's path in the
+ * caller's input (`allocations[1].amountCents: …`), and `details` carries the field and the reason
+ * apart (the operator API and the bulk importer report them).
+ */
+export class FieldError extends AppError {
+  readonly field: string;
+  readonly reason: string;
+  constructor(status: 400 | 404 | 409, field: string, reason: string) {
+    super(status, status === 409 ? 'conflict' : status === 404 ? 'not_found' : 'invalid_request', `${field}: ${reason}`, { details: { field, reason } });
+    this.field = field;
+    this.reason = reason;
+  }
+}
+
+export const LINE_KINDS = ['opening_fee', 'order', 'service', 'adjustment'] as const;
+
 export interface NewLine {
-  kind: 'opening_fee' | 'order' | 'service' | 'adjustment';
+  kind: (typeof LINE_KINDS)[number];
+  /** 1-based; defaults to the line's place in the list. Unique within the invoice. */
+  position?: number;
   description: string;
   reference?: string | null;
   quantity?: number;
@@ -32,16 +51,49 @@ async function nextInvoiceNumber(trx: Kysely<DB>): Promise<string> {
   return `IN${r.rows[0]!.n}`;
 }
 
-/** Inserts an invoice with its lines; totals are computed from the lines. */
-export async function createInvoice(trx: Transaction<DB>, accountId: string, input: NewInvoiceInput): Promise<{ id: bigint; number: string }> {
-  if (input.lines.length === 0) throw new ValidationError('An invoice needs at least one line');
-  const account = await trx.selectFrom('accounts').select(['currency']).where('id', '=', accountId).executeTakeFirst();
-  if (!account) throw new NotFoundError(`Account ${accountId} not found`);
-  const lines = input.lines.map((l, i) => {
+/** An invoice falls due on or after the day it is issued (the CHECK invoices_due_after_issue, said with the field). */
+export function checkDueDate(issuedOn: string, dueOn: string): void {
+  if (dueOn < issuedOn) throw new FieldError(400, 'dueOn', `must not be before the issue date (${issuedOn})`);
+}
+
+/** The account's currency: every invoice, payment and credit of an account is in it (the balance adds them up). */
+function checkAccountCurrency(account: { currency: string }, currency: string): void {
+  if (currency !== account.currency.trim()) throw new FieldError(400, 'currency', `must be the account's currency (${account.currency.trim()})`);
+}
+
+/** Lines with their positions and amounts; positions unique, negative prices only on adjustments, a total of zero or more. */
+function pricedLines(input: NewLine[]) {
+  const seen = new Set<number>();
+  const lines = input.map((l, i) => {
+    const position = l.position ?? i + 1;
+    if (seen.has(position)) throw new FieldError(400, `lines[${i}].position`, `position ${position} is used by another line`);
+    seen.add(position);
+    if (l.unitCents < 0n && l.kind !== 'adjustment') throw new FieldError(400, `lines[${i}].unitCents`, 'only an adjustment line may be negative');
     const quantity = l.quantity ?? 1;
-    return { ...l, position: i + 1, quantity, amountCents: l.unitCents * BigInt(quantity) };
+    return { ...l, position, quantity, amountCents: l.unitCents * BigInt(quantity) };
   });
   const total = lines.reduce((s, l) => s + l.amountCents, 0n);
+  if (total < 0n) throw new FieldError(400, 'lines', `the lines add up to ${total} cents; an invoice's total cannot be negative`);
+  return { lines, total };
+}
+
+/**
+ * Inserts an invoice with its lines; totals are computed from the lines. Refused: no lines, a due
+ * date before the issue date, another currency than the account's, and a closed account (no
+ * invoice issued on or after the day it closed).
+ */
+export async function createInvoice(trx: Transaction<DB>, accountId: string, input: NewInvoiceInput): Promise<{ id: bigint; number: string }> {
+  if (input.lines.length === 0) throw new FieldError(400, 'lines', 'an invoice needs at least one line');
+  // Shared lock: closing the account (setAccountClosed) waits for this invoice, and this invoice for a closing.
+  const account = await trx.selectFrom('accounts').select(['currency', 'closed_on']).where('id', '=', accountId).forShare().executeTakeFirst();
+  if (!account) throw new NotFoundError(`Account ${accountId} not found`);
+  if (account.closed_on !== null && input.issuedOn >= account.closed_on) {
+    throw new FieldError(409, 'issuedOn', `account ${accountId} closed on ${account.closed_on}: it takes no invoice issued on or after that day`);
+  }
+  const dueOn = input.dueOn ?? addDays(input.issuedOn, NET_TERMS_DAYS);
+  checkDueDate(input.issuedOn, dueOn);
+  if (input.currency !== undefined) checkAccountCurrency(account, input.currency);
+  const { lines, total } = pricedLines(input.lines);
   const number = input.number ?? (await nextInvoiceNumber(trx));
   const inv = await trx
     .insertInto('invoices')
@@ -49,8 +101,8 @@ export async function createInvoice(trx: Transaction<DB>, accountId: string, inp
       account_id: accountId,
       number,
       issued_on: input.issuedOn,
-      due_on: input.dueOn ?? addDays(input.issuedOn, NET_TERMS_DAYS),
-      currency: input.currency ?? account.currency.trim(),
+      due_on: dueOn,
+      currency: account.currency.trim(),
       total_cents: total,
       memo: input.memo ?? null,
       is_opening: input.isOpening ?? false,
@@ -126,7 +178,8 @@ export async function openAccountIn(trx: Transaction<DB>, input: OpenAccountInpu
   }
 }
 
-async function lockInvoice(trx: Transaction<DB>, accountId: string, invoiceNumber: string) {
+/** An invoice of the account, locked for the change; `field` names where the caller gave its number. */
+async function lockInvoice(trx: Transaction<DB>, accountId: string, invoiceNumber: string, field: string) {
   const inv = await trx
     .selectFrom('invoices')
     .select(['id', 'currency', 'amount_due_cents', 'voided_at'])
@@ -134,9 +187,20 @@ async function lockInvoice(trx: Transaction<DB>, accountId: string, invoiceNumbe
     .where('number', '=', invoiceNumber)
     .forUpdate()
     .executeTakeFirst();
-  if (!inv) throw new NotFoundError(`Invoice ${invoiceNumber} not found`);
-  if (inv.voided_at) throw new ConflictError(`Invoice ${invoiceNumber} is void`);
+  if (!inv) throw new FieldError(400, field, `no invoice ${invoiceNumber} on account ${accountId}`);
+  if (inv.voided_at) throw new FieldError(409, field, `invoice ${invoiceNumber} is void`);
   return inv;
+}
+
+async function accountOf(trx: Transaction<DB>, accountId: string): Promise<{ currency: string }> {
+  const account = await trx.selectFrom('accounts').select(['currency']).where('id', '=', accountId).executeTakeFirst();
+  if (!account) throw new NotFoundError(`Account ${accountId} not found`);
+  return account;
+}
+
+export interface PaymentAllocation {
+  invoiceNumber: string;
+  amountCents: bigint;
 }
 
 export interface RecordPaymentInput {
@@ -146,17 +210,16 @@ export interface RecordPaymentInput {
   currency: string;
   method: string;
   processorRef?: string | null;
-  allocations: Array<{ invoiceNumber: string; amountCents: bigint }>;
+  allocations: PaymentAllocation[];
 }
 
 /**
  * Records a payment and allocates it to invoices, in the caller's transaction (rows are locked).
- * Allocations may not exceed an invoice's amount due nor the payment.
+ * Allocations may not exceed an invoice's amount due nor, together, the payment.
  */
 export async function recordPayment(trx: Transaction<DB>, accountId: string, input: RecordPaymentInput): Promise<{ id: bigint; number: string }> {
-  if (input.amountCents <= 0n) throw new ValidationError('A payment must be positive');
-  const allocated = input.allocations.reduce((s, a) => s + a.amountCents, 0n);
-  if (allocated > input.amountCents) throw new ValidationError('Allocations exceed the payment');
+  if (input.amountCents <= 0n) throw new FieldError(400, 'amountCents', 'a payment must be positive');
+  checkAccountCurrency(await accountOf(trx, accountId), input.currency);
   let number = input.number;
   if (!number) {
     const r = await sql<{ n: string }>`select nextval('payment_number_seq')::text as n`.execute(trx);
@@ -175,20 +238,70 @@ export async function recordPayment(trx: Transaction<DB>, accountId: string, inp
     })
     .returning(['id', 'number'])
     .executeTakeFirstOrThrow();
-  for (const a of input.allocations) {
-    const inv = await lockInvoice(trx, accountId, a.invoiceNumber);
-    if (inv.currency.trim() !== input.currency) throw new ValidationError(`Currency mismatch on ${a.invoiceNumber}`);
-    if (a.amountCents <= 0n || a.amountCents > inv.amount_due_cents) {
-      throw new ValidationError(`Allocation to ${a.invoiceNumber} exceeds its amount due`);
+  await allocatePayment(trx, accountId, { id: pay.id, amountCents: input.amountCents, currency: input.currency }, input.allocations);
+  return pay;
+}
+
+/** The allocations a payment already has, refused when the new list drops or changes one. */
+async function keptAllocations(trx: Transaction<DB>, paymentId: bigint, listed: Map<string, number>, allocations: readonly PaymentAllocation[]): Promise<Set<string>> {
+  const recorded = await trx
+    .selectFrom('payment_allocations as pa')
+    .innerJoin('invoices as i', 'i.id', 'pa.invoice_id')
+    .select(['i.number', 'pa.amount_cents'])
+    .where('pa.payment_id', '=', paymentId)
+    .execute();
+  for (const r of recorded) {
+    const i = listed.get(r.number);
+    if (i === undefined) throw new FieldError(409, 'allocations', `the allocation of ${r.amount_cents} cents to ${r.number} is recorded and cannot be removed`);
+    if (allocations[i]!.amountCents !== r.amount_cents) {
+      throw new FieldError(409, `allocations[${i}].amountCents`, `the allocation to ${r.number} is recorded as ${r.amount_cents} cents and cannot change`);
     }
-    await trx.insertInto('payment_allocations').values({ payment_id: pay.id, invoice_id: inv.id, amount_cents: a.amountCents }).execute();
+  }
+  return new Set(recorded.map((r) => r.number));
+}
+
+/**
+ * Allocates a payment to invoices, in the caller's transaction. `allocations` is the payment's
+ * whole list: the allocations it already has must be in it unchanged (they stay as they are), the
+ * others are applied, each to an open invoice of the account in the payment's currency and within
+ * its amount due, all of them within the payment's amount. What is left of the payment stays
+ * unallocated (no invoice and no balance counts it) until a later call allocates it. Returns the
+ * number of allocations added.
+ */
+export async function allocatePayment(
+  trx: Transaction<DB>,
+  accountId: string,
+  payment: { id: bigint; amountCents: bigint; currency: string },
+  allocations: readonly PaymentAllocation[],
+): Promise<number> {
+  const listed = new Map<string, number>();
+  for (const [i, a] of allocations.entries()) {
+    if (listed.has(a.invoiceNumber)) throw new FieldError(400, `allocations[${i}].invoiceNumber`, `${a.invoiceNumber} is listed twice`);
+    listed.set(a.invoiceNumber, i);
+    if (a.amountCents <= 0n) throw new FieldError(400, `allocations[${i}].amountCents`, 'must be positive');
+  }
+  const total = allocations.reduce((s, a) => s + a.amountCents, 0n);
+  if (total > payment.amountCents) throw new FieldError(400, 'allocations', `they add up to ${total} cents, more than the payment's ${payment.amountCents}`);
+  const kept = await keptAllocations(trx, payment.id, listed, allocations);
+  let added = 0;
+  for (const [i, a] of allocations.entries()) {
+    if (kept.has(a.invoiceNumber)) continue;
+    const inv = await lockInvoice(trx, accountId, a.invoiceNumber, `allocations[${i}].invoiceNumber`);
+    if (inv.currency.trim() !== payment.currency) {
+      throw new FieldError(400, `allocations[${i}].invoiceNumber`, `invoice ${a.invoiceNumber} is in ${inv.currency.trim()}, the payment in ${payment.currency}`);
+    }
+    if (a.amountCents > inv.amount_due_cents) {
+      throw new FieldError(400, `allocations[${i}].amountCents`, `exceeds the amount due on ${a.invoiceNumber} (${inv.amount_due_cents} cents)`);
+    }
+    await trx.insertInto('payment_allocations').values({ payment_id: payment.id, invoice_id: inv.id, amount_cents: a.amountCents }).execute();
     await trx
       .updateTable('invoices')
       .set((eb) => ({ paid_cents: eb('paid_cents', '+', a.amountCents) }))
       .where('id', '=', inv.id)
       .execute();
+    added += 1;
   }
-  return pay;
+  return added;
 }
 
 export async function createCreditMemo(
@@ -196,7 +309,8 @@ export async function createCreditMemo(
   accountId: string,
   input: { number?: string; issuedOn: string; amountCents: bigint; currency: string; reason: string },
 ): Promise<{ id: bigint; number: string }> {
-  if (input.amountCents <= 0n) throw new ValidationError('A credit memo must be positive');
+  if (input.amountCents <= 0n) throw new FieldError(400, 'amountCents', 'a credit memo must be positive');
+  checkAccountCurrency(await accountOf(trx, accountId), input.currency);
   let number = input.number;
   if (!number) {
     const r = await sql<{ n: string }>`select nextval('credit_memo_number_seq')::text as n`.execute(trx);
@@ -209,7 +323,7 @@ export async function createCreditMemo(
     .executeTakeFirstOrThrow();
 }
 
-/** Applies (part of) a credit memo to an invoice, in the caller's transaction. */
+/** Applies (part of) a credit memo to an invoice, in the caller's transaction; once per memo and invoice. */
 export async function applyCredit(
   trx: Transaction<DB>,
   accountId: string,
@@ -222,13 +336,17 @@ export async function applyCredit(
     .where('number', '=', input.creditNumber)
     .forUpdate()
     .executeTakeFirst();
-  if (!memo) throw new NotFoundError(`Credit memo ${input.creditNumber} not found`);
-  const inv = await lockInvoice(trx, accountId, input.invoiceNumber);
-  if (input.amountCents <= 0n || input.amountCents > memo.amount_cents - memo.applied_cents) {
-    throw new ValidationError(`Credit ${input.creditNumber} has not that much available`);
+  if (!memo) throw new FieldError(400, 'creditNumber', `no credit memo ${input.creditNumber} on account ${accountId}`);
+  const inv = await lockInvoice(trx, accountId, input.invoiceNumber, 'invoiceNumber');
+  if (input.amountCents <= 0n) throw new FieldError(400, 'amountCents', 'must be positive');
+  const available = memo.amount_cents - memo.applied_cents;
+  if (input.amountCents > available) throw new FieldError(400, 'amountCents', `exceeds what credit ${input.creditNumber} has available (${available} cents)`);
+  if (input.amountCents > inv.amount_due_cents) throw new FieldError(400, 'amountCents', `exceeds the amount due on ${input.invoiceNumber} (${inv.amount_due_cents} cents)`);
+  if (memo.currency.trim() !== inv.currency.trim()) {
+    throw new FieldError(400, 'invoiceNumber', `invoice ${input.invoiceNumber} is in ${inv.currency.trim()}, the credit in ${memo.currency.trim()}`);
   }
-  if (input.amountCents > inv.amount_due_cents) throw new ValidationError(`Credit exceeds the amount due on ${input.invoiceNumber}`);
-  if (memo.currency.trim() !== inv.currency.trim()) throw new ValidationError('Currency mismatch');
+  const applied = await trx.selectFrom('credit_applications').select('amount_cents').where('credit_memo_id', '=', memo.id).where('invoice_id', '=', inv.id).executeTakeFirst();
+  if (applied) throw new FieldError(409, 'invoiceNumber', `credit ${input.creditNumber} is already applied to ${input.invoiceNumber}`);
   await trx
     .insertInto('credit_applications')
     .values({ credit_memo_id: memo.id, invoice_id: inv.id, amount_cents: input.amountCents, applied_on: input.appliedOn })
@@ -243,4 +361,59 @@ export async function applyCredit(
     .set((eb) => ({ credited_cents: eb('credited_cents', '+', input.amountCents) }))
     .where('id', '=', inv.id)
     .execute();
+}
+
+/**
+ * Voids an invoice: it leaves the balance and shows as Void. A paid or partly paid (or credited)
+ * invoice cannot be voided: the money applied to it would stay allocated to an invoice that no
+ * longer counts and drop out of the account's books; a credit memo undoes what should not be owed.
+ * Voiding a void invoice changes nothing (false).
+ */
+export async function voidInvoice(trx: Transaction<DB>, invoiceNumber: string, voidedAt?: string): Promise<boolean> {
+  const inv = await trx
+    .selectFrom('invoices')
+    .select(['id', 'paid_cents', 'credited_cents', 'voided_at'])
+    .where('number', '=', invoiceNumber)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!inv) throw new FieldError(404, 'number', `no invoice ${invoiceNumber}`);
+  if (inv.voided_at) return false;
+  const settled = inv.paid_cents + inv.credited_cents;
+  if (settled > 0n) {
+    throw new FieldError(
+      409,
+      'number',
+      `invoice ${invoiceNumber} has ${settled} cents paid or credited and cannot be voided: that money would stay allocated to an invoice that no longer counts. Issue a credit memo instead`,
+    );
+  }
+  await trx
+    .updateTable('invoices')
+    .set({ voided_at: voidedAt ?? sql<Date>`now()` })
+    .where('id', '=', inv.id)
+    .execute();
+  return true;
+}
+
+/**
+ * Closes an account from a day on, or reopens it (null). A closed account takes no invoice issued
+ * on or after that day (createInvoice); payments and credits still apply to what it owes.
+ * Refused: a day before the account opened, or one with an invoice (not void) issued on or after it.
+ */
+export async function setAccountClosed(trx: Transaction<DB>, accountId: string, closedOn: string | null): Promise<void> {
+  const account = await trx.selectFrom('accounts').select(['opened_on']).where('id', '=', accountId).forUpdate().executeTakeFirst();
+  if (!account) throw new NotFoundError(`Account ${accountId} not found`);
+  if (closedOn !== null) {
+    if (closedOn < account.opened_on) throw new FieldError(400, 'closedOn', `must not be before the account opened (${account.opened_on})`);
+    const later = await trx
+      .selectFrom('invoices')
+      .select(['number', 'issued_on'])
+      .where('account_id', '=', accountId)
+      .where('issued_on', '>=', closedOn)
+      .where('voided_at', 'is', null)
+      .orderBy('issued_on')
+      .limit(1)
+      .executeTakeFirst();
+    if (later) throw new FieldError(409, 'closedOn', `invoice ${later.number} was issued on ${later.issued_on}, on or after that day`);
+  }
+  await trx.updateTable('accounts').set({ closed_on: closedOn }).where('id', '=', accountId).execute();
 }

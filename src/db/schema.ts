@@ -13,6 +13,10 @@ export interface AccountsTable {
   currency: Generated<string>;
   opened_on: DateString;
   created_at: DefaultedTimestamp;
+  /** A closed account takes no invoice issued on or after this day (src/billing/ledger.ts). */
+  closed_on: DateString | null;
+  /** The billing system's version of this record (operator API upserts); null when written here. */
+  source_version: bigint | null;
 }
 
 export interface AccountUsersTable {
@@ -26,6 +30,8 @@ export interface AccountDomainsTable {
   account_id: string;
   domain: string;
   verified_at: Timestamp;
+  /** The billing system's version of this record (operator API upserts); null when written here. */
+  source_version: bigint | null;
 }
 
 export interface BillingContactsTable {
@@ -36,6 +42,8 @@ export interface BillingContactsTable {
   /** Who added it (a portal user); null for contacts loaded by the fixture. */
   created_by: Generated<string | null>;
   created_at: DefaultedTimestamp;
+  /** The billing system's version of this record (operator API upserts); null when written here. */
+  source_version: bigint | null;
 }
 
 export interface InvoicesTable {
@@ -53,6 +61,8 @@ export interface InvoicesTable {
   is_opening: Generated<boolean>;
   voided_at: Timestamp | null;
   created_at: DefaultedTimestamp;
+  /** The billing system's version of this record (operator API upserts); null when written here. */
+  source_version: bigint | null;
 }
 
 export interface InvoiceLinesTable {
@@ -77,6 +87,8 @@ export interface PaymentsTable {
   method: string;
   processor_ref: string | null;
   created_at: DefaultedTimestamp;
+  /** The billing system's version of this record (operator API upserts); null when written here. */
+  source_version: bigint | null;
 }
 
 export interface PaymentAllocationsTable {
@@ -95,6 +107,8 @@ export interface CreditMemosTable {
   currency: string;
   reason: string;
   created_at: DefaultedTimestamp;
+  /** The billing system's version of this record (operator API upserts); null when written here. */
+  source_version: bigint | null;
 }
 
 export interface CreditApplicationsTable {
@@ -102,6 +116,8 @@ export interface CreditApplicationsTable {
   invoice_id: bigint;
   amount_cents: bigint;
   applied_on: DateString;
+  /** The billing system's version of this record (operator API upserts); null when written here. */
+  source_version: bigint | null;
 }
 
 export interface ConversationsTable {
@@ -287,6 +303,20 @@ export interface OutboxAttachmentsTable {
   content: Buffer;
 }
 
+/** One operator request per (operator, Idempotency-Key) and the answer it got (src/billing/ops/idempotency.ts). */
+export interface OpsIdempotencyTable {
+  operator_id: string;
+  key: string;
+  /** 'PUT /v1/ops/invoices/IN7654321' */
+  request: string;
+  /** sha256 of the method, path and validated body. */
+  request_hash: string;
+  /** Null only inside the writing transaction. */
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: DefaultedTimestamp;
+}
+
 export interface DB {
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
@@ -310,6 +340,7 @@ export interface DB {
   email_sends: EmailSendsTable;
   outbox: OutboxTable;
   outbox_attachments: OutboxAttachmentsTable;
+  ops_idempotency: OpsIdempotencyTable;
 }
 
 export type InvoiceRow = Selectable<InvoicesTable>;

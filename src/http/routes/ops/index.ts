@@ -2,6 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services.js';
 import { operatorOf, opsAuditHook } from '../../ops-auth.js';
 import { opsAlertsRoutes } from './alerts.js';
+import { opsAccountsRoutes } from './billing-accounts.js';
+import { opsCreditsRoutes } from './billing-credits.js';
+import { opsInvoicesRoutes } from './billing-invoices.js';
+import { opsPaymentsRoutes } from './billing-payments.js';
 
 /**
  * The operator API, registered under /v1/ops (README "Connecting your billing system"). This
@@ -22,4 +26,8 @@ export const opsRoutes =
 
     // One line per child plugin.
     await ops.register(opsAlertsRoutes(services));
+    await ops.register(opsAccountsRoutes(services));
+    await ops.register(opsInvoicesRoutes(services));
+    await ops.register(opsPaymentsRoutes(services));
+    await ops.register(opsCreditsRoutes(services));
   };
