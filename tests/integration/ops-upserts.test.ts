@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/billing/dates.js';
+import { applyOpsRecord, parseOpsRecord } from '../../src/billing/ops/apply.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { TEST_TODAY } from '../helpers/constants.js';
 
@@ -220,6 +221,34 @@ describe('operator API upserts (Must show 2)', () => {
     });
   });
 
+  it('GET /docs/json documents every upsert under the tag ops, with the opsBearer scheme and the Idempotency-Key header', async () => {
+    type Op = { tags: string[]; security: unknown; parameters?: Array<{ name: string; in: string; required?: boolean }>; responses: Record<string, unknown> };
+    const doc = (await t.app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, Op>> }>();
+    const writes: Array<[string, string]> = [
+      ['/v1/ops/accounts/{accountId}', 'put'],
+      ['/v1/ops/accounts/{accountId}/contacts/{email}', 'put'],
+      ['/v1/ops/accounts/{accountId}/contacts/{email}', 'delete'],
+      ['/v1/ops/accounts/{accountId}/domains/{domain}', 'put'],
+      ['/v1/ops/accounts/{accountId}/domains/{domain}', 'delete'],
+      ['/v1/ops/invoices/{number}', 'put'],
+      ['/v1/ops/invoices/{number}/void', 'post'],
+      ['/v1/ops/payments/{number}', 'put'],
+      ['/v1/ops/credit-memos/{number}', 'put'],
+      ['/v1/ops/credit-memos/{number}/applications/{invoiceNumber}', 'put'],
+    ];
+    for (const [path, method] of writes) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op!.tags).toStrictEqual(['ops']);
+      expect(op!.security).toStrictEqual([{ opsBearer: [] }]);
+      expect(op!.parameters).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header', required: true }));
+      expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '403', '409', '422']));
+    }
+    for (const path of ['/v1/ops/accounts/{accountId}', '/v1/ops/invoices/{number}', '/v1/ops/payments/{number}', '/v1/ops/credit-memos/{number}']) {
+      expect(doc.paths[path]?.['get']?.tags, path).toStrictEqual(['ops']);
+    }
+  });
+
   it('every write is audited with the operator, the account and the key', async () => {
     const key = randomUUID();
     expect((await send('PUT', '/v1/ops/credit-memos/CM-T-2', { accountId: 'R10042', issuedOn: TEST_TODAY, amountCents: 500, currency: 'CAD', reason: 'Goodwill', sourceVersion: 1 }, key)).statusCode).toBe(201);
@@ -311,5 +340,53 @@ describe('every rule violation → 4xx naming the field, nothing written (Must s
 
   it('nothing of any refused write was kept: no record, no idempotency key', async () => {
     expect(await counts()).toStrictEqual(before);
+  });
+});
+
+describe('applyOpsRecord: the bulk importer\'s unit (one savepoint per record)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('parses a record with the API\'s schemas and names the field of the first problem', () => {
+    expect(parseOpsRecord({ type: 'invoice', number: 'IN7700200', ...invoiceBody({ lines: [line({ quantity: 0 })] }) })).toMatchObject({ ok: false, field: 'lines[0].quantity' });
+    expect(parseOpsRecord({ type: 'refund' })).toMatchObject({ ok: false, field: 'type' });
+    expect(parseOpsRecord({ type: 'credit_memo', number: 'CM-T-200', accountId: 'R10042', issuedOn: TEST_TODAY, amountCents: 100, currency: 'CAD', reason: 'x', sourceVersion: 3 })).toMatchObject({
+      ok: true,
+      record: { type: 'credit_memo', amountCents: 100n, sourceVersion: 3n },
+    });
+  });
+
+  it('a refused record leaves nothing of itself, the records around it are kept, and the transaction goes on', async () => {
+    const records = [
+      { type: 'invoice', number: 'IN7700201', ...invoiceBody() },
+      { type: 'invoice', number: 'IN7700202', ...invoiceBody({ lines: [line(), line({ description: 'Second' })] }) },
+      { type: 'payment', number: 'PAY-T-201', ...paymentBody({ amountCents: 25000, allocations: [{ invoiceNumber: 'IN7700201', amountCents: 25000 }] }) },
+      // Its payment row is written before its allocation is refused: the savepoint takes it back.
+      { type: 'payment', number: 'PAY-T-202', ...paymentBody({ amountCents: 100, allocations: [{ invoiceNumber: 'IN7700201', amountCents: 100 }] }) },
+      { type: 'contact', accountId: 'R10042', email: 'AP2@MyCompany.com', name: null, sourceVersion: 1 },
+    ];
+    const results = await t.database.db.transaction().execute(async (trx) => {
+      const out = [];
+      for (const input of records) {
+        const parsed = parseOpsRecord(input);
+        if (!parsed.ok) throw new Error(`${parsed.field}: ${parsed.reason}`);
+        out.push(await applyOpsRecord(trx, parsed.record));
+      }
+      return out;
+    });
+    expect(results).toStrictEqual([
+      { ok: true, change: 'created' },
+      { ok: false, field: 'lines[1].position', reason: 'position 1 is used by another line' },
+      { ok: true, change: 'created' },
+      { ok: false, field: 'allocations[0].amountCents', reason: 'exceeds the amount due on IN7700201 (0 cents)' },
+      { ok: true, change: 'created' },
+    ]);
+    const numbers = await t.database.db.selectFrom('invoices').select('number').where('number', 'in', ['IN7700201', 'IN7700202']).execute();
+    expect(numbers).toStrictEqual([{ number: 'IN7700201' }]);
+    expect(await t.database.db.selectFrom('payments').select('number').where('number', 'like', 'PAY-T-20%').execute()).toStrictEqual([{ number: 'PAY-T-201' }]);
+    expect(await t.database.db.selectFrom('billing_contacts').select('email').where('email', '=', 'ap2@mycompany.com').execute()).toHaveLength(1);
   });
 });
