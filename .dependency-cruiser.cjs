@@ -4,8 +4,8 @@
  *
  *   foundation  src/{config,errors,paths}.ts, src/format, src/identity, src/links, src/events, src/redaction
  *   storage     src/db, migrations
- *   domain      src/billing, src/audit
- *   services    src/documents, src/mail, src/payments, src/followups
+ *   domain      src/billing, src/audit, src/eventlog
+ *   services    src/documents, src/mail, src/payments, src/followups, src/ops-webhooks
  *   tools       tools/
  *   agent       src/agent
  *   doors       src/http, src/web, src/app.ts, src/server.ts, src/services.ts, src/bootstrap.ts, src/cli
@@ -28,7 +28,7 @@ module.exports = {
       name: 'lower-layers-never-import-the-doors',
       severity: 'error',
       comment: 'tools/, src/agent, src/billing, src/db and every service below them never import src/http or src/web (nor the composition root).',
-      from: { path: '^tools/|^src/(agent|billing|db|audit|documents|mail|payments|followups|format|identity|links|events|redaction)/|^migrations/' },
+      from: { path: '^tools/|^src/(agent|billing|db|audit|eventlog|documents|mail|payments|followups|ops-webhooks|format|identity|links|events|redaction)/|^migrations/' },
       to: { path: DOORS },
     },
     {
@@ -52,6 +52,13 @@ module.exports = {
       to: { path: '^(src|tools)/', pathNot: `^src/audit/|${STORAGE}|${FOUNDATION}` },
     },
     {
+      name: 'eventlog-imports-only-storage-and-foundation',
+      severity: 'error',
+      comment: 'The durable event log (its one writer and its ordered reader) sits beside the audit log: producers above call it inside their transactions.',
+      from: { path: '^src/eventlog/' },
+      to: { path: '^(src|tools)/', pathNot: `^src/eventlog/|${STORAGE}|${FOUNDATION}` },
+    },
+    {
       name: 'storage-imports-only-foundation',
       severity: 'error',
       from: { path: STORAGE },
@@ -67,8 +74,8 @@ module.exports = {
     {
       name: 'services-never-import-tools-or-agent',
       severity: 'error',
-      comment: 'Documents, mail, payments and follow-ups serve the tools and the agent, not the other way round.',
-      from: { path: '^src/(documents|mail|payments|followups)/' },
+      comment: 'Documents, mail, payments, follow-ups and outbound webhooks serve the tools and the agent, not the other way round.',
+      from: { path: '^src/(documents|mail|payments|followups|ops-webhooks)/' },
       to: { path: '^tools/|^src/agent/' },
     },
     {

@@ -7,6 +7,7 @@ import * as proposalsFollowups from './20261201000000_proposals_followups.js';
 import * as auditLog from './20261201020000_audit_log.js';
 import * as opsAlerts from './20261201030000_ops_alerts.js';
 import * as opsIdempotency from './20261201040000_ops_idempotency.js';
+import * as events from './20261201050000_events.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261201020000_audit_log': auditLog,
   '20261201030000_ops_alerts': opsAlerts,
   '20261201040000_ops_idempotency': opsIdempotency,
+  '20261201050000_events': events,
 };

@@ -89,6 +89,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Tier 1: infrastructure.
   // The PDF pool's browsers (launched lazily) close with the app.
   app.addHook('onClose', async () => services.pdf.close());
+  // Outbound webhooks (OPS_WEBHOOK_URLS): the worker runs from ready until close begins (before the database closes).
+  const webhooks = services.opsWebhooks;
+  if (webhooks) {
+    app.addHook('onReady', async () => webhooks.start());
+    app.addHook('preClose', async () => webhooks.stop());
+  }
   if (opts.closeDatabase) app.addHook('onClose', async () => opts.database.close());
   await app.register(swagger, {
     openapi: {

@@ -136,6 +136,18 @@ const envSchema = z
     PDF_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(20),
     CHROMIUM_PATH: z.string().min(1).optional(),
     PUPPETEER_EXECUTABLE_PATH: z.string().min(1).optional().describe('read as a fallback for CHROMIUM_PATH'),
+
+    // Outbound webhooks of the events feed (src/ops-webhooks; README "Events and webhooks").
+    OPS_WEBHOOK_URLS: z.string().default('').describe('comma-separated receiver URLs; unset = no outbound webhooks (GET /v1/ops/events still answers)'),
+    OPS_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'expected whsec_ and the base64 of 24 to 64 random bytes (Standard Webhooks)')
+      .optional()
+      .describe('signs every delivery; required when OPS_WEBHOOK_URLS is set'),
+    OPS_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    OPS_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000).describe('first retry after about this; doubled each attempt, with jitter'),
+    OPS_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(10),
+    OPS_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
   .strict();
 
@@ -149,6 +161,8 @@ export type Config = Readonly<
     payments: { mode: 'stripe' | 'sandbox' };
     /** AR_TEAM_EMAIL, else the development address (production requires the variable). */
     arTeamEmail: string;
+    /** OPS_WEBHOOK_URLS, checked: each event is delivered to every one of them (empty: no worker). */
+    opsWebhookUrls: readonly string[];
   }
 >;
 
@@ -224,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('Invalid configuration:\n  CORS_ORIGINS: "*" is not allowed; list the portal origins');
   }
   const openaiEnabled = Boolean(c.OPENAI_MODEL && (c.OPENAI_API_KEY || c.OPENAI_BASE_URL));
+  const opsWebhookUrls = checkedWebhookUrls(c.OPS_WEBHOOK_URLS, c.OPS_WEBHOOK_SECRET, c.NODE_ENV === 'production');
 
   return Object.freeze({
     ...c,
@@ -233,9 +248,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     openai: Object.freeze({ enabled: openaiEnabled }),
     payments: Object.freeze({ mode: c.STRIPE_SECRET_KEY ? ('stripe' as const) : ('sandbox' as const) }),
     arTeamEmail: c.AR_TEAM_EMAIL ?? DEV_AR_TEAM_EMAIL,
+    opsWebhookUrls: Object.freeze(opsWebhookUrls),
     // Production without it: no operator token verifies (/v1/ops answers 401); a deployment without a billing system needs none.
     OPS_JWT_SECRET: c.OPS_JWT_SECRET ?? (c.NODE_ENV === 'production' ? undefined : DEV_OPS_JWT_SECRET),
   });
+}
+
+/** OPS_WEBHOOK_URLS as a list: absolute http(s) URLs (https in production), none twice, and a secret to sign with. */
+function checkedWebhookUrls(list: string, secret: string | undefined, production: boolean): string[] {
+  const urls = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const problems: string[] = [];
+  for (const [i, u] of urls.entries()) {
+    const parsed = URL.canParse(u) ? new URL(u) : null;
+    // Named by position: a URL may carry a token, and configuration errors are printed.
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) problems.push(`  OPS_WEBHOOK_URLS: entry ${i + 1} is not an http(s) URL`);
+    else if (production && parsed.protocol !== 'https:') problems.push(`  OPS_WEBHOOK_URLS: production delivers over https only (${parsed.origin})`);
+  }
+  if (new Set(urls).size !== urls.length) problems.push('  OPS_WEBHOOK_URLS: a URL is listed twice');
+  if (urls.length > 0 && !secret) problems.push('  OPS_WEBHOOK_SECRET: required when OPS_WEBHOOK_URLS is set (every delivery is signed)');
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return urls;
 }
 
 /** A config for tests and tools: defaults plus overrides, never reading process.env. */

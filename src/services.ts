@@ -18,6 +18,7 @@ import { createPdfPool, type PdfRenderer } from './documents/pdf-pool.js';
 import { mailerFor, type Mailer } from './mail/index.js';
 import { createMailService, type MailService } from './mail/service.js';
 import { createFollowUpService, type FollowUpService } from './followups/service.js';
+import { webhookWorkerFor, type WebhookWorker } from './ops-webhooks/worker.js';
 
 /** Everything a door needs, built once and injected (no module reads process.env or opens resources). */
 export interface Services {
@@ -39,6 +40,8 @@ export interface Services {
   mail: MailService;
   /** Requests handed to the accounts-receivable team (stored, then emailed to AR_TEAM_EMAIL). */
   followUps: FollowUpService;
+  /** Outbound webhooks of the event feed (null without OPS_WEBHOOK_URLS); the app starts and stops it. */
+  opsWebhooks: WebhookWorker | null;
 }
 
 export function clockFor(config: Config): Clock {
@@ -128,5 +131,6 @@ export function createServices(deps: {
     ...(deps.now ? { now: deps.now } : {}),
   });
   const payments = createPaymentsService({ db, config, clock, billing, log, ...deps.payments });
-  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat, pdf, documents, mail, payments, followUps };
+  const opsWebhooks = webhookWorkerFor(config, db, log);
+  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat, pdf, documents, mail, payments, followUps, opsWebhooks };
 }

@@ -303,6 +303,58 @@ export interface OutboxAttachmentsTable {
   content: Buffer;
 }
 
+/** The durable, ordered event table (src/eventlog writes and reads it; migration 20261201050000_events). */
+export interface EventsTable {
+  id: Generated<bigint>;
+  /** 'evt_…': the stable public id (feed items, webhook-id). */
+  event_id: Generated<string>;
+  /** 'payment.completed', 'credit_memo.created', 'alert.raised', 'followup.requested' (src/eventlog/store.ts EVENT_TYPES). */
+  type: string;
+  account_id: string | null;
+  payload: ColumnType<Record<string, unknown>, string | undefined, never>;
+  /** The writing transaction's id (pg_current_xact_id() as int8): the feed's order is (txid, id). */
+  txid: ColumnType<bigint, undefined, never>;
+  created_at: DefaultedTimestamp;
+}
+
+/** A configured webhook URL and the feed position its deliveries were created up to. */
+export interface WebhookEndpointsTable {
+  url: string;
+  after_txid: bigint;
+  after_id: bigint;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event to one URL, with its retry state (src/ops-webhooks). */
+export interface WebhookDeliveriesTable {
+  id: Generated<bigint>;
+  event_id: bigint;
+  url: string;
+  status: Generated<WebhookDeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultedTimestamp;
+  last_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: DefaultedTimestamp;
+}
+
+/** Every attempt at a delivery. */
+export interface WebhookDeliveryAttemptsTable {
+  id: Generated<bigint>;
+  delivery_id: bigint;
+  attempt: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  outcome: 'delivered' | 'retry' | 'failed';
+}
+
 /** One operator request per (operator, Idempotency-Key) and the answer it got (src/billing/ops/idempotency.ts). */
 export interface OpsIdempotencyTable {
   operator_id: string;
@@ -341,6 +393,10 @@ export interface DB {
   outbox: OutboxTable;
   outbox_attachments: OutboxAttachmentsTable;
   ops_idempotency: OpsIdempotencyTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
 }
 
 export type InvoiceRow = Selectable<InvoicesTable>;

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { paged, type Page, type Paged } from '../billing/queries.js';
 import { normalizeInvoiceNumber } from '../billing/invoice-number.js';
 import type { DB, FollowUpsTable } from '../db/schema.js';
+import { recordEvent } from '../eventlog/store.js';
 import { AppError } from '../errors.js';
 import { MailTransportError, type Mailer, type MailMessage } from '../mail/types.js';
 import { html } from '../format/html.js';
@@ -197,20 +198,24 @@ async function storeFollowUp(db: Kysely<DB>, f: Omit<FollowUp, 'reference' | 'st
   const id = rows[0]?.id;
   if (!id) throw new Error('follow_ups: no id from the sequence');
   const reference = followUpReference(id);
-  await db
-    .insertInto('follow_ups')
-    .values({
-      id: BigInt(id),
-      reference,
-      account_id: f.accountId,
-      user_id: f.userId,
-      conversation_id: f.conversationId,
-      invoice_number: f.invoiceNumber,
-      topic: f.topic,
-      user_words: f.userWords,
-      created_at: f.createdAt,
-    })
-    .execute();
+  // The row and its followup.requested event commit together (the event carries no user words).
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('follow_ups')
+      .values({
+        id: BigInt(id),
+        reference,
+        account_id: f.accountId,
+        user_id: f.userId,
+        conversation_id: f.conversationId,
+        invoice_number: f.invoiceNumber,
+        topic: f.topic,
+        user_words: f.userWords,
+        created_at: f.createdAt,
+      })
+      .execute();
+    await recordEvent(trx, { type: 'followup.requested', accountId: f.accountId, payload: { reference, topic: f.topic, invoiceNumber: f.invoiceNumber } });
+  });
   return { id, followUp: { reference, ...f, status: 'open', notifiedAt: null } };
 }
 

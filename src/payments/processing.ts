@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { createCreditMemo, recordPayment } from '../billing/ledger.js';
 import type { CheckoutSessionsTable, DB } from '../db/schema.js';
+import { recordEvent } from '../eventlog/store.js';
 import { clientReference } from './processor.js';
 
 /**
@@ -150,10 +151,12 @@ async function reject(
   accountId?: string,
 ): Promise<ProcessResult> {
   const { event, source, sessionId } = run;
-  await trx
+  const row = await trx
     .insertInto('payment_alerts')
     .values({ alert, event_id: event.id, session_id: sessionId, account_id: accountId ?? null, details: JSON.stringify({ reason, eventType: event.type, source, ...details }) })
-    .execute();
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordEvent(trx, { type: 'alert.raised', accountId: accountId ?? null, payload: { alertId: row.id.toString(), alert, reason, processorEventId: event.id, checkoutSessionId: sessionId } });
   return finish(trx, run, { ...run.base, outcome: 'rejected', alert, reason, ...(sessionId ? { sessionId } : {}), ...(accountId ? { accountId } : {}) });
 }
 
@@ -203,6 +206,11 @@ async function applyPaid(trx: Transaction<DB>, run: EventRun, row: SessionRow, s
     processorRef: pi ?? row.id,
     allocations: allocate > 0n ? [{ invoiceNumber: row.invoice_number, amountCents: allocate }] : [],
   });
+  await recordEvent(trx, {
+    type: 'payment.completed',
+    accountId: row.account_id,
+    payload: { paymentNumber: pay.number, invoiceNumber: row.invoice_number, amountCents: amount, allocatedCents: allocate, creditCents: amount - allocate, currency, receivedOn: today },
+  });
   await run.fault('after_payment_recorded');
   let credit: { number: string } | null = null;
   if (amount > allocate) {
@@ -215,6 +223,7 @@ async function applyPaid(trx: Transaction<DB>, run: EventRun, row: SessionRow, s
           ? `Overpayment: ${pay.number} exceeded the amount due on ${row.invoice_number}`
           : `Payment ${pay.number} for ${row.invoice_number}, which had nothing due`,
     });
+    await recordEvent(trx, { type: 'credit_memo.created', accountId: row.account_id, payload: { creditMemoNumber: credit.number, amountCents: amount - allocate, currency, issuedOn: today, paymentNumber: pay.number, invoiceNumber: row.invoice_number } });
     await run.fault('after_credit_recorded');
   }
   await run.fault('before_session_update');

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services.js';
 import { operatorOf, opsAuditHook } from '../../ops-auth.js';
 import { opsAlertsRoutes } from './alerts.js';
+import { opsEventsRoutes } from './events.js';
 import { opsAccountsRoutes } from './billing-accounts.js';
 import { opsCreditsRoutes } from './billing-credits.js';
 import { opsInvoicesRoutes } from './billing-invoices.js';
@@ -26,6 +27,7 @@ export const opsRoutes =
 
     // One line per child plugin.
     await ops.register(opsAlertsRoutes(services));
+    await ops.register(opsEventsRoutes(services));
     await ops.register(opsAccountsRoutes(services));
     await ops.register(opsInvoicesRoutes(services));
     await ops.register(opsPaymentsRoutes(services));
