@@ -8,7 +8,7 @@ import type { DB } from '../../../db/schema.js';
 import { AppError, NotFoundError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
 import { errorBody, errorResponses } from '../../errors.js';
-import { auditAccount, requireScope } from '../../ops-auth.js';
+import { auditAccount, opsSecurity, requireScope } from '../../ops-auth.js';
 
 /**
  * What the billing-data routes of the operator API share (README "Connecting your billing
@@ -16,28 +16,45 @@ import { auditAccount, requireScope } from '../../ops-auth.js';
  */
 
 /** Scopes are checked before the body is read: a token without them gets its 403 whatever it sent. */
-export const canWrite: onRequestHookHandler = async (req) => {
+const canWrite: onRequestHookHandler = async (req) => {
   requireScope(req, 'billing:write');
 };
-export const canRead: onRequestHookHandler = async (req) => {
+const canRead: onRequestHookHandler = async (req) => {
   requireScope(req, 'billing:read');
 };
 
 /** The header of every write: printable ASCII, at most 255 characters (a UUID is a good key). */
-export const idempotencyHeaders = z.looseObject({
+const idempotencyHeaders = z.looseObject({
   'idempotency-key': z
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/, 'required on every write: 1 to 255 printable ASCII characters, e.g. a UUID')
     .describe('one key per intended write: a retry sends the same key and body and gets the same answer, without writing again'),
 });
 
-export function readResponses<T extends z.ZodType>(view: T) {
-  return { 200: view, ...errorResponses };
+/** A GET of one record (billing:read), documented under the tag ops. */
+export function readRoute<P extends z.ZodType, V extends z.ZodType>(summary: string, params: P, view: V) {
+  return { onRequest: canRead, schema: { tags: ['ops'], summary: `${summary} (billing:read)`, security: opsSecurity, params, response: { 200: view, ...errorResponses } } };
 }
 
-/** 201 created, 200 updated or unchanged (or a replay's stored status); 409 a conflict with what is stored; 422 a key reused for another request. */
-export function writeResponses<T extends z.ZodType>(view: T) {
-  return { 200: view, 201: view, ...errorResponses, 409: errorBody, 422: errorBody };
+/**
+ * A write (billing:write) with its Idempotency-Key header, documented under the tag ops. Answers:
+ * 201 created, 200 updated or unchanged (or a replay's stored status); 409 a conflict with what is
+ * stored; 422 a key reused for another request.
+ */
+export function writeRoute<P extends z.ZodType, B extends z.ZodType | undefined, V extends z.ZodType>(o: { summary: string; description?: string; params: P; body: B; view: V }) {
+  return {
+    onRequest: canWrite,
+    schema: {
+      tags: ['ops'],
+      summary: `${o.summary} (billing:write)`,
+      ...(o.description ? { description: o.description } : {}),
+      security: opsSecurity,
+      headers: idempotencyHeaders,
+      params: o.params,
+      body: o.body,
+      response: { 200: o.view, 201: o.view, ...errorResponses, 409: errorBody, 422: errorBody },
+    },
+  };
 }
 
 export interface Written {
