@@ -101,7 +101,7 @@ export async function seedFixture(db: Kysely<DB>, asOf: string): Promise<void> {
 /** Removes every row of the billing tables (keeps the schema) and restarts the number sequences. */
 export async function clearBillingData(db: Kysely<DB>): Promise<void> {
   await sql`truncate credit_applications, credit_memos, payment_allocations, payments, invoice_lines, invoices,
-    billing_contacts, account_domains, account_users, accounts restart identity cascade`.execute(db);
+    billing_contacts, account_domains, account_users, accounts, ops_idempotency restart identity cascade`.execute(db);
   await sql`alter sequence invoice_number_seq restart`.execute(db);
   await sql`alter sequence payment_number_seq restart`.execute(db);
   await sql`alter sequence credit_memo_number_seq restart`.execute(db);

@@ -68,6 +68,7 @@ const BAD: Array<[rule: string, file: string, source: string]> = [
   ['services-never-import-tools-or-agent', 'src/payments/bad.ts', "import { t } from '../../tools/getBalance.js';\nexport const x = t;\n"],
   ['widget-bundle-stays-in-the-browser', 'src/web/widget/bad.ts', "import fs from 'node:fs';\nexport const x = fs;\n"],
   ['widget-bundle-imports-format-and-types-only', 'src/web/widget/bad2.ts', "import { q } from '../../billing/queries.js';\nexport const x = q;\n"],
+  ['eventlog-imports-only-storage-and-foundation', 'src/eventlog/bad.ts', "import { q } from '../billing/queries.js';\nexport const x = q;\n"],
   ['no-circular', 'src/billing/cycle-a.ts', "import { b } from './cycle-b.js';\nexport const a = () => b;\n"],
 ];
 const CYCLE_PARTNER = { 'src/billing/cycle-b.ts': "import { a } from './cycle-a.js';\nexport const b = () => a;\n" };
