@@ -369,6 +369,32 @@ export interface OpsIdempotencyTable {
   created_at: DefaultedTimestamp;
 }
 
+/** The bulk importer's checkpoint per imported file (src/cli/import/checkpoint.ts; migration 20261201060000_ops_import). */
+export interface OpsImportsTable {
+  id: Generated<bigint>;
+  /** sha256 of the file's first 64 KiB and its size. */
+  fingerprint: string;
+  file_name: string;
+  format: 'ndjson' | 'csv';
+  operator_id: string;
+  /** The run writing it now; another run of the same file takes it over. */
+  run_id: string;
+  status: Generated<'running' | 'stopped' | 'completed'>;
+  /** After the last committed batch: the next byte to read and its line number. */
+  next_offset: Generated<bigint>;
+  next_line: Generated<bigint>;
+  records: Generated<bigint>;
+  applied: Generated<bigint>;
+  unchanged: Generated<bigint>;
+  rejected: Generated<bigint>;
+  rejects_path: string;
+  /** The reject report's length after the last committed batch. */
+  rejects_bytes: Generated<bigint>;
+  started_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface DB {
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
@@ -393,6 +419,7 @@ export interface DB {
   outbox: OutboxTable;
   outbox_attachments: OutboxAttachmentsTable;
   ops_idempotency: OpsIdempotencyTable;
+  ops_imports: OpsImportsTable;
   events: EventsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
