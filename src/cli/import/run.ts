@@ -57,6 +57,8 @@ export interface ImportSummary extends Counts {
   total: Counts;
   seconds: number;
   recordsPerSecond: number;
+  /** RSS before the first record (the code loaded), and the process's high-water mark. */
+  rssAtStartMiB: number;
   peakRssMiB: number;
   rejectsPath: string;
 }
@@ -209,6 +211,7 @@ const totalOf = (row: ImportRow | undefined, fallback: Counts): Counts =>
 
 /** Imports the file (or continues its unfinished import); one audit row per run. Throws what stopped it otherwise (the import stays resumable). */
 export async function runImport(db: Kysely<DB>, o: ImportOptions): Promise<ImportSummary> {
+  const rssAtStartMiB = process.memoryUsage.rss() / 1048576;
   const info = await inspectFile(o.file);
   const run = await beginRun(db, o, info);
   const started = performance.now();
@@ -235,6 +238,7 @@ export async function runImport(db: Kysely<DB>, o: ImportOptions): Promise<Impor
     total: totalOf(row, counts),
     seconds,
     recordsPerSecond: seconds > 0 ? counts.records / seconds : 0,
+    rssAtStartMiB,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     rejectsPath: run.rejects.path,
   };

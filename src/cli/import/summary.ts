@@ -14,7 +14,7 @@ export function summaryText(s: ImportSummary): string {
     row('applied', s.applied),
     row('unchanged', s.unchanged),
     row('rejected', s.rejected, s.rejected > 0 ? ` (report: ${s.rejectsPath})` : ''),
-    `  ${'time'.padEnd(10)} ${formatDuration(s.seconds)}, ${n.format(Math.round(s.recordsPerSecond))} records/s, peak RSS ${s.peakRssMiB.toFixed(0)} MiB`,
+    `  ${'time'.padEnd(10)} ${formatDuration(s.seconds)}, ${n.format(Math.round(s.recordsPerSecond))} records/s, RSS ${s.rssAtStartMiB.toFixed(0)} MiB at start, peak ${s.peakRssMiB.toFixed(0)} MiB`,
   ];
   if (s.resumedFromLine !== null) {
     const t = s.total;
