@@ -8,6 +8,9 @@ import type { DialogueContext, InvoiceRef } from './context.js';
  */
 
 /** The statuses a user's words pick invoices by (nobody asks for void ones). */
+/** "that" as a relative pronoun after a quantifier or a plural noun, followed by a verb: "everything that is late", "invoices that are due". */
+const RELATIVE_THAT = /\b(everything|anything|all|whatever|ones|invoices|bills|those|the ones|what)\s+that\s+(?=(?:is|are|was|were|has|have|had|remains?|needs?|still|came|come|went|got|should|will|i|we)\b)/g;
+
 export type StatusFilter = Exclude<InvoiceStatusFilter, 'void'>;
 
 export type Ref =
@@ -73,7 +76,9 @@ export function refIn(t: string, invoiceNumbers: string[], amounts: bigint[]): R
     return { kind: 'superlative', by: s.by, dir: s.dir, status: statusWord };
   }
   if (/\b(them|those|these|both|all of them|each of them|those ones|these ones|all three|all four|all two)\b/.test(t)) return { kind: 'pronoun', plural: true };
-  if (/\b(it|that|this|that one|this one|the invoice|that invoice|this invoice|same one|same invoice|the one|that bill|this bill)\b/.test(t)) return { kind: 'pronoun', plural: false };
+  // A relative "that"/"which" ("everything that is late", "the ones that are overdue") refers to nothing.
+  const pronounText = t.replace(RELATIVE_THAT, ' ');
+  if (/\b(it|that|this|that one|this one|the invoice|that invoice|this invoice|same one|same invoice|the one|that bill|this bill)\b/.test(pronounText)) return { kind: 'pronoun', plural: false };
   if (amounts.length > 0 && /\bone\b/.test(t)) return { kind: 'amount', cents: amounts[0]! };
   return { kind: 'none' };
 }
