@@ -92,7 +92,8 @@ interface ImportRun {
   summary: ImportSummary;
   exitCode: number | null;
   points: Point[];
-  sampledPeakMiB: number;
+  /** The highest RSS sampled (every 0.5 s), when (seconds after the spawn) and how many records had been reported by then. */
+  peak: { rssMiB: number; second: number; records: number };
   wallSeconds: number;
 }
 
@@ -108,10 +109,10 @@ function runImporter(file: string, batch: number): Promise<ImportRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/billing-import.ts', '--file', file, '--batch', String(batch), '--json'], { cwd: projectPath(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   const points: Point[] = [];
   let rss = 0;
-  let peak = 0;
+  const peak = { rssMiB: 0, second: 0, records: 0 };
   const sampler = setInterval(() => {
     rss = rssOf(child.pid!);
-    peak = Math.max(peak, rss);
+    if (rss > peak.rssMiB) Object.assign(peak, { rssMiB: rss, second: (performance.now() - started) / 1000, records: points.at(-1)?.records ?? 0 });
   }, 500);
   let stdout = '';
   let stderrTail = '';
@@ -129,7 +130,7 @@ function runImporter(file: string, batch: number): Promise<ImportRun> {
       clearInterval(sampler);
       try {
         const summary = JSON.parse(stdout) as ImportSummary;
-        resolve({ summary, exitCode: code, points, sampledPeakMiB: peak, wallSeconds: (performance.now() - started) / 1000 });
+        resolve({ summary, exitCode: code, points, peak, wallSeconds: (performance.now() - started) / 1000 });
       } catch {
         reject(new Error(`the importer ended with ${code} without a summary:\n${stderrTail}`));
       }
@@ -137,14 +138,14 @@ function runImporter(file: string, batch: number): Promise<ImportRun> {
   });
 }
 
-/** The progress points nearest to 10, 25, 50, 75 and 100 %. */
+/** The first progress line and those nearest to 10, 25, 50, 75 and 100 %. */
 function memoryRows(points: readonly Point[]): string[] {
-  const rows: string[] = [];
+  const chosen: Point[] = points.length > 0 ? [points[0]!] : [];
   for (const target of [10, 25, 50, 75, 100]) {
     const p = points.reduce<Point | null>((best, x) => (best === null || Math.abs(x.percent - target) < Math.abs(best.percent - target) ? x : best), null);
-    if (p && !rows.some((r) => r.startsWith(`| ${p.percent.toFixed(1)}%`))) rows.push(`| ${p.percent.toFixed(1)}% | ${n.format(p.records)} | ${p.rssMiB.toFixed(0)} |`);
+    if (p && !chosen.includes(p)) chosen.push(p);
   }
-  return rows;
+  return chosen.map((p) => `| ${p.percent.toFixed(1)}% | ${n.format(p.records)} | ${p.rssMiB.toFixed(0)} |`);
 }
 
 async function counts(): Promise<{ accounts: number; invoices: number; lines: number }> {
@@ -181,7 +182,7 @@ function importTable(r: Results): string[] {
     `| time (the importer's own, from its first batch) | ${formatDuration(s.seconds)} |`,
     `| **records/s** | **${n.format(Math.round(s.recordsPerSecond))}** |`,
     `| **peak RSS** (the process's high-water mark, getrusage) | **${s.peakRssMiB.toFixed(0)} MiB** |`,
-    `| peak RSS sampled every 0.5 s | ${r.run.sampledPeakMiB.toFixed(0)} MiB |`,
+    `| peak RSS sampled every 0.5 s | ${r.run.peak.rssMiB.toFixed(0)} MiB, ${r.run.peak.second.toFixed(1)} s after the start, ${n.format(r.run.peak.records)} records reported by then |`,
     `| RSS before the first record (the code loaded: the service graph through src/bootstrap.ts, under tsx) | ${s.rssAtStartMiB.toFixed(0)} MiB |`,
     `| rows after the import | ${n.format(r.afterBig.accounts)} accounts, ${n.format(r.afterBig.invoices)} invoices, ${n.format(r.afterBig.lines)} invoice lines |`,
   ];

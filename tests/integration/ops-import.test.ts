@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/billing/dates.js';
+import { createProgress, formatDuration } from '../../src/cli/import/progress.js';
 import { runImport, type ImportOptions } from '../../src/cli/import/run.js';
 import type { Database } from '../../src/db/index.js';
 import { TEST_TODAY } from '../helpers/constants.js';
@@ -271,6 +272,45 @@ describe('billing:import, interrupted and resumed', () => {
     expect(restarted).toMatchObject({ status: 'completed', resumedFromLine: null, records: 31, applied: 1, unchanged: 27, rejected: 3 });
     // The restarted import completed, so the one it superseded is not resumed either.
     expect(await runImport(twice.db, options(file))).toMatchObject({ resumedFromLine: null, applied: 0, unchanged: 28 });
+  });
+});
+
+describe('progress', () => {
+  const display = (isTTY: boolean) => {
+    let t = 0;
+    const out: string[] = [];
+    const p = createProgress({ out: { isTTY, write: (x: string) => out.push(x) }, totalBytes: 1000, startBytes: 200, intervalMs: 10_000, now: () => t });
+    return { p, out, at: (ms: number) => (t = ms) };
+  };
+
+  it('on a terminal: a bar redrawn in place with the share, the rate and the time left', () => {
+    const d = display(true);
+    d.at(4000);
+    d.p.update({ bytes: 600, records: 2000, rejected: 3 });
+    d.at(4100);
+    d.p.update({ bytes: 610, records: 2050, rejected: 3 }); // too soon: not redrawn
+    d.at(6000);
+    d.p.done({ bytes: 1000, records: 4000, rejected: 5 });
+    expect(d.out).toStrictEqual([
+      '\r\x1b[K[##############..........] 60.0%  2,000 records, 500/s, ETA 4s, 3 rejected',
+      '\r\x1b[K[########################] 100.0%  4,000 records, 667/s, in 6s, 5 rejected\n',
+    ]);
+  });
+
+  it('elsewhere: a plain line every ten seconds, and one at the end', () => {
+    const d = display(false);
+    for (const ms of [1000, 5000, 11_000, 15_000]) {
+      d.at(ms);
+      d.p.update({ bytes: 200 + ms / 100, records: ms, rejected: 0 });
+    }
+    d.at(20_000);
+    d.p.done({ bytes: 600, records: 20_000, rejected: 1 });
+    expect(d.out).toStrictEqual([
+      'billing:import 21.0%: 1,000 records, 1,000/s, ETA 1m 19s, 0 rejected\n',
+      'billing:import 31.0%: 11,000 records, 1,000/s, ETA 1m 09s, 0 rejected\n',
+      'billing:import 60.0%: 20,000 records, 1,000/s, in 20s, 1 rejected\n',
+    ]);
+    expect([formatDuration(59.4), formatDuration(61), formatDuration(3600 * 2 + 65)]).toStrictEqual(['59s', '1m 01s', '2h 01m']);
   });
 });
 

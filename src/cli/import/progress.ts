@@ -13,7 +13,7 @@ export interface ProgressState {
 
 export interface Progress {
   update(s: ProgressState): void;
-  /** The last update, and the line ended. */
+  /** The last update (however the run ended), and the line ended. */
   done(s: ProgressState): void;
 }
 
@@ -62,7 +62,7 @@ export function createProgress(o: ProgressOptions): Progress {
     last = t;
     const { share, rate, eta } = figures(o, s, t - started);
     const pct = `${(share * 100).toFixed(1)}%`;
-    const tail = `${count.format(s.records)} records, ${count.format(Math.round(rate))}/s, ${final ? `done in ${formatDuration((t - started) / 1000)}` : `ETA ${formatDuration(eta)}`}, ${count.format(s.rejected)} rejected`;
+    const tail = `${count.format(s.records)} records, ${count.format(Math.round(rate))}/s, ${final ? `in ${formatDuration((t - started) / 1000)}` : `ETA ${formatDuration(eta)}`}, ${count.format(s.rejected)} rejected`;
     if (tty) {
       const filled = Math.round(share * BAR);
       o.out.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${pct}  ${tail}${final ? '\n' : ''}`);

@@ -71,6 +71,8 @@ interface Run {
   resumed: boolean;
   rejects: RejectReport;
   batches: number;
+  /** The byte after the last committed batch. */
+  position: number;
 }
 
 const zero = (): Counts => ({ records: 0, applied: 0, unchanged: 0, rejected: 0 });
@@ -103,7 +105,7 @@ async function beginRun(db: Kysely<DB>, o: ImportOptions, info: FileInfo): Promi
   const keep = latest && rejectsPath === latest.rejects_path ? Number(latest.rejects_bytes) : 0;
   const rejects = await openRejectReport(rejectsPath, keep);
   const from = latest ? { offset: Number(row.next_offset), line: Number(row.next_line) } : { offset: 0, line: 1 };
-  return { id: row.id, runId, from, resumed: latest !== undefined, rejects, batches: 0 };
+  return { id: row.id, runId, from, resumed: latest !== undefined, rejects, batches: 0, position: from.offset };
 }
 
 /** Validates and applies one record under its savepoint; a refused one becomes a reject. */
@@ -157,12 +159,11 @@ async function commitBatch(db: Kysely<DB>, run: Run, batch: readonly SourceItem[
 /** Reads the file from the run's start and commits it batch by batch; 'stopped' when the signal asked to stop. */
 async function importBatches(db: Kysely<DB>, o: ImportOptions, info: FileInfo, run: Run, counts: Counts, progress: Progress | null): Promise<'completed' | 'stopped'> {
   let batch: SourceItem[] = [];
-  let position = run.from.offset;
   const commit = async () => {
     add(counts, await commitBatch(db, run, batch, o));
-    position = batch[batch.length - 1]!.end;
+    run.position = batch[batch.length - 1]!.end;
     batch = [];
-    progress?.update({ bytes: position, records: counts.records, rejected: counts.rejected });
+    progress?.update({ bytes: run.position, records: counts.records, rejected: counts.rejected });
   };
   for await (const item of readRecords(o.file, o.format, info, run.from)) {
     batch.push(item);
@@ -171,7 +172,7 @@ async function importBatches(db: Kysely<DB>, o: ImportOptions, info: FileInfo, r
     if (o.signal?.aborted) return 'stopped';
   }
   if (batch.length > 0) await commit();
-  progress?.done({ bytes: info.size, records: counts.records, rejected: counts.rejected });
+  run.position = info.size;
   return 'completed';
 }
 
@@ -224,6 +225,7 @@ export async function runImport(db: Kysely<DB>, o: ImportOptions): Promise<Impor
   } catch (err) {
     error = err;
   }
+  progress?.done({ bytes: run.position, records: counts.records, rejected: counts.rejected });
   await run.rejects.close();
   const seconds = (performance.now() - started) / 1000;
   // After a failure the database may be gone: the checkpoint already says where to continue.
