@@ -5,6 +5,7 @@ import type { BillingService } from '../src/billing/service.js';
 import type { LinkSigner } from '../src/links/signer.js';
 import type { InvoiceEmailer } from '../src/mail/service.js';
 import type { Session } from '../src/identity/session.js';
+import type { Locale } from '../src/i18n/locales.js';
 
 /**
  * What the server knows about the user's CURRENT message, computed once per turn from the user's
@@ -38,6 +39,8 @@ export interface ToolContext {
   mail?: InvoiceEmailer;
   /** The user's current message as the server understood it (absent outside a chat turn). */
   request?: UserRequest;
+  /** The locale of cards, labels, PDFs and emails (page, then token claim, then Accept-Language; en-CA when absent). Reply text follows the message's language instead. */
+  locale?: Locale;
 }
 
 /** What a tool hands back: a small projection for the model (its `result` schema), and the cards the server renders. */

@@ -3,16 +3,17 @@ import { DEV_JWT_SECRET, DEV_OPS_JWT_SECRET, loadConfig, type Config } from '../
 import { isOpsScope, OPERATOR_ID_RE, OPS_SCOPES, signOperatorToken, type OpsScope } from '../identity/operator.js';
 import { isAccountId, signSessionToken } from '../identity/session.js';
 import { FIXTURE_ACCOUNTS } from '../billing/fixture.js';
+import { isLocale, LOCALES, type Locale } from '../i18n/locales.js';
 
 /**
  * Development tokens. Development secrets only: real portal tokens come from the portal, real
  * operator tokens are signed by whoever holds OPS_JWT_SECRET.
- *   npm run token -- R10042 [user@example.com]                      a portal token
+ *   npm run token -- R10042 [user@example.com] [--locale fr-CA]     a portal token (a French user's with --locale fr-CA)
  *   npm run token -- --ops [--scope billing:write,alerts] [--sub billing-system]   an operator token
  */
 
 const USAGE = [
-  'usage: npm run token -- <account number, e.g. R10042> [user email]',
+  `usage: npm run token -- <account number, e.g. R10042> [user email] [--locale ${LOCALES.join('|')}]`,
   `       npm run token -- --ops [--scope ${OPS_SCOPES.join(',')}] [--sub billing-system]`,
   '',
 ].join('\n');
@@ -22,7 +23,7 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-async function portalToken(config: Config, accountId: string | undefined, user: string | undefined): Promise<string> {
+async function portalToken(config: Config, accountId: string | undefined, user: string | undefined, locale: Locale | null): Promise<string> {
   if (!accountId || !isAccountId(accountId)) fail(USAGE, 2);
   if (config.AUTH_JWT_SECRET !== DEV_JWT_SECRET) {
     fail('refused: AUTH_JWT_SECRET is not the development default; tokens for real secrets come from the portal.\n', 1);
@@ -32,6 +33,7 @@ async function portalToken(config: Config, accountId: string | undefined, user: 
     accountId,
     userId: user ?? fixture?.user ?? `demo@${accountId.toLowerCase()}.example`,
     userName: fixture?.userName ?? null,
+    locale,
   });
 }
 
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
     parsed = parseArgs({
       args: process.argv.slice(2).filter((a) => a !== '--'),
       allowPositionals: true,
-      options: { ops: { type: 'boolean' }, scope: { type: 'string' }, sub: { type: 'string' } },
+      options: { ops: { type: 'boolean' }, scope: { type: 'string' }, sub: { type: 'string' }, locale: { type: 'string' } },
     });
   } catch (err) {
     fail(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`, 2);
@@ -70,11 +72,12 @@ async function main(): Promise<void> {
   const [first, second] = positionals;
   let token: string;
   if (values.ops) {
-    if (positionals.length > 0) fail(USAGE, 2);
+    if (positionals.length > 0 || values.locale !== undefined) fail(USAGE, 2);
     token = await operatorToken(config, values.scope, values.sub);
   } else {
     if (values.scope !== undefined || values.sub !== undefined) fail(USAGE, 2);
-    token = await portalToken(config, first, second);
+    if (values.locale !== undefined && !isLocale(values.locale)) fail(`--locale: one of ${LOCALES.join(', ')}\n`, 2);
+    token = await portalToken(config, first, second, values.locale ?? null);
   }
   process.stdout.write(`${token}\n`);
 }

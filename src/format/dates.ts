@@ -1,12 +1,14 @@
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.js';
+
 /**
  * Dates for people, through `Intl` (the one owner of date display; the server, the PDF, the email
  * and the widget bundle all import it). Calendar dates are ISO strings read in UTC, so no local
- * time zone shifts them. The French work adds its locale here.
+ * time zone shifts them. Locales are en-CA and fr-CA (src/i18n/locales.ts).
  */
 
-export type DisplayLocale = 'en-CA';
+export type DisplayLocale = Locale;
 
-export const DEFAULT_LOCALE: DisplayLocale = 'en-CA';
+export { DEFAULT_LOCALE };
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 

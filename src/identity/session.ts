@@ -2,12 +2,15 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../config.js';
 import { UnauthorizedError } from '../errors.js';
 import { decodeCanonicalBase64url } from '../links/base64url.js';
+import { isLocale, type Locale } from '../i18n/locales.js';
 
 /** The verified identity of a request. The account id comes from here and nowhere else. */
 export interface Session {
   accountId: string;
   userId: string;
   userName: string | null;
+  /** The token's optional `locale` claim (en-CA | fr-CA): the user's language where nothing more explicit says otherwise. */
+  locale?: Locale | null;
 }
 
 /** Account numbers as the database enforces them (the CHECK on accounts.id; schema-columns.test.ts compares). */
@@ -28,10 +31,10 @@ function key(secret: string): Uint8Array {
 /** Signs a portal token (the portal does this in production; the dev `token` script and tests use it). */
 export async function signSessionToken(
   config: Pick<Config, 'AUTH_JWT_SECRET' | 'AUTH_JWT_ISSUER' | 'AUTH_JWT_AUDIENCE'>,
-  claims: { accountId: string; userId: string; userName?: string | null },
+  claims: { accountId: string; userId: string; userName?: string | null; locale?: Locale | null },
   opts: { expiresIn?: string | number; secret?: string } = {},
 ): Promise<string> {
-  return new SignJWT({ acct: claims.accountId, ...(claims.userName ? { name: claims.userName } : {}) })
+  return new SignJWT({ acct: claims.accountId, ...(claims.userName ? { name: claims.userName } : {}), ...(claims.locale ? { locale: claims.locale } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(config.AUTH_JWT_ISSUER)
@@ -56,8 +59,9 @@ export async function verifySessionToken(
     });
     const acct = payload['acct'];
     const name = payload['name'];
+    const locale = payload['locale'];
     if (typeof acct !== 'string' || !isAccountId(acct) || !payload.sub) throw new UnauthorizedError('Invalid token claims');
-    return { accountId: acct, userId: payload.sub, userName: typeof name === 'string' ? name : null };
+    return { accountId: acct, userId: payload.sub, userName: typeof name === 'string' ? name : null, locale: isLocale(locale) ? locale : null };
   } catch (err) {
     if (err instanceof UnauthorizedError) throw err;
     if (err instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Token expired');
