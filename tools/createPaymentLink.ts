@@ -1,3 +1,4 @@
+import { t } from '../src/i18n/index.js';
 import { z } from 'zod';
 import { invoiceBrief, invoiceBriefResult, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
@@ -11,7 +12,7 @@ export const createPaymentLink = defineTool({
   parameters: z.object({ invoiceNumber: invoiceNumberParam }).strict(),
   result: createPaymentLinkResult,
   effect: 'read-only',
-  label: (a) => `Preparing a secure payment link for ${a.invoiceNumber}`,
+  label: (a, locale) => t(locale, 'cards.tool.paymentLink', { number: a.invoiceNumber.slice(0, 32) }),
   async execute(ctx, args) {
     const number = requireInvoiceNumber(args.invoiceNumber);
     const inv = await ctx.billing.invoice(ctx.session.accountId, number);
@@ -19,12 +20,12 @@ export const createPaymentLink = defineTool({
     const item = invoiceItem(ctx, inv);
     if (!item.payUrl) {
       return {
-        result: { ...invoiceBrief(item), payable: false, reason: inv.status === 'void' ? 'The invoice is void.' : 'Nothing is due on this invoice.' },
+        result: { ...invoiceBrief(inv), payable: false, reason: inv.status === 'void' ? 'The invoice is void.' : 'Nothing is due on this invoice.' },
         cards: [{ type: 'invoice', ...item }],
       };
     }
     return {
-      result: { ...invoiceBrief(item), payable: true, link: 'shown to the user on the invoice card (Pay button)' },
+      result: { ...invoiceBrief(inv), payable: true, link: 'shown to the user on the invoice card (Pay button)' },
       cards: [{ type: 'invoice', ...item }],
     };
   },

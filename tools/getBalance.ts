@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { money } from '../src/format/money.js';
+import { t } from '../src/i18n/index.js';
+import { cardLocale } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
 
 export const getBalanceResult = z.object({
@@ -24,11 +26,12 @@ export const getBalance = defineTool({
   parameters: z.object({}).strict(),
   result: getBalanceResult,
   effect: 'read-only',
-  label: () => 'Checking your balance',
+  label: (_a, locale) => t(locale, 'cards.tool.balance'),
   async execute(ctx) {
     const b = await ctx.billing.balance(ctx.session.accountId);
     if (!b) throw new ToolFailure('account_not_found', 'This account was not found.');
-    const m = (c: bigint) => money(c, b.currency);
+    const m = (c: bigint) => money(c, b.currency, cardLocale(ctx));
+    const en = (c: bigint) => money(c, b.currency).display;
     const card = {
       type: 'balance' as const,
       asOf: b.asOf,
@@ -44,15 +47,15 @@ export const getBalance = defineTool({
       result: {
         asOf: b.asOf,
         currency: b.currency,
-        balance: card.balance.display,
+        balance: en(b.balanceCents),
         balanceCents: card.balance.cents,
-        outstanding: card.outstanding.display,
+        outstanding: en(b.outstandingCents),
         outstandingCents: card.outstanding.cents,
         openInvoices: b.openCount,
-        overdue: card.overdue.display,
+        overdue: en(b.overdueCents),
         overdueCents: card.overdue.cents,
         overdueInvoices: b.overdueCount,
-        unappliedCredits: card.unappliedCredits.display,
+        unappliedCredits: en(b.unappliedCreditsCents),
         nextDueOn: b.nextDueOn,
       },
       cards: [card],

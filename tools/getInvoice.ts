@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { money } from '../src/format/money.js';
-import { invoiceBrief, invoiceBriefResult, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
+import { t } from '../src/i18n/index.js';
+import { invoiceBrief, invoiceBriefResult, invoiceItem, invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber, cardLocale } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
 
 export const getInvoiceResult = invoiceBriefResult.extend({
@@ -20,7 +21,7 @@ export const getInvoice = defineTool({
   parameters: z.object({ invoiceNumber: invoiceNumberParam }).strict(),
   result: getInvoiceResult,
   effect: 'read-only',
-  label: (a) => `Looking up invoice ${requireInvoiceNumberSafe(a.invoiceNumber)}`,
+  label: (a, locale) => t(locale, 'cards.tool.invoice', { number: requireInvoiceNumberSafe(a.invoiceNumber) }),
   async execute(ctx, args) {
     const number = requireInvoiceNumber(args.invoiceNumber);
     const inv = await ctx.billing.invoice(ctx.session.accountId, number);
@@ -29,7 +30,7 @@ export const getInvoice = defineTool({
     const c = inv.currency;
     return {
       result: {
-        ...invoiceBrief(item),
+        ...invoiceBrief(inv),
         paid: money(inv.paidCents, c).display,
         credited: money(inv.creditedCents, c).display,
         lines: inv.lines.map((l) => ({ description: l.description, quantity: l.quantity, amount: money(l.amountCents, c).display })),
@@ -43,7 +44,7 @@ export const getInvoice = defineTool({
         {
           type: 'invoice',
           ...item,
-          lines: inv.lines.map((l) => ({ description: l.description, amount: money(l.amountCents, c) })),
+          lines: inv.lines.map((l) => ({ description: l.description, amount: money(l.amountCents, c, cardLocale(ctx)) })),
         },
       ],
     };

@@ -1,6 +1,9 @@
+import { t } from '../src/i18n/index.js';
 import { z } from 'zod';
 import type { CreditItem } from '../src/billing/queries.js';
-import { money } from '../src/format/money.js';
+import { formatMoney, money } from '../src/format/money.js';
+import type { Locale } from '../src/i18n/locales.js';
+import { cardLocale } from './shared.js';
 import { defineTool } from './types.js';
 
 export const listCreditsResult = z.object({
@@ -12,12 +15,12 @@ export const listCreditsResult = z.object({
 });
 
 /** One credit memo as its card shows it. */
-function creditCardItem(c: CreditItem) {
+function creditCardItem(c: CreditItem, locale: Locale) {
   return {
     creditNumber: c.number,
     issuedOn: c.issuedOn,
-    amount: money(c.amountCents, c.currency),
-    available: money(c.availableCents, c.currency),
+    amount: money(c.amountCents, c.currency, locale),
+    available: money(c.availableCents, c.currency, locale),
     reason: c.reason,
     appliedTo: c.applications.map((a) => a.invoiceNumber),
   };
@@ -25,7 +28,7 @@ function creditCardItem(c: CreditItem) {
 
 /** The line a model reads for one credit memo. */
 function creditLine(c: ReturnType<typeof creditCardItem>): z.infer<typeof listCreditsResult>['credits'][number] {
-  return { credit: c.creditNumber, issued: c.issuedOn, amount: c.amount.display, available: c.available.display, availableCents: c.available.cents, reason: c.reason, appliedTo: c.appliedTo };
+  return { credit: c.creditNumber, issued: c.issuedOn, amount: formatMoney(BigInt(c.amount.cents), c.amount.currency), available: formatMoney(BigInt(c.available.cents), c.available.currency), availableCents: c.available.cents, reason: c.reason, appliedTo: c.appliedTo };
 }
 
 export const listCredits = defineTool({
@@ -34,16 +37,15 @@ export const listCredits = defineTool({
   parameters: z.object({}).strict(),
   result: listCreditsResult,
   effect: 'read-only',
-  label: () => 'Looking up your credits',
+  label: (_a, locale) => t(locale, 'cards.tool.credits'),
   async execute(ctx) {
     const page = await ctx.billing.credits(ctx.session.accountId, { limit: 50, offset: 0 });
-    const available = money(
-      page.items.reduce((s, c) => s + c.availableCents, 0n),
-      page.items[0]?.currency ?? 'CAD',
-    );
-    const items = page.items.map(creditCardItem);
+    const availableCents = page.items.reduce((s, c) => s + c.availableCents, 0n);
+    const currency = page.items[0]?.currency ?? 'CAD';
+    const available = money(availableCents, currency, cardLocale(ctx));
+    const items = page.items.map((c) => creditCardItem(c, cardLocale(ctx)));
     return {
-      result: { count: items.length, totalAvailable: available.display, credits: items.map(creditLine) },
+      result: { count: items.length, totalAvailable: formatMoney(availableCents, currency), credits: items.map(creditLine) },
       cards: [{ type: 'credit_list', items, available }],
     };
   },

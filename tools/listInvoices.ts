@@ -1,11 +1,24 @@
+import { t } from '../src/i18n/index.js';
 import { z } from 'zod';
 import { isIsoDate } from '../src/billing/dates.js';
-import { INVOICE_STATUS_FILTERS } from '../src/billing/status.js';
-import { money } from '../src/format/money.js';
-import { dateParam, invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
+import { INVOICE_STATUS_FILTERS, type InvoiceStatusFilter } from '../src/billing/status.js';
+import { formatDate } from '../src/format/dates.js';
+import { formatMoney } from '../src/format/money.js';
+import { DEFAULT_LOCALE, type Locale } from '../src/i18n/locales.js';
+import { cardLocale, dateParam, invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
 import { defineTool, ToolFailure } from './types.js';
 
 export const listInvoicesResult = z.object({ count: z.number().int(), more: z.boolean(), filters: z.string(), invoices: z.array(invoiceBriefResult) });
+
+/** A status filter as a card title names it. */
+const FILTER_KEYS: Record<InvoiceStatusFilter, string> = {
+  open: 'cards.filter.open',
+  due: 'cards.filter.due',
+  overdue: 'cards.filter.overdue',
+  paid: 'cards.filter.paid',
+  partially_paid: 'cards.filter.partially_paid',
+  void: 'cards.filter.void',
+};
 
 export const listInvoices = defineTool({
   name: 'listInvoices',
@@ -25,7 +38,7 @@ export const listInvoices = defineTool({
     .strict(),
   result: listInvoicesResult,
   effect: 'read-only',
-  label: () => 'Searching your invoices',
+  label: (_a, locale) => t(locale, 'cards.tool.invoices'),
   async execute(ctx, args) {
     for (const [k, v] of [
       ['from', args.from],
@@ -46,19 +59,26 @@ export const listInvoices = defineTool({
       { limit: args.limit ?? 20, offset: 0 },
     );
     const items = page.items.map((i) => invoiceItem(ctx, i));
-    const on = args.dateField === 'due' ? 'due ' : '';
-    const filters = [
-      args.status,
-      args.from && `${on}from ${args.from}`,
-      args.to && `${on}to ${args.to}`,
-      args.over !== null && `over ${money(BigInt(args.over), page.items[0]?.currency ?? 'CAD').display}`,
-      args.under !== null && `under ${money(BigInt(args.under), page.items[0]?.currency ?? 'CAD').display}`,
-    ]
-      .filter(Boolean)
-      .join(', ');
+    /** The filters in words: ISO dates for the model, formatted ones in card titles. */
+    const filtersIn = (locale: Locale, forPeople: boolean) => {
+      const currency = page.items[0]?.currency ?? 'CAD';
+      const due = args.dateField === 'due';
+      return [
+        args.status && t(locale, FILTER_KEYS[args.status]),
+        args.from && t(locale, due ? 'cards.filter.dueFrom' : 'cards.filter.from', { date: forPeople ? formatDate(args.from, locale) : args.from }),
+        args.to && t(locale, due ? 'cards.filter.dueTo' : 'cards.filter.to', { date: forPeople ? formatDate(args.to, locale) : args.to }),
+        args.over !== null && t(locale, 'cards.filter.over', { amount: formatMoney(BigInt(args.over), currency, locale) }),
+        args.under !== null && t(locale, 'cards.filter.under', { amount: formatMoney(BigInt(args.under), currency, locale) }),
+      ]
+        .filter(Boolean)
+        .join(', ');
+    };
+    const filters = filtersIn(DEFAULT_LOCALE, false);
+    const locale = cardLocale(ctx);
+    const title = filters ? t(locale, 'cards.list.filtered', { filters: filtersIn(locale, true) }) : t(locale, 'cards.list.invoices');
     return {
-      result: { count: items.length, more: page.nextOffset !== null, filters: filters || 'none', invoices: items.map(invoiceBrief) },
-      cards: [{ type: 'invoice_list', title: filters ? `Invoices (${filters.replace('_', ' ')})` : 'Invoices', items, total: null, more: page.nextOffset !== null }],
+      result: { count: items.length, more: page.nextOffset !== null, filters: filters || 'none', invoices: page.items.map(invoiceBrief) },
+      cards: [{ type: 'invoice_list', title, items, total: null, more: page.nextOffset !== null }],
     };
   },
 });

@@ -1,6 +1,7 @@
+import { t } from '../src/i18n/index.js';
 import { z } from 'zod';
 import { money } from '../src/format/money.js';
-import { invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
+import { cardLocale, invoiceBrief, invoiceBriefResult, invoiceItem, limitParam } from './shared.js';
 import { defineTool } from './types.js';
 
 export const listOutstandingResult = z.object({ count: z.number().int(), more: z.boolean(), totalDueShown: z.string(), invoices: z.array(invoiceBriefResult) });
@@ -11,7 +12,7 @@ export const listOutstanding = defineTool({
   parameters: z.object({ limit: limitParam(50, 10) }).strict(),
   result: listOutstandingResult,
   effect: 'read-only',
-  label: () => 'Finding your outstanding invoices',
+  label: (_a, locale) => t(locale, 'cards.tool.outstanding'),
   async execute(ctx, args) {
     const page = await ctx.billing.outstanding(ctx.session.accountId, { limit: args.limit ?? 10, offset: 0 });
     const items = page.items.map((i) => invoiceItem(ctx, i));
@@ -22,14 +23,14 @@ export const listOutstanding = defineTool({
         count: items.length,
         more: page.nextOffset !== null,
         totalDueShown: money(totalCents, currency).display,
-        invoices: items.map(invoiceBrief),
+        invoices: page.items.map(invoiceBrief),
       },
       cards: [
         {
           type: 'invoice_list',
-          title: 'Outstanding invoices',
+          title: t(cardLocale(ctx), 'cards.list.outstanding'),
           items,
-          total: items.length ? money(totalCents, currency) : null,
+          total: items.length ? money(totalCents, currency, cardLocale(ctx)) : null,
           more: page.nextOffset !== null,
         },
       ],

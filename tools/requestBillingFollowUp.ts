@@ -1,3 +1,4 @@
+import { t } from '../src/i18n/index.js';
 import { z } from 'zod';
 import { normalizeInvoiceNumber } from '../src/billing/invoice-number.js';
 import { FOLLOW_UP_TOPICS, FollowUpRefusedError, TOPIC_LABELS, type FollowUpRequester, type FollowUpTopic } from '../src/followups/service.js';
@@ -36,6 +37,14 @@ export function userTextFrom(ctx: ToolContext): string {
   return ctx.request?.text ?? '';
 }
 
+/** A follow-up's topic as a confirm card names it. */
+const TOPIC_KEYS: Record<FollowUpTopic, string> = {
+  dispute: 'cards.followUp.topic.dispute',
+  extension: 'cards.followUp.topic.extension',
+  refund: 'cards.followUp.topic.refund',
+  other: 'cards.followUp.topic.other',
+};
+
 function topicPhrase(topic: FollowUpTopic): string {
   return topic === 'other' ? 'request' : `${TOPIC_LABELS[topic].toLowerCase()} request`;
 }
@@ -71,17 +80,25 @@ export const requestBillingFollowUp = defineTool({
         if (!(await ctx.billing.invoice(ctx.session.accountId, number))) throw new ToolFailure('invoice_not_found', NOT_FOUND_MESSAGE(number));
       }
     },
-    describe: (args) => {
+    describe: (args, locale) => {
       const number = args.invoiceNumber === null ? null : (normalizeInvoiceNumber(args.invoiceNumber) ?? args.invoiceNumber);
+      const topic = t(locale, TOPIC_KEYS[args.topic]);
       return {
         action: 'follow_up',
-        summary: `Pass your ${topicPhrase(args.topic)}${number ? ` about ${number}` : ''} to the accounts-receivable team, who will reply by email.`,
+        summary: number ? t(locale, 'cards.followUp.summaryAbout', { topic, number }) : t(locale, 'cards.followUp.summary', { topic }),
         invoiceNumber: number,
         to: null,
       };
     },
+    done: (result, locale) => {
+      const r = result as RequestBillingFollowUpResult;
+      const topic = t(locale, TOPIC_KEYS[r.topic]);
+      const vars = { topic, number: r.invoiceNumber, reference: r.reference };
+      if (r.notified) return t(locale, r.invoiceNumber ? 'chat.approval.followUpSentAbout' : 'chat.approval.followUpSent', vars);
+      return t(locale, r.invoiceNumber ? 'chat.approval.followUpRecordedAbout' : 'chat.approval.followUpRecorded', vars);
+    },
   },
-  label: () => 'Passing your request to the accounts-receivable team',
+  label: (_a, locale) => t(locale, 'cards.tool.followUp'),
   async execute(ctx, args) {
     const followUps = followUpsFrom(ctx);
     if (!followUps) throw new ToolFailure('followup_unavailable', UNAVAILABLE);

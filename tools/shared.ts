@@ -6,6 +6,7 @@ import { toInvoiceSummaryView } from '../src/billing/views.js';
 import type { ToolContext } from './types.js';
 import { ToolFailure } from './types.js';
 import { INVOICE_STATUSES } from '../src/billing/status.js';
+import { DEFAULT_LOCALE, type Locale } from '../src/i18n/locales.js';
 
 /** An invoice number parameter; normalised and validated in code ("in 7654321" → IN7654321). */
 export const invoiceNumberParam = z
@@ -21,9 +22,15 @@ export function requireInvoiceNumber(raw: string): string {
 
 export const NOT_FOUND_MESSAGE = (n: string) => `No invoice ${n} was found on this account.`;
 
+/** The locale of a turn's cards and labels (en-CA when the turn has none). */
+export function cardLocale(ctx: ToolContext): Locale {
+  return ctx.locale ?? DEFAULT_LOCALE;
+}
+
+/** One invoice on a card, its display strings in the turn's locale. */
 export function invoiceItem(ctx: ToolContext, i: InvoiceSummary): InvoiceCardItem {
   const url = ctx.links.url({ purpose: 'pay', accountId: ctx.session.accountId, invoiceNumber: i.number });
-  const { partiallyPaid: _partiallyPaid, ...view } = toInvoiceSummaryView(i);
+  const { partiallyPaid: _partiallyPaid, ...view } = toInvoiceSummaryView(i, cardLocale(ctx));
   return { ...view, url, payUrl: i.amountDueCents > 0n && i.status !== 'void' ? url : null };
 }
 
@@ -42,18 +49,22 @@ export const invoiceBriefResult = z.object({
 });
 export type InvoiceBriefResult = z.infer<typeof invoiceBriefResult>;
 
-/** The compact line a model reads for one invoice. */
-export function invoiceBrief(item: InvoiceCardItem): InvoiceBriefResult {
+/**
+ * The compact line a model reads for one invoice. Tool results are for the model and the engine,
+ * always en-CA (stable figures and labels); the reply's language is theirs to choose.
+ */
+export function invoiceBrief(i: InvoiceSummary): InvoiceBriefResult {
+  const v = toInvoiceSummaryView(i);
   return {
-    invoiceNumber: item.invoiceNumber,
-    issued: item.issuedOn,
-    due: item.dueOn,
-    total: item.total.display,
-    totalCents: item.total.cents,
-    amountDue: item.amountDue.display,
-    amountDueCents: item.amountDue.cents,
-    state: item.status as InvoiceBriefResult['state'],
-    status: item.statusLabel,
+    invoiceNumber: v.invoiceNumber,
+    issued: v.issuedOn,
+    due: v.dueOn,
+    total: v.total.display,
+    totalCents: v.total.cents,
+    amountDue: v.amountDue.display,
+    amountDueCents: v.amountDue.cents,
+    state: v.status,
+    status: v.statusLabel,
   };
 }
 

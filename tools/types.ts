@@ -75,7 +75,9 @@ export interface Approval<A> {
   /** Refusals the tool would give anyway (throws ToolFailure): a refused call is answered, never proposed. */
   preflight?(ctx: ToolContext, args: A): Promise<void>;
   /** The confirm card's wording. */
-  describe(args: A): ProposalView;
+  describe(args: A, locale: Locale): ProposalView;
+  /** What the answer says once an approved call has run (its result's `message` when absent). */
+  done?(result: Record<string, unknown>, locale: Locale): string;
 }
 
 export type ResultSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -91,7 +93,7 @@ export interface Tool<S extends z.ZodObject = z.ZodObject, R extends ResultSchem
   /** Required when side-effecting. */
   approval?: Approval<z.infer<S>>;
   /** Shown to the user while it runs, e.g. "Looking up invoice IN7654321". */
-  label(args: z.infer<S>): string;
+  label(args: z.infer<S>, locale: Locale): string;
   execute(ctx: ToolContext, args: z.infer<S>): Promise<ToolOutput<z.input<R>>>;
 }
 

@@ -1,4 +1,6 @@
 import { money } from '../format/money.js';
+import { t } from '../i18n/index.js';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.js';
 import type { Card, InvoiceCardItem } from './types.js';
 
 /**
@@ -22,16 +24,18 @@ type InvoiceListCard = Extract<Card, { type: 'invoice_list' }>;
 /** How much an invoice card shows beyond the facts every card of the invoice shares. */
 const detail = (c: InvoiceCard): number => c.lines?.length ?? 0;
 
-/** "Outstanding invoices" → "Other outstanding invoices"; "Invoices (overdue)" → "Other invoices (overdue)". */
-function otherTitle(title: string): string {
-  return /^other\b/i.test(title) ? title : `Other ${title.charAt(0).toLowerCase()}${title.slice(1)}`;
+/** "Outstanding invoices" → "Other outstanding invoices"; "Factures impayées" → "Autres factures impayées". */
+function otherTitle(title: string, locale: Locale): string {
+  const other = t(locale, 'cards.list.other', { title: '' }).trim();
+  if (title.toLowerCase().startsWith(other.toLowerCase())) return title;
+  return t(locale, 'cards.list.other', { title: `${title.charAt(0).toLocaleLowerCase(locale)}${title.slice(1)}` });
 }
 
 /**
  * The list without the invoices in `taken` (and without an invoice it repeats itself); null when
  * nothing is left. A list that lost items says so in its title and totals what it still shows.
  */
-export function listWithout(list: InvoiceListCard, taken: ReadonlySet<string>): InvoiceListCard | null {
+export function listWithout(list: InvoiceListCard, taken: ReadonlySet<string>, locale: Locale = DEFAULT_LOCALE): InvoiceListCard | null {
   const seen = new Set<string>();
   const items: InvoiceCardItem[] = [];
   for (const item of list.items) {
@@ -41,8 +45,8 @@ export function listWithout(list: InvoiceListCard, taken: ReadonlySet<string>): 
   }
   if (items.length === list.items.length) return list;
   if (items.length === 0) return null;
-  const total = list.total ? money(BigInt(items.reduce((s, i) => s + i.amountDue.cents, 0)), list.total.currency) : null;
-  return { ...list, title: otherTitle(list.title), items, total };
+  const total = list.total ? money(BigInt(items.reduce((s, i) => s + i.amountDue.cents, 0)), list.total.currency, locale) : null;
+  return { ...list, title: otherTitle(list.title, locale), items, total };
 }
 
 /**
@@ -63,7 +67,8 @@ function afterTheirCards(cards: Card[], trimmed: ReadonlyMap<Card, ReadonlySet<s
 }
 
 /** The answer's cards with each invoice shown once (see the module comment for which card stays). */
-export function oneCardPerInvoice(cards: readonly Card[]): Card[] {
+/** `locale` is the cards' (a list that lost items is retitled and re-totalled in it). */
+export function oneCardPerInvoice(cards: readonly Card[], locale: Locale = DEFAULT_LOCALE): Card[] {
   // The invoice card that stays for each invoice: the most detailed, at the first one's place.
   const best = new Map<string, InvoiceCard>();
   for (const c of cards) {
@@ -81,7 +86,7 @@ export function oneCardPerInvoice(cards: readonly Card[]): Card[] {
       placed.add(c.invoiceNumber);
       out.push(best.get(c.invoiceNumber)!);
     } else if (c.type === 'invoice_list') {
-      const list = listWithout(c, taken);
+      const list = listWithout(c, taken, locale);
       for (const item of list?.items ?? []) taken.add(item.invoiceNumber);
       if (!list) continue;
       out.push(list);
@@ -99,7 +104,7 @@ export function oneCardPerInvoice(cards: readonly Card[]): Card[] {
  * with the invoices not shown yet. The answer's final cards (`oneCardPerInvoice`) replace them
  * when it completes, so what streamed and what stays never show an invoice twice.
  */
-export function createCardStream(): (card: Card) => Card | null {
+export function createCardStream(locale: Locale = DEFAULT_LOCALE): (card: Card) => Card | null {
   const shown = new Set<string>();
   return (card) => {
     if (card.type === 'invoice') {
@@ -108,7 +113,7 @@ export function createCardStream(): (card: Card) => Card | null {
       return card;
     }
     if (card.type !== 'invoice_list') return card;
-    const list = listWithout(card, shown);
+    const list = listWithout(card, shown, locale);
     for (const item of list?.items ?? []) shown.add(item.invoiceNumber);
     return list;
   };

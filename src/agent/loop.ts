@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ToolRegistry } from '../../tools/registry.js';
 import { ToolFailure, type ProposalView, type ToolContext } from '../../tools/types.js';
 import { createCardStream, oneCardPerInvoice } from './card-set.js';
+import { DEFAULT_LOCALE } from '../i18n/locales.js';
 import type { EngineNote, ExecutedCall } from './context.js';
 import { AppError } from '../errors.js';
 import type { LinkSigner } from '../links/signer.js';
@@ -174,7 +175,7 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
   seen.add(key);
   let label: string;
   try {
-    label = tool.label(parsed.data);
+    label = tool.label(parsed.data, opts.ctx.locale ?? DEFAULT_LOCALE);
   } catch {
     label = tool.name;
   }
@@ -183,7 +184,7 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
   const approval = tool.effect === 'side-effecting' ? tool.approval : undefined;
   if (tool.effect === 'side-effecting' && (!approval || !opts.ctx.request || !approval.explicit(parsed.data, opts.ctx.request))) {
     if (!approval) return done('not_requested', parsed.data, { error: { code: 'not_allowed', message: 'This action is not available.' } }, 'no approval policy');
-    const view = approval.describe(parsed.data);
+    const view = approval.describe(parsed.data, opts.ctx.locale ?? DEFAULT_LOCALE);
     if (opts.ctx.request?.withholds(ACTION_OF[view.action])) {
       const message = 'Not done: the user did not ask for this (their message declines, cancels or only asks about it). Do not do it; acknowledge instead.';
       return done('not_requested', parsed.data, { status: 'not_requested', message }, 'withheld by the user message');
@@ -227,8 +228,8 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
   let note: EngineNote | null = null;
   const cards: Card[] = [];
   // Each invoice is shown once, as it streams and in the answer (card-set.ts).
-  const streamCard = createCardStream();
-  const answerCards = () => oneCardPerInvoice(cards);
+  const streamCard = createCardStream(opts.ctx.locale);
+  const answerCards = () => oneCardPerInvoice(cards, opts.ctx.locale);
   const seen = new Set<string>();
   const usage = { promptTokens: 0, completionTokens: 0 };
   const severalNamed = (opts.ctx.request?.addresses.length ?? 0) > 1;

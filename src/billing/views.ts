@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { money } from '../format/money.js';
+import { money as moneyIn } from '../format/money.js';
+import { DEFAULT_LOCALE, statusLabel, type Locale } from '../i18n/index.js';
 import type { Balance, CreditItem, InvoiceDetail, InvoiceSummary, Paged, PaymentItem } from './queries.js';
 import { INVOICE_STATUSES } from './status.js';
 
 /**
  * JSON views of the billing domain: one shape for the REST API, the tools and the cards.
- * Money is { amount: "1234.56", cents, currency, display: "$1,234.56" }.
+ * Money is { amount: "1234.56", cents, currency, display: "$1,234.56" }; `display` and
+ * `statusLabel` are in the locale given (the REST API's follows Accept-Language, en-CA by default).
  */
 
 export const moneyView = z
@@ -104,8 +106,9 @@ export type InvoiceDetailView = z.infer<typeof invoiceDetailView>;
 export type PaymentView = z.infer<typeof paymentView>;
 export type CreditView = z.infer<typeof creditView>;
 
-export function toBalanceView(b: Balance): BalanceView {
+export function toBalanceView(b: Balance, locale: Locale = DEFAULT_LOCALE): BalanceView {
   const c = b.currency;
+  const money = (cents: bigint, currency: string) => moneyIn(cents, currency, locale);
   return {
     accountId: b.accountId,
     asOf: b.asOf,
@@ -120,7 +123,8 @@ export function toBalanceView(b: Balance): BalanceView {
   };
 }
 
-export function toInvoiceSummaryView(i: InvoiceSummary): InvoiceSummaryView {
+export function toInvoiceSummaryView(i: InvoiceSummary, locale: Locale = DEFAULT_LOCALE): InvoiceSummaryView {
+  const money = (cents: bigint, currency: string) => moneyIn(cents, currency, locale);
   return {
     invoiceNumber: i.number,
     issuedOn: i.issuedOn,
@@ -128,15 +132,16 @@ export function toInvoiceSummaryView(i: InvoiceSummary): InvoiceSummaryView {
     total: money(i.totalCents, i.currency),
     amountDue: money(i.amountDueCents, i.currency),
     status: i.status,
-    statusLabel: i.statusLabel,
+    statusLabel: statusLabel(locale, i.status, i.partiallyPaid),
     partiallyPaid: i.partiallyPaid,
   };
 }
 
-export function toInvoiceDetailView(i: InvoiceDetail): InvoiceDetailView {
+export function toInvoiceDetailView(i: InvoiceDetail, locale: Locale = DEFAULT_LOCALE): InvoiceDetailView {
   const c = i.currency;
+  const money = (cents: bigint, currency: string) => moneyIn(cents, currency, locale);
   return {
-    ...toInvoiceSummaryView(i),
+    ...toInvoiceSummaryView(i, locale),
     accountId: i.accountId,
     accountName: i.accountName,
     memo: i.memo,
@@ -155,7 +160,8 @@ export function toInvoiceDetailView(i: InvoiceDetail): InvoiceDetailView {
   };
 }
 
-export function toPaymentView(p: PaymentItem): PaymentView {
+export function toPaymentView(p: PaymentItem, locale: Locale = DEFAULT_LOCALE): PaymentView {
+  const money = (cents: bigint, currency: string) => moneyIn(cents, currency, locale);
   return {
     paymentNumber: p.number,
     receivedOn: p.receivedOn,
@@ -165,7 +171,8 @@ export function toPaymentView(p: PaymentItem): PaymentView {
   };
 }
 
-export function toCreditView(c: CreditItem): CreditView {
+export function toCreditView(c: CreditItem, locale: Locale = DEFAULT_LOCALE): CreditView {
+  const money = (cents: bigint, currency: string) => moneyIn(cents, currency, locale);
   return {
     creditNumber: c.number,
     issuedOn: c.issuedOn,

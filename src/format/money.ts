@@ -44,8 +44,9 @@ export function formatMoney(cents: bigint, currency = 'CAD', locale: DisplayLoca
   return SYMBOL_CURRENCIES.has(currency) ? text : text.replace(/\u00a0/g, ' ');
 }
 
-export function money(cents: bigint, currency: string): MoneyView {
-  return { amount: centsToDecimal(cents), cents: Number(cents), currency, display: formatMoney(cents, currency) };
+/** Money for JSON: the display string in `locale` (en-CA unless the request's locale says otherwise). */
+export function money(cents: bigint, currency: string, locale: DisplayLocale = DEFAULT_LOCALE): MoneyView {
+  return { amount: centsToDecimal(cents), cents: Number(cents), currency, display: formatMoney(cents, currency, locale) };
 }
 
 /** Parses "1,234.56", "$50", "50.5" into cents; null when it is not an amount. */

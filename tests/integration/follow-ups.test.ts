@@ -276,7 +276,7 @@ describe('follow-up service', () => {
       // Not this call: another invoice than the one named, or a withheld action.
       expect(explicit({ topic: 'dispute', invoiceNumber: 'IN7654322' }, req('someone call me about IN7654321', { ...person, invoiceNumbers: ['IN7654321'] }))).toBe(false);
       expect(explicit({ topic: 'other', invoiceNumber: null }, req("don't get me a person yet", { ...person, withholds: (a) => a === 'followup' }))).toBe(false);
-      expect(requestBillingFollowUp.approval!.describe({ topic: 'extension', invoiceNumber: 'in 7654321' })).toStrictEqual({
+      expect(requestBillingFollowUp.approval!.describe({ topic: 'extension', invoiceNumber: 'in 7654321' }, 'en-CA')).toStrictEqual({
         action: 'follow_up',
         summary: 'Pass your due-date extension request about IN7654321 to the accounts-receivable team, who will reply by email.',
         invoiceNumber: 'IN7654321',

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { invoiceNumbersIn, typedInvoiceNumbersIn } from '../../billing/invoice-number.js';
+import { t } from '../../i18n/index.js';
+import { localeOf, type Language } from '../../i18n/locales.js';
 import type { Session } from '../../identity/session.js';
 import { redactCardData } from '../../redaction/card-data.js';
 import { redactSplitCard } from '../../redaction/split.js';
@@ -8,8 +10,10 @@ import type { Card } from '../types.js';
 import { toolContext } from './tool-context.js';
 import type { ChatDeps, PastMessage, Rewrite } from './types.js';
 
-export const CARD_POLICY_TEXT =
-  "For your security, I can't take card details in chat, and I've removed them from this conversation. Card details are only ever entered on our secure payment page.";
+/** The card-data policy answer, in the language of the user's message. */
+export const cardPolicyText = (language: Language) => t(localeOf(language), 'chat.cardPolicy.text');
+/** The English policy answer (tests compare replies with it). */
+export const CARD_POLICY_TEXT = cardPolicyText('en');
 
 /** How many earlier user messages a card number typed in parts may span. */
 const SPLIT_WINDOW = 3;
@@ -64,10 +68,12 @@ export async function cardPolicyAnswer(
   conversationId: string,
   userText: string,
   past: PastMessage[],
+  language: Language,
 ): Promise<{ text: string; cards: Card[]; audit: ToolCallRecord[] }> {
+  const replyLocale = localeOf(language);
   const ctx = toolContext(deps, session, conversationId);
   const cards: Card[] = [];
-  let text = CARD_POLICY_TEXT;
+  let text = cardPolicyText(language);
   const audit: ToolCallRecord[] = [];
   const invoice = invoiceInContext(userText, past);
   const tool = deps.registry.get('createPaymentLink');
@@ -82,13 +88,13 @@ export async function cardPolicyAnswer(
       const card = out.cards?.find((c) => c.type === 'invoice');
       if (card && card.type === 'invoice' && card.payUrl) {
         cards.push(card);
-        text += ` To pay ${invoice}, use the Pay button below to open the secure payment page.`;
+        text += ` ${t(replyLocale, 'chat.cardPolicy.payThis', { number: invoice })}`;
       }
     } catch (err) {
       // No payable invoice in context: the policy text alone answers.
       record('error', err instanceof Error ? err.message : String(err));
     }
   }
-  if (cards.length === 0) text += ' Ask me for a payment link for the invoice you want to pay.';
+  if (cards.length === 0) text += ` ${t(replyLocale, 'chat.cardPolicy.askLink')}`;
   return { text, cards, audit };
 }

@@ -4,6 +4,8 @@ import type { AnyTool } from '../../../tools/registry.js';
 import { ToolFailure } from '../../../tools/types.js';
 import type { DB } from '../../db/schema.js';
 import { AppError, ConflictError, NotFoundError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
+import { DEFAULT_LOCALE, type Locale } from '../../i18n/locales.js';
 import type { Session } from '../../identity/session.js';
 import { deriveContext, type ExecutedCall } from '../context.js';
 import type { ToolCallRecord } from '../loop.js';
@@ -46,6 +48,7 @@ async function runApproved(
   conversationId: string,
   row: ProposalRow,
   tool: AnyTool,
+  locale: Locale,
 ): Promise<{ text: string; cards: Card[]; audit: ToolCallRecord; executed?: ExecutedCall }> {
   const started = performance.now();
   const words = await requestWords(deps.db, row.message_id);
@@ -53,16 +56,17 @@ async function runApproved(
     const args = tool.parameters.parse(row.arguments);
     const out = await tool.execute(toolContext(deps, session, conversationId, words), args);
     const message = (out.result as { message?: unknown }).message;
+    const said = tool.approval?.done?.(out.result as Record<string, unknown>, locale) ?? (typeof message === 'string' ? message : null);
     return {
-      text: typeof message === 'string' ? message : 'Done.',
+      text: said ?? t(locale, 'chat.approval.done'),
       cards: out.cards ?? [],
       audit: record(`exec_${row.id}`, tool.name, args, 'ok', null, since(started)),
       executed: { name: tool.name, ok: true, result: out.result },
     };
   } catch (err) {
-    const message = err instanceof ToolFailure || err instanceof AppError ? err.message : 'That failed on our side; please try again later.';
+    const message = err instanceof ToolFailure || err instanceof AppError ? err.message : t(locale, 'chat.approval.failedOurSide');
     return {
-      text: `I couldn't do that: ${message}`,
+      text: t(locale, 'chat.approval.failed', { message }),
       cards: [],
       audit: record(`exec_${row.id}`, tool.name, row.arguments, 'error', err instanceof Error ? err.message : String(err), since(started)),
     };
@@ -73,7 +77,16 @@ async function runApproved(
  * Approves or declines proposals (single-use: the status changes from pending exactly once, in one
  * statement). Approved calls run now, with the arguments stored on the server.
  */
-export async function settleProposals(deps: ChatDeps, session: Session, conversationId: string, rows: ProposalRow[], decision: 'approve' | 'decline', past: PastMessage[]): Promise<Settled> {
+/** `locale` is the answer's: the language of the yes/no message, or the user's locale for a button. */
+export async function settleProposals(
+  deps: ChatDeps,
+  session: Session,
+  conversationId: string,
+  rows: ProposalRow[],
+  decision: 'approve' | 'decline',
+  past: PastMessage[],
+  locale: Locale,
+): Promise<Settled> {
   const at = deps.now();
   const cards: Card[] = [];
   const texts: string[] = [];
@@ -86,20 +99,20 @@ export async function settleProposals(deps: ChatDeps, session: Session, conversa
     if (!upd) continue; // decided concurrently: the other decision wins, nothing runs twice
     audit.push(record(row.id, row.tool, row.arguments, target));
     if (target === 'expired') {
-      texts.push('That request expired before it was approved, so nothing was done. Ask again if you still want it.');
+      texts.push(t(locale, 'chat.approval.expired'));
       continue;
     }
     const tool = deps.registry.get(row.tool);
-    const view = tool?.approval?.describe(row.arguments as never);
+    const view = tool?.approval?.describe(row.arguments as never, locale);
     if (target === 'declined') {
-      texts.push(view ? `OK, I won't do that (${view.summary.replace(/\.$/, '')}). Nothing was sent.` : "OK, I won't do that. Nothing was sent.");
+      texts.push(view ? t(locale, 'chat.approval.declined', { summary: view.summary.replace(/\.$/, '') }) : t(locale, 'chat.approval.declinedPlain'));
       continue;
     }
     if (!tool) {
-      texts.push('That action is no longer available, so nothing was done.');
+      texts.push(t(locale, 'chat.approval.unavailable'));
       continue;
     }
-    const out = await runApproved(deps, session, conversationId, row, tool);
+    const out = await runApproved(deps, session, conversationId, row, tool, locale);
     audit.push(out.audit);
     if (out.executed) executedCalls.push(out.executed);
     cards.push(...out.cards);
@@ -139,7 +152,7 @@ export async function decideProposal(
     await db.updateTable('chat_proposals').set({ status: 'expired', decided_at: deps.now() }).where('id', '=', row.id).where('status', '=', 'pending').execute();
     throw new ConflictError('This request expired before it was approved, so nothing was done. Ask again if you still want it.');
   }
-  const out = await settleProposals(deps, session, conversationId, [row], decision, past);
+  const out = await settleProposals(deps, session, conversationId, [row], decision, past, session.locale ?? DEFAULT_LOCALE);
   if (out.audit.length === 0) throw new ConflictError('This request was already decided; nothing more was done.');
   const answer = { assistantId: randomUUID(), text: out.text, cards: out.cards, model: 'approval' as const, context: out.context, audit: out.audit };
   return deliverAnswer(deps, session, conversationId, answer, onEvent);

@@ -23,7 +23,7 @@ export interface ComposedAnswer {
 /** Sends the answer's cards, stores the turn with its audit (what an approval did, even if its message cannot be stored as typed), then reports it completed. */
 export async function deliverAnswer(deps: ChatDeps, session: Session, conversationId: string, answer: ComposedAnswer, onEvent?: (e: TurnEvent) => void): Promise<AssistantReply> {
   const { assistantId, text, model } = answer;
-  const cards = oneCardPerInvoice(answer.cards);
+  const cards = oneCardPerInvoice(answer.cards, session.locale ?? undefined);
   for (const c of cards) onEvent?.({ type: 'card', card: c });
   const assistant: NewMessage = { id: assistantId, role: 'assistant', text, cards, promptVersion: deps.prompt.version, model, ...(answer.context ? { context: answer.context } : {}) };
   await storeTurnRecordingEffects(deps, {

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Session } from '../../identity/session.js';
 import { oneCardPerInvoice } from '../card-set.js';
 import { deriveContext } from '../context.js';
+import { t } from '../../i18n/index.js';
+import { localeOf } from '../../i18n/locales.js';
 import { analyze } from '../language/analyze.js';
+import { readMessage } from '../language/message.js';
 import { runTurn, type TurnResult } from '../loop.js';
 import { buildUserRequest } from '../request.js';
 import type { ChatMessage, TurnEvent } from '../types.js';
@@ -27,7 +30,6 @@ interface Turn {
   past: PastMessage[];
 }
 
-const NO_LONGER_PENDING = 'That request is no longer waiting for approval (it expired or was already decided), so nothing was done. Ask again if you still want it.';
 
 /**
  * A model turn that failed (`err`) after its tools had side effects: the user's message, the calls
@@ -37,7 +39,7 @@ const NO_LONGER_PENDING = 'That request is no longer waiting for approval (it ex
 async function failedModelTurn(deps: ChatDeps, turn: Turn, ran: readonly RanCall[], err: unknown, onEvent: OnEvent): Promise<AssistantReply> {
   const { session, conversationId, assistantId } = turn;
   const text = failedTurnText(ran);
-  const cards = oneCardPerInvoice(ran.flatMap((r) => r.cards));
+  const cards = oneCardPerInvoice(ran.flatMap((r) => r.cards), session.locale ?? undefined);
   const context = deriveContext(lastContext(turn.past), executedCalls(ran), [], null);
   await storeAfterFailure(
     deps,
@@ -141,8 +143,10 @@ export async function sendMessage(deps: ChatDeps, session: Session, conversation
   const { text: userText, past } = guard;
   if (deps.logPrompts) deps.logger?.debug({ conversationId, userText }, 'chat message');
 
+  // Answers written here follow the language of the user's message (cards follow the user's locale).
+  const replyLocale = localeOf(readMessage(userText).language);
   if (guard.found) {
-    const out = await cardPolicyAnswer(deps, session, conversationId, userText, past);
+    const out = await cardPolicyAnswer(deps, session, conversationId, userText, past, readMessage(userText).language);
     const userMessage = { id: userMessageId, role: 'user' as const, text: userText, cards: [], redacted: true };
     return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'policy', rewrites: guard.rewrites, ...out }, onEvent);
   }
@@ -156,8 +160,8 @@ export async function sendMessage(deps: ChatDeps, session: Session, conversation
     // A yes/no to the last answer's confirm card: decided here; if it was already decided or expired, say so.
     const out: Settled =
       pending.length > 0
-        ? await settleProposals(deps, session, conversationId, pending, analysis.affirmation ? 'approve' : 'decline', past)
-        : { text: NO_LONGER_PENDING, cards: [], audit: [], context: { ...lastContext(past)!, proposals: [] } };
+        ? await settleProposals(deps, session, conversationId, pending, analysis.affirmation ? 'approve' : 'decline', past, replyLocale)
+        : { text: t(replyLocale, 'chat.approval.noLongerPending'), cards: [], audit: [], context: { ...lastContext(past)!, proposals: [] } };
     const userMessage = { id: userMessageId, role: 'user' as const, text: userText, cards: [] };
     return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'approval', ...out }, onEvent);
   } else if (pending.length > 0) {

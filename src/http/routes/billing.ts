@@ -20,7 +20,7 @@ import {
 } from '../../billing/views.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { requireSession } from '../auth.js';
+import { apiLocale, requireSession } from '../auth.js';
 import { errorResponses } from '../errors.js';
 
 const isoDate = z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD');
@@ -51,7 +51,7 @@ export const billingRoutes =
         const s = requireSession(req);
         const b = await billing.balance(s.accountId);
         if (!b) throw new NotFoundError('Account not found');
-        return toBalanceView(b);
+        return toBalanceView(b, apiLocale(req));
       },
     );
 
@@ -79,7 +79,7 @@ export const billingRoutes =
         const s = requireSession(req);
         checkRange(req.query);
         const { limit, offset, ...filter } = req.query;
-        return mapPage(await billing.invoices(s.accountId, filter, { limit, offset }), toInvoiceSummaryView);
+        return mapPage(await billing.invoices(s.accountId, filter, { limit, offset }), (x) => toInvoiceSummaryView(x, apiLocale(req)));
       },
     );
 
@@ -96,7 +96,7 @@ export const billingRoutes =
       },
       async (req) => {
         const s = requireSession(req);
-        return mapPage(await billing.outstanding(s.accountId, req.query), toInvoiceSummaryView);
+        return mapPage(await billing.outstanding(s.accountId, req.query), (x) => toInvoiceSummaryView(x, apiLocale(req)));
       },
     );
 
@@ -117,7 +117,7 @@ export const billingRoutes =
         const inv = number ? await billing.invoice(s.accountId, number) : null;
         // Another account's invoice and a made-up number get the same answer.
         if (!inv) throw new NotFoundError('Invoice not found');
-        return toInvoiceDetailView(inv);
+        return toInvoiceDetailView(inv, apiLocale(req));
       },
     );
 
@@ -136,7 +136,7 @@ export const billingRoutes =
         const s = requireSession(req);
         checkRange(req.query);
         const { limit, offset, ...filter } = req.query;
-        return mapPage(await billing.payments(s.accountId, filter, { limit, offset }), toPaymentView);
+        return mapPage(await billing.payments(s.accountId, filter, { limit, offset }), (x) => toPaymentView(x, apiLocale(req)));
       },
     );
 
@@ -153,7 +153,7 @@ export const billingRoutes =
       },
       async (req) => {
         const s = requireSession(req);
-        return mapPage(await billing.credits(s.accountId, req.query), toCreditView);
+        return mapPage(await billing.credits(s.accountId, req.query), (x) => toCreditView(x, apiLocale(req)));
       },
     );
   };

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { InvoicePaymentEvent } from '../../events/payments.js';
 import { money } from '../../format/money.js';
 import type { Services } from '../../services.js';
-import { requireSession } from '../auth.js';
+import { statusLabel } from '../../i18n/index.js';
+import { requireDisplaySession } from '../auth.js';
+import { localeQuery } from './chat.js';
 import { errorResponses } from '../errors.js';
 import { openEventStream, sseComment } from '../sse.js';
 import { security } from './billing.js';
@@ -31,15 +33,16 @@ export const chatEventRoutes =
           tags: ['chat'],
           summary: 'Live updates for a conversation (server-sent events)',
           description:
-            'Events: `invoice_updated` {invoiceNumber, status, statusLabel, amountDue} when a payment is confirmed for an invoice that appears on one of ' +
+            'Events: `invoice_updated` {invoiceNumber, status, statusLabel, amountDue} (labels in the `locale` given, else the token claim, else Accept-Language) when a payment is confirmed for an invoice that appears on one of ' +
             "this conversation's cards, and `heartbeat` {at}. The data always comes from the database at the time of the event.",
           security,
           params: z.object({ id: z.uuid().describe('conversation id') }),
+          querystring: localeQuery,
           response: { 200: z.string().describe('text/event-stream'), ...errorResponses },
         },
       },
       async (req, reply) => {
-        const s = requireSession(req);
+        const s = requireDisplaySession(req, req.query.locale);
         const conversationId = req.params.id;
         // 404 for another account's conversation, before the stream opens.
         await services.chat.assertConversation(s, conversationId);
@@ -54,8 +57,8 @@ export const chatEventRoutes =
             stream.send('invoice_updated', {
               invoiceNumber: inv.number,
               status: inv.status,
-              statusLabel: inv.statusLabel,
-              amountDue: money(inv.amountDueCents, inv.currency),
+              statusLabel: statusLabel(s.locale, inv.status, inv.partiallyPaid),
+              amountDue: money(inv.amountDueCents, inv.currency, s.locale),
             });
           } catch (err) {
             req.log.error({ err, conversationId }, 'could not forward a payment event to a chat stream');

@@ -5,7 +5,8 @@ import { cardSchema } from '../../../tools/cards.js';
 import type { TurnEvent } from '../../agent/types.js';
 import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { requireSession } from '../auth.js';
+import { LOCALES } from '../../i18n/locales.js';
+import { requireDisplaySession, requireSession } from '../auth.js';
 import { errorBody, errorResponses } from '../errors.js';
 import { openEventStream, sseComment, sseFrame } from '../sse.js';
 import { security } from './billing.js';
@@ -33,6 +34,9 @@ const proposalParams = z.object({
   proposalId: z.uuid().describe('the proposal on the confirm card'),
   decision: z.enum(['approve', 'decline']),
 });
+
+/** The page's locale for cards and labels (optional: else the token's, else Accept-Language). */
+export const localeQuery = z.object({ locale: z.enum(LOCALES).optional().describe("the page's locale for cards and labels") }).strict();
 
 const frame = (event: TurnEvent) => sseFrame(event.type, event);
 
@@ -88,12 +92,17 @@ export const chatRoutes =
             'SSE events: text_delta, tool_started, tool_finished, card, error, completed. The completed event carries the final text (authoritative: it replaces the streamed deltas) and cards.',
           security,
           params: idParams,
-          body: z.object({ text: z.string().min(1, 'must not be empty').describe('the user message') }).strict(),
+          body: z
+            .object({
+              text: z.string().min(1, 'must not be empty').describe('the user message'),
+              locale: z.enum(LOCALES).optional().describe("the page's locale for cards and labels (else the token's, else Accept-Language); the reply text follows the message's language"),
+            })
+            .strict(),
           response: { 200: replyView, 413: errorBody, ...errorResponses },
         },
       },
       async (req, reply) => {
-        const s = requireSession(req);
+        const s = requireDisplaySession(req, req.body.locale);
         const text = req.body.text.trim();
         if (text.length === 0) throw new ValidationError('body.text: must not be empty');
         if (text.length > maxChars) throw new PayloadTooLargeError(`text: messages are limited to ${maxChars} characters`);
@@ -131,11 +140,12 @@ export const chatRoutes =
             'Checked against the proposal stored on the server: single-use (a second decision is 409), expiring (409 once expired), and only for the conversation and user it was made for (404 otherwise). Approving runs the stored action; the reply carries its receipt card.',
           security,
           params: proposalParams,
+          querystring: localeQuery,
           response: { 200: replyView, ...errorResponses },
         },
       },
       async (req, reply) => {
-        const s = requireSession(req);
+        const s = requireDisplaySession(req, req.query.locale);
         const events: TurnEvent[] = [];
         // Decided before anything is sent, so a 404 or 409 is a plain error response.
         const res = await chat.decideProposal(s, req.params.id, req.params.proposalId, req.params.decision, (e) => events.push(e));

@@ -1,5 +1,6 @@
 import type { Locale } from '../locales.js';
 import { cards } from './cards.js';
+import { chat } from './chat.js';
 import { documents } from './documents.js';
 import { engine } from './engine.js';
 import { pay } from './pay.js';
@@ -13,7 +14,7 @@ import type { Area, Messages } from './types.js';
  * `area.path` (for example `status.overdue`). tests/unit/i18n-catalogue.test.ts fails when a key
  * is missing in a language, lacks a plural form the language needs, or is used nowhere.
  */
-export const AREAS = { cards, documents, engine, pay, portal, status, widget } satisfies Record<string, Area>;
+export const AREAS = { cards, chat, documents, engine, pay, portal, status, widget } satisfies Record<string, Area>;
 
 export type AreaName = keyof typeof AREAS;
 
