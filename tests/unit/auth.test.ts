@@ -49,9 +49,19 @@ const validPayload = () => ({
 describe('session tokens', () => {
   it('round-trips the claims the portal signs', async () => {
     const token = await signSessionToken(config, claims);
-    expect(await verifySessionToken(config, token)).toStrictEqual({ accountId: 'R10042', userId: 'jordan@mycompany.com', userName: 'Jordan Lee' });
+    expect(await verifySessionToken(config, token)).toStrictEqual({ accountId: 'R10042', userId: 'jordan@mycompany.com', userName: 'Jordan Lee', locale: null });
     const noName = await signSessionToken(config, { accountId: 'R20077', userId: 'sam@northernbyte.ca' });
-    expect(await verifySessionToken(config, noName)).toStrictEqual({ accountId: 'R20077', userId: 'sam@northernbyte.ca', userName: null });
+    expect(await verifySessionToken(config, noName)).toStrictEqual({ accountId: 'R20077', userId: 'sam@northernbyte.ca', userName: null, locale: null });
+  });
+
+  it('carries the optional locale claim (en-CA | fr-CA); any other value is ignored, never an error', async () => {
+    const fr = await signSessionToken(config, { ...claims, locale: 'fr-CA' });
+    expect((await verifySessionToken(config, fr)).locale).toBe('fr-CA');
+    for (const locale of ['fr', 'de-DE', 42, '', 'FR-CA']) {
+      const s = await verifySessionToken(config, await custom({ ...validPayload(), locale }));
+      expect(s.locale, String(locale)).toBeNull();
+      expect(s.accountId).toBe('R10042');
+    }
   });
 
   it('accepts a hand-built token with the right claims (the baseline of the cases below)', async () => {
@@ -59,6 +69,7 @@ describe('session tokens', () => {
       accountId: 'R10042',
       userId: 'jordan@mycompany.com',
       userName: null,
+      locale: null,
     });
   });
 
