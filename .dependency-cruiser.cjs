@@ -103,7 +103,7 @@ module.exports = {
       name: 'widget-bundle-imports-format-and-types-only',
       severity: 'error',
       from: { path: '^src/web/widget/' },
-      to: { path: '^(src|tools)/', pathNot: '^src/web/widget/|^src/format/|^src/billing/(status|invoice-number)\\.ts$', dependencyTypesNot: ['type-only'] },
+      to: { path: '^(src|tools)/', pathNot: '^src/web/widget/|^src/format/|^src/billing/(status|invoice-number)\\.ts$|^src/i18n/(locales|status-keys)\\.ts$|^src/i18n/catalogue/(widget|status|types)\\.ts$', dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {
