@@ -8,18 +8,36 @@ export { LINK_KEY_ID_RE, MAX_LINK_KEY_ID_LENGTH } from './key-id.js';
 
 /**
  * Signed links: HMAC-SHA256 over version, key id, purpose, account, invoice and expiry.
- * Token: `v1.<kid>.<base64url(payload)>.<base64url(mac)>`; payload `purpose|account|invoice|exp`.
+ * Token: `v1.<kid>.<base64url(payload)>.<base64url(mac)>`; payload `purpose|account|invoice|exp`
+ * (approval links: `mcp|account|approval reference|exp`).
  * The first key signs; every configured key verifies, so a rotated key keeps old links valid
  * until it is removed from LINK_SIGNING_KEYS.
  *
  * Every token has one spelling and every part is bounded: key ids by LINK_KEY_ID_RE, both base64url
  * parts canonical (Node's decoder ignores the unused bits of a last character, so `sig` must be the
- * one encoding of its bytes), account ids by isAccountId (R + 5 to 12 digits), invoice numbers IN + 7 digits, the expiry
+ * one encoding of its bytes), account ids by isAccountId (R + 5 to 12 digits), invoice numbers IN + 7 digits (approval references AP + 7), the expiry
  * at most 10 decimal digits with no sign, leading zero or exponent. MAX_LINK_TOKEN_LENGTH follows.
  */
 
 export const LINK_PURPOSES = ['pay', 'pdf'] as const;
 export type LinkPurpose = (typeof LINK_PURPOSES)[number];
+
+/**
+ * The purpose of approval links: the page where a signed-in person confirms an action their AI
+ * assistant proposed over MCP. Same token, its third field an approval reference instead of an
+ * invoice number; kept out of LinkPurpose so `verify` never returns one.
+ */
+export const APPROVAL_LINK_PURPOSE = 'mcp';
+
+/** An approval reference: AP and 7 Crockford base-32 characters (as long as an invoice number, so MAX_LINK_TOKEN_LENGTH holds). */
+export const APPROVAL_REF_RE = /^AP[0-9A-HJKMNP-TV-Z]{7}$/;
+
+export interface ApprovalLinkClaims {
+  accountId: string;
+  approvalRef: string;
+  /** Expiry, seconds since epoch. */
+  exp: number;
+}
 
 export interface LinkClaims {
   purpose: LinkPurpose;
@@ -50,7 +68,7 @@ const EXP_RE = /^[1-9][0-9]{0,9}$/;
 
 const MAC_BYTES = 32;
 const MAX_PAYLOAD_BYTES =
-  Math.max(...LINK_PURPOSES.map((p) => p.length)) + MAX_ACCOUNT_ID_LENGTH + INVOICE_NUMBER_LENGTH + String(MAX_LINK_EXP).length + '|||'.length;
+  Math.max(...[...LINK_PURPOSES, APPROVAL_LINK_PURPOSE].map((p) => p.length)) + MAX_ACCOUNT_ID_LENGTH + INVOICE_NUMBER_LENGTH + String(MAX_LINK_EXP).length + '|||'.length;
 const MAX_PAYLOAD_CHARS = base64urlLength(MAX_PAYLOAD_BYTES);
 
 /** The longest valid token (115 characters): `v1.`, a 16-character key id, the longest payload, the MAC. */
@@ -83,19 +101,32 @@ function splitToken(token: string): TokenParts {
   return { kid, payload, payloadBytes, mac };
 }
 
-const isPurpose = (p: string): p is LinkPurpose => (LINK_PURPOSES as readonly string[]).includes(p);
+type AnyPurpose = LinkPurpose | typeof APPROVAL_LINK_PURPOSE;
 
-function payloadText(claims: LinkClaims): string {
-  return `${claims.purpose}|${claims.accountId}|${claims.invoiceNumber}|${claims.exp}`;
+/** What a payload names: purpose, account, subject (an invoice number, or an approval reference), expiry. */
+interface Payload {
+  purpose: AnyPurpose;
+  accountId: string;
+  subject: string;
+  exp: number;
+}
+
+/** The subject each purpose's links name. */
+const SUBJECT_RE: Record<AnyPurpose, RegExp> = { pay: LINK_INVOICE_NUMBER_RE, pdf: LINK_INVOICE_NUMBER_RE, [APPROVAL_LINK_PURPOSE]: APPROVAL_REF_RE };
+
+const isPurpose = (p: string): p is AnyPurpose => Object.hasOwn(SUBJECT_RE, p);
+
+function payloadText(p: Payload): string {
+  return `${p.purpose}|${p.accountId}|${p.subject}|${p.exp}`;
 }
 
 /** The claims a payload spells, when every field is within its bounds; else null. */
-function parsePayload(text: string): LinkClaims | null {
+function parsePayload(text: string): Payload | null {
   const fields = text.split('|');
   if (fields.length !== 4) return null;
-  const [purpose, accountId, invoiceNumber, expText] = fields as [string, string, string, string];
-  if (!isPurpose(purpose) || !isAccountId(accountId) || !LINK_INVOICE_NUMBER_RE.test(invoiceNumber) || !EXP_RE.test(expText)) return null;
-  return { purpose, accountId, invoiceNumber, exp: Number(expText) };
+  const [purpose, accountId, subject, expText] = fields as [string, string, string, string];
+  if (!isPurpose(purpose) || !isAccountId(accountId) || !SUBJECT_RE[purpose].test(subject) || !EXP_RE.test(expText)) return null;
+  return { purpose, accountId, subject, exp: Number(expText) };
 }
 
 export interface LinkSigner {
@@ -105,6 +136,9 @@ export interface LinkSigner {
   url(claims: Omit<LinkClaims, 'exp'>): string;
   /** True when the URL is one this signer minted and it verifies (used to scrub model text). */
   isMinted(url: string): boolean;
+  /** Absolute URL of an approval page (`/portal/mcp/approvals/<token>`). */
+  approvalUrl(claims: Omit<ApprovalLinkClaims, 'exp'>, ttlSeconds?: number): string;
+  verifyApproval(token: string): ApprovalLinkClaims;
 }
 
 export function createLinkSigner(opts: {
@@ -119,25 +153,41 @@ export function createLinkSigner(opts: {
   const signing = opts.keys[0]!;
   const mac = (kid: string, secret: Buffer, payload: string) => createHmac('sha256', secret).update(`v1.${kid}.${payload}`).digest();
 
+  const sign = (p: Omit<Payload, 'exp'>, ttlSeconds: number): string => {
+    const text = payloadText({ ...p, exp: Math.floor(opts.now().getTime() / 1000) + ttlSeconds });
+    // The server never mints a token it would refuse (or one longer than MAX_LINK_TOKEN_LENGTH).
+    if (!parsePayload(text)) throw new Error('createLinkSigner.mint: claims outside the bounds of a link token');
+    const payload = Buffer.from(text, 'utf8').toString('base64url');
+    return `v1.${signing.kid}.${payload}.${mac(signing.kid, keys.get(signing.kid)!, payload).toString('base64url')}`;
+  };
+  const check = (token: string, purpose: AnyPurpose): Payload => {
+    const parts = splitToken(token);
+    const secret = keys.get(parts.kid);
+    if (!secret) throw new LinkError('unknown_key');
+    // Length first (timingSafeEqual requires equal lengths), then constant-time comparison.
+    if (parts.mac.length !== MAC_BYTES || !timingSafeEqual(parts.mac, mac(parts.kid, secret, parts.payload))) throw new LinkError('bad_signature');
+    const claims = parsePayload(parts.payloadBytes.toString('utf8'));
+    if (!claims) throw new LinkError('malformed');
+    if (claims.purpose !== purpose) throw new LinkError('wrong_purpose');
+    if (claims.exp * 1000 <= opts.now().getTime()) throw new LinkError('expired');
+    return claims;
+  };
+
   const signer: LinkSigner = {
     mint(claims, ttlSeconds = opts.ttlSeconds) {
-      const text = payloadText({ ...claims, exp: Math.floor(opts.now().getTime() / 1000) + ttlSeconds });
-      // The server never mints a token it would refuse (or one longer than MAX_LINK_TOKEN_LENGTH).
-      if (!parsePayload(text)) throw new Error('createLinkSigner.mint: claims outside the bounds of a link token');
-      const payload = Buffer.from(text, 'utf8').toString('base64url');
-      return `v1.${signing.kid}.${payload}.${mac(signing.kid, keys.get(signing.kid)!, payload).toString('base64url')}`;
+      return sign({ purpose: claims.purpose, accountId: claims.accountId, subject: claims.invoiceNumber }, ttlSeconds);
     },
     verify(token, purpose) {
-      const parts = splitToken(token);
-      const secret = keys.get(parts.kid);
-      if (!secret) throw new LinkError('unknown_key');
-      // Length first (timingSafeEqual requires equal lengths), then constant-time comparison.
-      if (parts.mac.length !== MAC_BYTES || !timingSafeEqual(parts.mac, mac(parts.kid, secret, parts.payload))) throw new LinkError('bad_signature');
-      const claims = parsePayload(parts.payloadBytes.toString('utf8'));
-      if (!claims) throw new LinkError('malformed');
-      if (claims.purpose !== purpose) throw new LinkError('wrong_purpose');
-      if (claims.exp * 1000 <= opts.now().getTime()) throw new LinkError('expired');
-      return claims;
+      const p = check(token, purpose);
+      return { purpose, accountId: p.accountId, invoiceNumber: p.subject, exp: p.exp };
+    },
+    approvalUrl(claims, ttlSeconds = opts.ttlSeconds) {
+      const token = sign({ purpose: APPROVAL_LINK_PURPOSE, accountId: claims.accountId, subject: claims.approvalRef }, ttlSeconds);
+      return `${opts.baseUrl}/portal/mcp/approvals/${token}`;
+    },
+    verifyApproval(token) {
+      const p = check(token, APPROVAL_LINK_PURPOSE);
+      return { accountId: p.accountId, approvalRef: p.subject, exp: p.exp };
     },
     url(claims) {
       const token = signer.mint(claims);
