@@ -9,6 +9,7 @@ import * as opsAlerts from './20261201030000_ops_alerts.js';
 import * as opsIdempotency from './20261201040000_ops_idempotency.js';
 import * as events from './20261201050000_events.js';
 import * as opsImport from './20261201060000_ops_import.js';
+import * as mcp from './20261201070000_mcp.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261201040000_ops_idempotency': opsIdempotency,
   '20261201050000_events': events,
   '20261201060000_ops_import': opsImport,
+  '20261201070000_mcp': mcp,
 };

@@ -4,7 +4,7 @@ import type { Session } from '../identity/session.js';
 
 /**
  * The audit log: one table (audit_log) and this one writer for every audited action: the
- * assistant's tool calls and the user's approvals ('tool_call'), billing-contact changes
+ * assistant's tool calls and the user's approvals ('tool_call', in the chat or over MCP), billing-contact changes
  * ('contact.add', 'contact.remove'), and operator calls ('ops.*'). Nothing else inserts into
  * audit_log. Callers redact before they write: card data never reaches an entry.
  */
@@ -17,6 +17,9 @@ export interface AuditActor {
   id: string | null;
 }
 
+/** Where a tool call came from: the assistant's chat, or a client over MCP (src/mcp; no conversation or message). */
+export type AuditChannel = 'chat' | 'mcp';
+
 /** What was done. Operator calls take 'ops.<name>'. */
 export type AuditAction = 'tool_call' | 'contact.add' | 'contact.remove' | `ops.${string}`;
 
@@ -26,6 +29,8 @@ export interface AuditEntry {
   /** ok, error, needs_approval, approved, declined, expired, not_found, exists, … (per action). */
   outcome: string;
   accountId?: string | null;
+  /** Tool calls only (default 'chat'); other actions have none. */
+  channel?: AuditChannel;
   conversationId?: string | null;
   messageId?: string | null;
   /** The tool call's id (the model's, or one the server minted). */
@@ -52,6 +57,7 @@ function toRow(e: AuditEntry, n: number) {
     account_id: e.accountId ?? null,
     action: e.action,
     outcome: e.outcome,
+    channel: e.action === 'tool_call' ? (e.channel ?? 'chat') : null,
     conversation_id: e.conversationId ?? null,
     message_id: e.messageId ?? null,
     call_id: e.callId ?? null,
@@ -71,10 +77,10 @@ function toRow(e: AuditEntry, n: number) {
  */
 export function auditInsert(entries: readonly AuditEntry[]): RawBuilder<unknown> {
   const rows = JSON.stringify(entries.map((e, i) => toRow(e, i + 1)));
-  return sql`insert into audit_log (actor_type, actor_id, account_id, action, outcome, conversation_id, message_id, call_id, name, arguments, error, latency_ms, details)
-    select a.actor_type, a.actor_id, a.account_id, a.action, a.outcome, a.conversation_id, a.message_id, a.call_id, a.name, a.arguments -> 'v', a.error, a.latency_ms, a.details
+  return sql`insert into audit_log (actor_type, actor_id, account_id, action, outcome, channel, conversation_id, message_id, call_id, name, arguments, error, latency_ms, details)
+    select a.actor_type, a.actor_id, a.account_id, a.action, a.outcome, a.channel, a.conversation_id, a.message_id, a.call_id, a.name, a.arguments -> 'v', a.error, a.latency_ms, a.details
     from jsonb_to_recordset(${rows}::jsonb) as a(
-      n int, actor_type text, actor_id text, account_id text, action text, outcome text, conversation_id uuid, message_id uuid,
+      n int, actor_type text, actor_id text, account_id text, action text, outcome text, channel text, conversation_id uuid, message_id uuid,
       call_id text, name text, arguments jsonb, error text, latency_ms double precision, details jsonb)
     order by a.n`;
 }
