@@ -104,6 +104,16 @@ const envSchema = z
 
     CORS_ORIGINS: z.string().default('').describe('comma-separated origins allowed to call the API'),
 
+    // The MCP server at /mcp (src/mcp, src/http/routes/mcp.ts; README "Billing tools over MCP").
+    MCP_AUTHORIZATION_SERVER: z
+      .url()
+      .optional()
+      .describe('the OAuth authorization server (issuer URL) named in /.well-known/oauth-protected-resource: the portal\'s in production; default PUBLIC_BASE_URL'),
+    MCP_ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .describe('comma-separated origins of browser-based MCP clients allowed to call /mcp (besides PUBLIC_BASE_URL\'s); any other Origin gets 403'),
+
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'expected a Stripe secret or restricted key (sk_test_..., sk_live_..., rk_...)')
@@ -163,11 +173,15 @@ export type Config = Readonly<
     arTeamEmail: string;
     /** OPS_WEBHOOK_URLS, checked: each event is delivered to every one of them (empty: no worker). */
     opsWebhookUrls: readonly string[];
+    /** Origins allowed to call /mcp: PUBLIC_BASE_URL's and MCP_ALLOWED_ORIGINS. */
+    mcpAllowedOrigins: readonly string[];
+    /** MCP_AUTHORIZATION_SERVER, else the public base URL. */
+    mcpAuthorizationServer: string;
   }
 >;
 
 /** Variables that belong to us: anything else in the environment is ignored, ours must be known. */
-const OUR_PREFIXES = ['AUTH_', 'OPS_', 'LINK_', 'AGENT_', 'CHAT_', 'RATE_LIMIT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_'];
+const OUR_PREFIXES = ['AUTH_', 'OPS_', 'LINK_', 'AGENT_', 'CHAT_', 'RATE_LIMIT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_', 'MCP_'];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -239,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const openaiEnabled = Boolean(c.OPENAI_MODEL && (c.OPENAI_API_KEY || c.OPENAI_BASE_URL));
   const opsWebhookUrls = checkedWebhookUrls(c.OPS_WEBHOOK_URLS, c.OPS_WEBHOOK_SECRET, c.NODE_ENV === 'production');
+  const mcpAllowedOrigins = checkedOrigins(c.MCP_ALLOWED_ORIGINS, publicBaseUrl);
 
   return Object.freeze({
     ...c,
@@ -249,6 +264,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     payments: Object.freeze({ mode: c.STRIPE_SECRET_KEY ? ('stripe' as const) : ('sandbox' as const) }),
     arTeamEmail: c.AR_TEAM_EMAIL ?? DEV_AR_TEAM_EMAIL,
     opsWebhookUrls: Object.freeze(opsWebhookUrls),
+    mcpAllowedOrigins: Object.freeze(mcpAllowedOrigins),
+    mcpAuthorizationServer: (c.MCP_AUTHORIZATION_SERVER ?? publicBaseUrl).replace(/\/+$/, ''),
     // Production without it: no operator token verifies (/v1/ops answers 401); a deployment without a billing system needs none.
     OPS_JWT_SECRET: c.OPS_JWT_SECRET ?? (c.NODE_ENV === 'production' ? undefined : DEV_OPS_JWT_SECRET),
   });
@@ -271,6 +288,19 @@ function checkedWebhookUrls(list: string, secret: string | undefined, production
   if (urls.length > 0 && !secret) problems.push('  OPS_WEBHOOK_SECRET: required when OPS_WEBHOOK_URLS is set (every delivery is signed)');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return urls;
+}
+
+/** MCP_ALLOWED_ORIGINS as origins (scheme, host, port; no path, no "*"), after the public base URL's own. */
+function checkedOrigins(list: string, publicBaseUrl: string): string[] {
+  const origins = [new URL(publicBaseUrl).origin];
+  for (const [i, entry] of list.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+    const parsed = URL.canParse(entry) ? new URL(entry) : null;
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== entry.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(`Invalid configuration:\n  MCP_ALLOWED_ORIGINS: entry ${i + 1} is not an origin (https://host[:port], no path; "*" is not allowed)`);
+    }
+    if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
+  }
+  return origins;
 }
 
 /** A config for tests and tools: defaults plus overrides, never reading process.env. */
