@@ -27,6 +27,15 @@ declare module 'fastify' {
      */
     limit?: LimitFamily | false;
   }
+  interface FastifyInstance {
+    /**
+     * Spends one unit of `family`'s budget for this request's account, beside the count of the
+     * route's own family: a tool call over MCP spends the chat budget (src/http/routes/mcp.ts).
+     * Throws RateLimitedError (429, Retry-After) when over budget; lets the request through when
+     * the store does not answer, like the routes' hook.
+     */
+    spendLimit(req: FastifyRequest, family: LimitFamily): Promise<void>;
+  }
 }
 
 const WINDOW_MS = 60_000;
@@ -51,7 +60,12 @@ export function limitBudgets(config: Config): Record<LimitFamily, number> {
   };
 }
 
+/** The family a request is spending right now through `spendLimit` (its route's family otherwise). */
+const spending = new WeakMap<FastifyRequest, LimitFamily>();
+
 export function limitFamily(req: FastifyRequest): LimitFamily {
+  const spent = spending.get(req);
+  if (spent) return spent;
   const declared = req.routeOptions.config.limit;
   if (declared) return declared;
   if (req.operator) return 'ops';
@@ -182,7 +196,25 @@ export async function registerLimits(app: FastifyInstance, config: Config): Prom
     cache: 50_000,
     ...(redis ? { redis, nameSpace: config.RATE_LIMIT_REDIS_PREFIX } : {}),
   });
-  const hook = limitHook(app.createRateLimit(), storeFailureLog(app.log));
+  const check = app.createRateLimit();
+  const storeFailed = storeFailureLog(app.log);
+  const hook = limitHook(check, storeFailed);
+  // The same counters as the hook (same store, key and budgets), for the family named.
+  app.decorate('spendLimit', async (req: FastifyRequest, family: LimitFamily) => {
+    spending.set(req, family);
+    let limit: Awaited<ReturnType<Check>>;
+    try {
+      limit = await check(req);
+    } catch (err) {
+      storeFailed(err);
+      return;
+    } finally {
+      spending.delete(req);
+    }
+    if (limit.isAllowed || !limit.isExceeded) return;
+    const retryAfter = Math.max(1, limit.ttlInSeconds);
+    throw new RateLimitedError(`Too many ${TOO_MANY[family]}; try again in ${retryAfter} s`, retryAfter);
+  });
   app.addHook('onRoute', (route) => {
     if (route.config?.limit !== false) addRouteHook(route, hook);
   });
