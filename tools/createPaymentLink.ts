@@ -12,6 +12,8 @@ export const createPaymentLink = defineTool({
   parameters: z.object({ invoiceNumber: invoiceNumberParam }).strict(),
   result: createPaymentLinkResult,
   effect: 'read-only',
+  // Signs a link to our own pay page and changes nothing; Stripe is reached only when the person pays on that page.
+  annotations: { readOnlyHint: true, openWorldHint: false },
   label: (a, locale) => t(locale, 'cards.tool.paymentLink', { number: a.invoiceNumber.slice(0, 32) }),
   async execute(ctx, args) {
     const number = requireInvoiceNumber(args.invoiceNumber);

@@ -26,6 +26,8 @@ export const getBalance = defineTool({
   parameters: z.object({}).strict(),
   result: getBalanceResult,
   effect: 'read-only',
+  // Reads this account's billing records; nothing outside is contacted.
+  annotations: { readOnlyHint: true, openWorldHint: false },
   label: (_a, locale) => t(locale, 'cards.tool.balance'),
   async execute(ctx) {
     const b = await ctx.billing.balance(ctx.session.accountId);

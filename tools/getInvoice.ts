@@ -21,6 +21,8 @@ export const getInvoice = defineTool({
   parameters: z.object({ invoiceNumber: invoiceNumberParam }).strict(),
   result: getInvoiceResult,
   effect: 'read-only',
+  // Reads this account's billing records; nothing outside is contacted.
+  annotations: { readOnlyHint: true, openWorldHint: false },
   label: (a, locale) => t(locale, 'cards.tool.invoice', { number: requireInvoiceNumberSafe(a.invoiceNumber) }),
   async execute(ctx, args) {
     const number = requireInvoiceNumber(args.invoiceNumber);

@@ -37,6 +37,8 @@ export const listCredits = defineTool({
   parameters: z.object({}).strict(),
   result: listCreditsResult,
   effect: 'read-only',
+  // Reads this account's billing records; nothing outside is contacted.
+  annotations: { readOnlyHint: true, openWorldHint: false },
   label: (_a, locale) => t(locale, 'cards.tool.credits'),
   async execute(ctx) {
     const page = await ctx.billing.credits(ctx.session.accountId, { limit: 50, offset: 0 });

@@ -38,6 +38,8 @@ export const listInvoices = defineTool({
     .strict(),
   result: listInvoicesResult,
   effect: 'read-only',
+  // Reads this account's billing records; nothing outside is contacted.
+  annotations: { readOnlyHint: true, openWorldHint: false },
   label: (_a, locale) => t(locale, 'cards.tool.invoices'),
   async execute(ctx, args) {
     for (const [k, v] of [

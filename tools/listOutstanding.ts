@@ -12,6 +12,8 @@ export const listOutstanding = defineTool({
   parameters: z.object({ limit: limitParam(50, 10) }).strict(),
   result: listOutstandingResult,
   effect: 'read-only',
+  // Reads this account's billing records; nothing outside is contacted.
+  annotations: { readOnlyHint: true, openWorldHint: false },
   label: (_a, locale) => t(locale, 'cards.tool.outstanding'),
   async execute(ctx, args) {
     const page = await ctx.billing.outstanding(ctx.session.accountId, { limit: args.limit ?? 10, offset: 0 });

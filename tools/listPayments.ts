@@ -29,6 +29,8 @@ export const listPayments = defineTool({
   parameters: z.object({ from: dateParam('Received on or after'), to: dateParam('Received on or before'), limit: limitParam(50, 20) }).strict(),
   result: listPaymentsResult,
   effect: 'read-only',
+  // Reads this account's billing records; nothing outside is contacted.
+  annotations: { readOnlyHint: true, openWorldHint: false },
   label: (_a, locale) => t(locale, 'cards.tool.payments'),
   async execute(ctx, args) {
     for (const v of [args.from, args.to]) if (v && !isIsoDate(v)) throw new ToolFailure('invalid_date', `Not a valid date: ${v}`);

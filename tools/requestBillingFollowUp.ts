@@ -61,6 +61,8 @@ export const requestBillingFollowUp = defineTool({
     .strict(),
   result: requestBillingFollowUpResult,
   effect: 'side-effecting',
+  // Adds a request (a new reference each time) and emails our own accounts-receivable team; nothing is overwritten.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   approval: {
     // Explicit only when the message itself asks for a person to follow up ("have someone call me",
     // "talk to a human"), any invoice is the one it names (or the one a pronoun/ordinal resolves to),

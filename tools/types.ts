@@ -82,6 +82,18 @@ export interface Approval<A> {
 
 export type ResultSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 
+/** Hints for MCP clients (the MCP tool annotations; src/mcp lists them with the tool). Honest, never a guarantee. */
+export interface ToolAnnotations {
+  /** Changes nothing anywhere. */
+  readOnlyHint?: boolean;
+  /** May delete or overwrite something (meaningful when not read-only). */
+  destructiveHint?: boolean;
+  /** Calling it again with the same arguments changes nothing more (meaningful when not read-only). */
+  idempotentHint?: boolean;
+  /** Reaches beyond our own system (an outside mailbox, the web). */
+  openWorldHint?: boolean;
+}
+
 export interface Tool<S extends z.ZodObject = z.ZodObject, R extends ResultSchema = ResultSchema> {
   name: string;
   description: string;
@@ -92,6 +104,8 @@ export interface Tool<S extends z.ZodObject = z.ZodObject, R extends ResultSchem
   effect: 'read-only' | 'side-effecting';
   /** Required when side-effecting. */
   approval?: Approval<z.infer<S>>;
+  /** MCP tool annotations. */
+  annotations?: ToolAnnotations;
   /** Shown to the user while it runs, e.g. "Looking up invoice IN7654321". */
   label(args: z.infer<S>, locale: Locale): string;
   execute(ctx: ToolContext, args: z.infer<S>): Promise<ToolOutput<z.input<R>>>;
