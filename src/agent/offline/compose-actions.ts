@@ -1,10 +1,11 @@
 import { createPaymentLinkResult as paymentLinkResult } from '../../../tools/createPaymentLink.js';
 import { emailInvoicePdfResult as emailResult } from '../../../tools/emailInvoicePdf.js';
+import { dateTimeFormatter } from '../../format/dates.js';
 import { CONTACTS_PAGE_PATH } from '../../mail/policy.js';
 import type { InvoiceBriefResult as InvoiceBrief } from '../../../tools/shared.js';
-import { argNumber, ASK, errorText, joinAnd, LOOKUP_FAILED, named, openOf, plural, statusLabel, sumDisplays } from './compose-common.js';
-import { deferredOf, errorOf, parseAs, type CallOutcome } from './outcomes.js';
-import { EMAIL_UNAVAILABLE, POLICY, SECURE_PAGE_NOTE } from './policy.js';
+import { argNumber, dueOf, dueSum, errorText, inSentence, lookupFailed, named, openOf, statusOf, type Say } from './compose-common.js';
+import { deferredOf, errorOf, parseAs, type CallOutcome, type ToolErrorResult } from './outcomes.js';
+import { emailUnavailable, policyText } from './policy.js';
 import type { Intent } from './resolve.js';
 
 /**
@@ -12,159 +13,182 @@ import type { Intent } from './resolve.js';
  * the user withheld, and hand-offs to the accounts-receivable team.
  */
 
-const CARD_NOTE = "I can't take card details in chat, but you can pay by credit card on our secure payment page.";
+const CARD_NOTE = 'engine.pay.cardNote';
 
 interface LinkSummary {
   payable: InvoiceBrief[];
   notes: string[];
 }
 
-function linkSummary(outcomes: CallOutcome[]): LinkSummary {
+function linkSummary(say: Say, outcomes: CallOutcome[]): LinkSummary {
   const payable: InvoiceBrief[] = [];
   const notes: string[] = [];
   for (const o of outcomes) {
     const e = errorOf(o);
     if (e) {
-      notes.push(errorText(e, argNumber(o)));
+      notes.push(errorText(say, e, argNumber(o)));
       continue;
     }
     const r = parseAs(paymentLinkResult, o);
     if (!r) continue;
     if (r.payable) payable.push(r);
-    else notes.push(`${r.invoiceNumber} is ${r.status}: nothing is due on it, so there is nothing to pay.`);
+    else notes.push(say.t('engine.pay.nothingDue', { number: r.invoiceNumber, status: statusOf(say, r) }));
   }
   return { payable, notes };
 }
 
-export function payText(outcomes: CallOutcome[], cardNote: boolean, scope: 'overdue' | 'outstanding' | null): string {
-  const { payable, notes } = linkSummary(outcomes);
+export function payText(say: Say, outcomes: CallOutcome[], cardNote: boolean, scope: 'overdue' | 'outstanding' | null): string {
+  const { payable, notes } = linkSummary(say, outcomes);
   const out: string[] = [];
-  if (cardNote) out.push(CARD_NOTE);
-  if (scope && payable.length === 1) out.push(`You have 1 ${scope} invoice.`);
+  if (cardNote) out.push(say.t(CARD_NOTE));
+  if (scope && payable.length === 1) out.push(say.t(scope === 'overdue' ? 'engine.pay.oneOverdue' : 'engine.pay.oneOutstanding'));
   if (payable.length === 1) {
     const p = payable[0]!;
-    out.push(
-      `Here is a secure payment link for ${p.invoiceNumber} (${statusLabel(p.status)}, ${p.amountDue} due): use the Pay button on the card to pay it on our secure payment page. ${SECURE_PAGE_NOTE}`,
-    );
+    out.push(say.t('engine.pay.link', { number: p.invoiceNumber, status: inSentence(statusOf(say, p)), amountDue: dueOf(say, p) }), say.t('engine.pay.securePageNote'));
   } else if (payable.length > 1) {
     // The invoice cards carry each invoice's amount and Pay button: the text sums them up.
-    const total = sumDisplays(payable.map((p) => p.amountDue));
-    const what = scope ? `your ${payable.length} ${scope} invoices` : plural(payable.length, 'invoice');
-    out.push(
-      `Here are secure payment links for ${what}${total ? `, ${total} in all` : ''}${named(payable.map((p) => p.invoiceNumber))}. Use the Pay button on each card to pay on our secure payment page; card details are only ever entered there, never in chat.`,
-    );
+    const total = dueSum(say, payable);
+    const n = payable.length;
+    const what = scope === 'overdue' ? say.t('engine.pay.linksOverdue', { n }) : scope === 'outstanding' ? say.t('engine.pay.linksOutstanding', { n }) : say.t('engine.pay.links', { n });
+    out.push(`${what}${total ? say.t('engine.sum.inAll', { total }) : ''}${named(say, payable.map((p) => p.invoiceNumber))}.`, say.t('engine.pay.linksHow'));
   }
   out.push(...notes);
-  if (out.length === 0) return LOOKUP_FAILED;
+  if (out.length === 0) return lookupFailed(say);
   return out.join(' ').replace(/ \n/g, '\n');
 }
 
 /** "Pay all my overdue invoices": the list looked up, then a link for each (up to the engine's limit). */
-export function payAllText(listed: CallOutcome, links: CallOutcome[], scope: 'overdue' | 'outstanding'): string {
+export function payAllText(say: Say, listed: CallOutcome, links: CallOutcome[], scope: 'overdue' | 'outstanding'): string {
   const { open, more } = openOf(listed);
-  if (open.length === 0) {
-    return scope === 'overdue'
-      ? 'You have no overdue invoices, so there is nothing overdue to pay. Ask me for your outstanding invoices to see what is coming due.'
-      : 'You have no outstanding invoices, so there is nothing to pay right now.';
-  }
-  const rest = open.length > links.length ? ` I prepared links for the first ${links.length}; ask again for the rest once those are paid.` : '';
-  return payText(links, false, scope) + (more ? ' There may be more; check the Invoices tab in the portal.' : rest);
+  if (open.length === 0) return say.t(scope === 'overdue' ? 'engine.pay.noneOverdue' : 'engine.pay.noneOutstanding');
+  const text = payText(say, links, false, scope);
+  if (more) return `${text} ${say.t('engine.pay.mayBeMore')}`;
+  return open.length > links.length ? `${text} ${say.t('engine.pay.firstOnly', { n: links.length })}` : text;
 }
 
 /** "I want to pay" without saying which: the one open invoice's link, or the open ones to choose from. */
-export function payPickText(listed: CallOutcome, links: CallOutcome[], cardNote: boolean): string {
+export function payPickText(say: Say, listed: CallOutcome, links: CallOutcome[], cardNote: boolean): string {
   const { open } = openOf(listed);
-  if (open.length === 0) return 'You have no outstanding invoices, so there is nothing to pay right now.';
-  if (open.length === 1) return payText(links, cardNote, null);
-  const card = cardNote ? `${CARD_NOTE} ` : '';
-  const total = sumDisplays(open.map((i) => i.amountDue));
-  return `${card}You have ${plural(open.length, 'outstanding invoice')}${total ? `, ${total} due in all` : ''}${named(open.map((i) => i.invoiceNumber))}. ${ASK.pay}? Use its Pay button below, tell me its number (or "the first one"), or say "pay all my overdue invoices".`;
+  if (open.length === 0) return say.t('engine.pay.noneOutstanding');
+  if (open.length === 1) return payText(say, links, cardNote, null);
+  const total = dueSum(say, open);
+  const have = `${say.t('engine.outstanding.have', { count: open.length })}${total ? say.t('engine.sum.dueInAll', { total }) : ''}${named(say, open.map((i) => i.invoiceNumber))}.`;
+  return [...(cardNote ? [say.t(CARD_NOTE)] : []), have, say.t('engine.pay.which')].join(' ');
 }
 
 /** Refusals of a request as a whole (several addresses, header injection): the tool's answer lists every address. */
-const WHOLE_REQUEST_CODES: ReadonlySet<string> = new Set(['several_recipients', 'header_injection']);
+const WHOLE_REQUEST_KEY: Record<string, string> = {
+  several_recipients: 'engine.email.severalRecipients',
+  header_injection: 'engine.email.headerInjection',
+};
 
-export function emailText(outcome: CallOutcome | undefined, number: string, to: string): string {
-  if (!outcome) return LOOKUP_FAILED;
+/** The tool's own (English) words for a refusal, or the engine's in another language. */
+function wholeRequestText(say: Say, e: ToolErrorResult): string {
+  return say.english && e.message ? e.message : say.t(WHOLE_REQUEST_KEY[e.code]!);
+}
+
+/** Why an email was refused or failed, when the reply cannot quote the tool's English message. */
+const EMAIL_REASON_KEY: Record<string, string> = {
+  recipient_not_allowed: 'engine.email.reason.notAllowed',
+  invalid_recipient: 'engine.email.reason.invalidRecipient',
+  email_limit_reached: 'engine.email.reason.limit',
+  email_failed: 'engine.email.reason.failed',
+};
+
+/** How the offline engine prints the time an email was sent: in the billing time zone, when it knows it. */
+export interface EmailTime {
+  timeZone: string | null;
+}
+
+function sentAtText(say: Say, when: EmailTime, sentAt: string, toolText: string): string | null {
+  if (when.timeZone) return dateTimeFormatter(when.timeZone, say.locale)(new Date(sentAt));
+  // Without the zone, only the tool's own (English) text can say it.
+  return say.english && toolText ? toolText : null;
+}
+
+export function emailText(say: Say, outcome: CallOutcome | undefined, number: string, to: string, when: EmailTime = { timeZone: null }): string {
+  if (!outcome) return lookupFailed(say);
   const e = errorOf(outcome);
   if (e) {
-    if (WHOLE_REQUEST_CODES.has(e.code)) return e.message;
-    if (e.code === 'unknown_tool' || e.code === 'email_unavailable') return EMAIL_UNAVAILABLE([number], to);
-    if (e.code === 'invoice_not_found' || e.code === 'invalid_invoice_number') return errorText(e, number);
-    if (e.code === 'timeout') return `I couldn't confirm that ${number} was emailed to ${to}: it took too long. Please try again in a moment.`;
-    if (e.code === 'internal') return `I couldn't email ${number} to ${to} just now. Please try again in a moment.`;
-    const policy = !/billing contact/i.test(e.message) && /recipient|not_allowed|domain|contact|address|refused|forbidden/i.test(`${e.code} ${e.message}`)
-      ? ` Invoices can only be emailed to your billing contacts or to addresses at your verified domain; you can add a billing contact under Billing → Contacts in the portal, at ${CONTACTS_PAGE_PATH}.`
-      : '';
-    return `I couldn't email ${number} to ${to}: ${e.message}${policy}`;
+    if (e.code in WHOLE_REQUEST_KEY) return wholeRequestText(say, e);
+    if (e.code === 'unknown_tool' || e.code === 'email_unavailable') return emailUnavailable(say, [number], to);
+    if (e.code === 'invoice_not_found' || e.code === 'invalid_invoice_number') return errorText(say, e, number);
+    if (e.code === 'timeout') return say.t('engine.email.timeout', { number, to });
+    if (e.code === 'internal') return say.t('engine.email.internal', { number, to });
+    const policy = !/billing contact/i.test(e.message) && /recipient|not_allowed|domain|contact|address|refused|forbidden/i.test(`${e.code} ${e.message}`);
+    const reason = say.english && e.message ? e.message : say.t(EMAIL_REASON_KEY[e.code] ?? 'engine.email.reason.other');
+    const text = say.t('engine.email.failed', { number, to, reason });
+    return policy ? `${text} ${say.t('engine.email.policyHint', { path: CONTACTS_PAGE_PATH })}` : text;
   }
   const deferred = deferredOf(outcome);
-  if (deferred?.status === 'needs_approval') return `Please confirm: should I email a PDF copy of ${number} to ${to}? Nothing is sent until you approve (or say "yes").`;
-  if (deferred) return `OK, I won't email ${number}.`;
+  if (deferred?.status === 'needs_approval') return say.t('engine.email.confirm', { number, to });
+  if (deferred) return say.t('engine.email.notSent', { number });
   const r = parseAs(emailResult, outcome);
   const n = r?.invoiceNumber ?? number;
   const addr = r?.to ?? to;
-  const at = r?.sentAtText ? ` at ${r.sentAtText}` : '';
-  if (r?.duplicate) return `A PDF copy of ${n} was already sent to ${addr}${at || ' recently'}, so I didn't send it again.`;
-  return `Done: I've emailed a PDF copy of ${n} to ${addr}${at}.`;
+  const time = r ? sentAtText(say, when, r.sentAt, r.sentAtText) : null;
+  if (r?.duplicate) return time ? say.t('engine.email.duplicateAt', { number: n, to: addr, time }) : say.t('engine.email.duplicate', { number: n, to: addr });
+  return time ? say.t('engine.email.sentAt', { number: n, to: addr, time }) : say.t('engine.email.sent', { number: n, to: addr });
 }
 
 /** Several addresses in one message: the tool's whole answer, or (no invoice yet) which invoice, and one address. */
-export function emailSeveralText(intent: Extract<Intent, { kind: 'emailSeveral' }>, outcomes: CallOutcome[]): string {
+export function emailSeveralText(say: Say, intent: Extract<Intent, { kind: 'emailSeveral' }>, outcomes: CallOutcome[], when?: EmailTime): string {
   if (intent.number) {
-    const whole = outcomes.map(errorOf).find((e) => e && WHOLE_REQUEST_CODES.has(e.code));
-    return whole ? whole.message : emailText(outcomes[0], intent.number, joinAnd(intent.to));
+    const whole = outcomes.map(errorOf).find((e) => e && e.code in WHOLE_REQUEST_KEY);
+    return whole ? wholeRequestText(say, whole) : emailText(say, outcomes[0], intent.number, say.and(intent.to), when);
   }
-  const opts = intent.options.length > 0 ? `: ${joinAnd(intent.options, 'or')}?` : '?';
-  return `${ASK.email}${opts} You named ${intent.to.length} addresses (${joinAnd(intent.to)}), and I email an invoice to one recipient per request, so nothing was sent. Tell me the invoice and one address, for example "Email IN7654321 to name@yourcompany.com".`;
+  const ask = intent.options.length > 0 ? say.t('engine.ask.emailOptions', { options: say.or(intent.options) }) : say.t('engine.ask.emailBare');
+  return `${ask} ${say.t('engine.email.severalAddresses', { count: intent.to.length, addresses: say.and(intent.to) })}`;
 }
 
-export function askText(intent: Extract<Intent, { kind: 'ask' }>): string {
-  const opts = intent.options.length > 0 ? `: ${joinAnd(intent.options, 'or')}?` : '?';
+export function askText(say: Say, intent: Extract<Intent, { kind: 'ask' }>): string {
+  const options = say.or(intent.options);
+  const some = intent.options.length > 0;
   switch (intent.action) {
     case 'pay':
-      return `${ASK.pay}${opts}${intent.options.length > 0 ? '' : ' Tell me its number, or say "pay all my overdue invoices".'}`;
+      return some ? say.t('engine.ask.payOptions', { options }) : say.t('engine.ask.pay');
     case 'email':
-      return `${ASK.email}${intent.to ? ` to ${intent.to}` : ''}${opts}${intent.options.length > 0 ? '' : ' Tell me its number (IN followed by 7 digits).'}`;
+      if (intent.to) return some ? say.t('engine.ask.emailToOptions', { to: intent.to, options }) : say.t('engine.ask.emailTo', { to: intent.to });
+      return some ? say.t('engine.ask.emailOptions', { options }) : say.t('engine.ask.email');
     case 'show':
-      return `${ASK.show}${opts}${intent.options.length > 0 ? '' : ' Tell me its number (IN followed by 7 digits), or ask me to list your outstanding invoices.'}`;
+      return some ? say.t('engine.ask.showOptions', { options }) : say.t('engine.ask.show');
   }
 }
 
-export function withheldText(intent: Extract<Intent, { kind: 'withheld' }>): string {
-  const which = intent.numbers.length > 0 ? ` ${joinAnd(intent.numbers)}` : '';
+export function withheldText(say: Say, intent: Extract<Intent, { kind: 'withheld' }>): string {
+  const numbers = say.and(intent.numbers);
+  const some = intent.numbers.length > 0;
   switch (intent.action) {
     case 'email':
-      if (intent.mood === 'question' || intent.mood === 'hypothetical') return POLICY.emailHow;
-      return `OK, I won't email${which ? which : ' anything'}. Nothing was sent.`;
+      if (intent.mood === 'question' || intent.mood === 'hypothetical') return policyText(say, 'emailHow');
+      return some ? say.t('engine.withheld.emailThese', { numbers }) : say.t('engine.withheld.email');
     case 'pay':
-      if (intent.mood === 'hypothetical') return POLICY.howToPay;
-      return `Understood, no payment for now${which ? ` on${which}` : ''}. Whenever you're ready, ask me for a secure payment link.`;
+      if (intent.mood === 'hypothetical') return policyText(say, 'howToPay');
+      return some ? say.t('engine.withheld.payThese', { numbers }) : say.t('engine.withheld.pay');
     case 'followup':
-      if (intent.mood === 'hypothetical' || intent.mood === 'question') return POLICY.handoffHow;
-      return "Understood, I won't pass anything on to the billing team.";
+      if (intent.mood === 'hypothetical' || intent.mood === 'question') return policyText(say, 'handoffHow');
+      return say.t('engine.withheld.followup');
   }
 }
 
 const HANDOFF_INTRO: Record<Extract<Intent, { kind: 'handoff' }>['topic'], string> = {
-  dispute: "I can't change or correct invoices myself",
-  extension: "I can't change due dates or set up payment arrangements myself",
-  refund: "I can't issue refunds myself",
-  other: "I'm an automated assistant, so I can't change invoices or make exceptions myself",
+  dispute: 'engine.handoff.intro.dispute',
+  extension: 'engine.handoff.intro.extension',
+  refund: 'engine.handoff.intro.refund',
+  other: 'engine.handoff.intro.other',
 };
 
-export function handoffText(intent: Extract<Intent, { kind: 'handoff' }>, outcome: CallOutcome | undefined): string {
-  const about = intent.number ? ` about ${intent.number}` : '';
-  const sorry = intent.reason === 'frustrated' || intent.reason === 'circles' ? "I'm sorry I haven't been able to help with that. " : '';
-  if (!outcome) return `${sorry}${HANDOFF_INTRO[intent.topic]}. Our accounts-receivable team can help${about}: contact them through the portal's Billing section.`;
+export function handoffText(say: Say, intent: Extract<Intent, { kind: 'handoff' }>, outcome: CallOutcome | undefined): string {
+  const about = intent.number ? say.t('engine.handoff.about', { number: intent.number }) : '';
+  const sorry = intent.reason === 'frustrated' || intent.reason === 'circles' ? `${say.t('engine.handoff.sorry')} ` : '';
+  const intro = say.t(HANDOFF_INTRO[intent.topic]);
+  if (!outcome) return `${sorry}${say.t('engine.handoff.contact', { intro, about })}`;
   const deferred = deferredOf(outcome);
-  if (deferred?.status === 'needs_approval') {
-    return `${sorry}${HANDOFF_INTRO[intent.topic]}, but I can pass your request${about} to our accounts-receivable team, who will contact you by email. Approve below (or say "yes") and I'll send it to them; nothing is sent until you do.`;
-  }
-  if (deferred) return "Understood, I won't pass anything on to the billing team.";
+  if (deferred?.status === 'needs_approval') return `${sorry}${say.t('engine.handoff.propose', { intro, about })}`;
+  if (deferred) return say.t('engine.withheld.followup');
   const e = errorOf(outcome);
-  if (e) return `I couldn't pass that on just now: ${e.message}`;
+  if (e) return say.english ? say.t('engine.handoff.failedWith', { message: e.message }) : say.t('engine.handoff.failed');
   const r = outcome.content as { reference?: unknown; notified?: unknown } | null;
-  const ref = typeof r?.reference === 'string' ? ` (reference ${r.reference})` : '';
-  return `Done: I've passed your request${about} to our accounts-receivable team${ref}. They will follow up with you by email. ${HANDOFF_INTRO[intent.topic]}, but they can.`;
+  const ref = typeof r?.reference === 'string' ? say.t('engine.handoff.reference', { reference: r.reference }) : '';
+  return say.t('engine.handoff.done', { about, ref, intro });
 }

@@ -3,13 +3,35 @@ import { getBalanceResult as balanceResult } from '../../../tools/getBalance.js'
 import { getInvoiceResult as invoiceResult } from '../../../tools/getInvoice.js';
 import { listCreditsResult as creditListResult } from '../../../tools/listCredits.js';
 import { listPaymentsResult as paymentListResult } from '../../../tools/listPayments.js';
+import type { InvoiceStatus } from '../../billing/status.js';
 import type { StatusFilter } from '../references.js';
-import { ASK, argNumber, date, errorText, invoiceLine, isZero, joinAnd, listOf, LOOKUP_FAILED, MAX_NAMED, named, plural, sumDisplays } from './compose-common.js';
+import {
+  amountOf,
+  argNumber,
+  capitalize,
+  centsOf,
+  clauses,
+  currencyOf,
+  dueOf,
+  dueSum,
+  errorText,
+  invoiceLine,
+  listOf,
+  lookupFailed,
+  MAX_NAMED,
+  named,
+  OFFER_PAY_OVERDUE,
+  sentence,
+  statusOf,
+  sumMoney,
+  totalOf,
+  type Say,
+} from './compose-common.js';
 import type { InvoiceBriefResult as InvoiceBrief } from '../../../tools/shared.js';
 import { describePeriod, type Period } from './dates.js';
 import type { BalanceFocus } from './intent.js';
 import { errorOf, parseAs, type CallOutcome } from './outcomes.js';
-import { OPENING_FEE } from './policy.js';
+import { openingFee } from './policy.js';
 
 /**
  * The answers that read the account: balance, one invoice, outstanding invoices, invoice history,
@@ -18,32 +40,35 @@ import { OPENING_FEE } from './policy.js';
 
 type InvoiceResult = z.infer<typeof invoiceResult>;
 
-export function balanceText(outcome: CallOutcome, focus: BalanceFocus): string {
+export function balanceText(say: Say, outcome: CallOutcome, focus: BalanceFocus): string {
   const b = parseAs(balanceResult, outcome);
-  if (!b) return 'Here is your balance.';
-  const credits = !isZero(b.unappliedCredits);
-  const open = plural(b.openInvoices, 'open invoice');
-  if (b.openInvoices === 0 && isZero(b.outstanding)) {
-    const base = `Your balance is ${b.balance}: you have no open invoices, so nothing is due or overdue.`;
-    return credits ? `${base} You also have ${b.unappliedCredits} of unapplied credit.` : base;
+  if (!b) return say.t('engine.balance.fallback');
+  const m = (cents: number) => say.money(cents, b.currency);
+  // Balance is outstanding less unapplied credit (getBalance's description).
+  const creditCents = b.outstandingCents - b.balanceCents;
+  const balance = m(b.balanceCents);
+  const credits = m(creditCents);
+  if (b.openInvoices === 0 && b.outstandingCents === 0) {
+    const base = say.t('engine.balance.zero', { balance });
+    return creditCents !== 0 ? `${base} ${say.t('engine.balance.alsoCredit', { credits })}` : base;
   }
-  const makeup = credits
-    ? `${b.outstanding} outstanding on ${open}, less ${b.unappliedCredits} of unapplied credit`
-    : `${b.outstanding} outstanding on ${open}`;
+  const makeupVars = { count: b.openInvoices, outstanding: m(b.outstandingCents), credits };
+  const makeup = creditCents !== 0 ? say.t('engine.balance.makeupCredits', makeupVars) : say.t('engine.balance.makeup', makeupVars);
   const overdue =
-    b.overdueInvoices > 0 ? `${b.overdue} of it is overdue (${plural(b.overdueInvoices, 'invoice')}).` : 'Nothing is overdue.';
-  const next = b.nextDueOn ? ` The next due date is ${date(b.nextDueOn)}.` : '';
-  const offer = b.overdueInvoices > 0 ? ` ${ASK.offerPayOverdue}` : '';
+    b.overdueInvoices > 0 ? say.t('engine.balance.overdueOf', { count: b.overdueInvoices, overdue: m(b.overdueCents) }) : say.t('engine.balance.nothingOverdue');
+  const next = b.nextDueOn ? say.t('engine.balance.nextDue', { date: say.date(b.nextDueOn) }) : null;
+  const offer = b.overdueInvoices > 0 ? say.t(OFFER_PAY_OVERDUE) : null;
+  const join = (...parts: Array<string | null>) => parts.filter((p): p is string => p !== null).join(' ');
   switch (focus) {
     case 'overdue':
-      if (b.overdueInvoices === 0) return `Nothing is overdue: you're up to date. Your balance is ${b.balance} (${makeup}).${next}`;
-      return `You have ${b.overdue} overdue on ${plural(b.overdueInvoices, 'invoice')}. Your overall balance is ${b.balance} (${makeup}).${offer}`;
+      if (b.overdueInvoices === 0) return join(say.t('engine.balance.upToDate', { balance, makeup }), next);
+      return join(say.t('engine.balance.overdueFocus', { count: b.overdueInvoices, overdue: m(b.overdueCents), balance, makeup }), offer);
     case 'nextDue':
       return b.nextDueOn
-        ? `Your next due date is ${date(b.nextDueOn)}. Your balance is ${b.balance} (${makeup}). ${overdue}${offer}`
-        : `Nothing is coming due. Your balance is ${b.balance} (${makeup}). ${overdue}`;
+        ? join(say.t('engine.balance.nextDueFocus', { date: say.date(b.nextDueOn), balance, makeup }), overdue, offer)
+        : join(say.t('engine.balance.nothingComingDue', { balance, makeup }), overdue);
     default:
-      return `Your current balance is ${b.balance}: ${makeup}. ${overdue}${next}${offer}`;
+      return join(say.t('engine.balance.current', { balance, makeup }), overdue, next, offer);
   }
 }
 
@@ -53,155 +78,208 @@ export function offersPayOverdue(outcome: CallOutcome | undefined): boolean {
   return b !== null && b.overdueInvoices > 0;
 }
 
-function invoiceText(r: InvoiceResult): string {
+
+function invoiceText(say: Say, r: InvoiceResult): string {
   const parts: string[] = [];
-  const status = r.status;
-  const notOverdue = r.state === 'due' ? ' (not overdue)' : '';
-  parts.push(`Invoice ${r.invoiceNumber} (issued ${date(r.issued)}, due ${date(r.due)}) totals ${r.total} and is ${status}${notOverdue}.`);
+  const head = { number: r.invoiceNumber, issued: say.date(r.issued), due: say.date(r.due), total: totalOf(say, r), status: statusOf(say, r) };
+  parts.push(r.state === 'due' ? say.t('engine.invoice.headNotOverdue', head) : say.t('engine.invoice.head', head));
   const settled: string[] = [];
-  for (const c of r.credits ?? []) settled.push(`credit ${c.credit} (${c.amount}, ${date(c.date)})`);
-  for (const p of r.payments ?? []) settled.push(`payment ${p.payment} (${p.amount}, ${date(p.date)})`);
-  if (isZero(r.amountDue)) {
-    if (settled.length > 0) parts.push(`It was settled by ${joinAnd(settled)}.`);
+  for (const c of r.credits ?? []) settled.push(say.t('engine.invoice.credit', { credit: c.credit, amount: amountOf(say, c.amount), date: say.date(c.date) }));
+  for (const p of r.payments ?? []) settled.push(say.t('engine.invoice.payment', { payment: p.payment, amount: amountOf(say, p.amount), date: say.date(p.date) }));
+  const amountDue = dueOf(say, r);
+  if (r.amountDueCents === 0) {
+    if (settled.length > 0) parts.push(say.t('engine.invoice.settledBy', { items: say.and(settled) }));
   } else if (settled.length > 0) {
-    const applied = `${joinAnd(settled)} ${settled.length === 1 ? 'has' : 'have'} been applied, so ${r.amountDue} is still due.`;
-    parts.push(applied.charAt(0).toUpperCase() + applied.slice(1));
+    parts.push(capitalize(say.t('engine.invoice.applied', { count: settled.length, items: say.and(settled), amountDue })));
   } else {
-    parts.push(`Amount due: ${r.amountDue}.`);
+    parts.push(say.t('engine.invoice.amountDue', { amountDue }));
   }
   const lines = r.lines ?? [];
   if (lines.length > 0) {
-    const shown = lines.slice(0, 3).map((l) => `${l.description.slice(0, 90)} (${l.amount})`);
-    const more = lines.length > 3 ? ` and ${plural(lines.length - 3, 'more line')}` : '';
-    parts.push(`It covers: ${shown.join('; ')}${more}.`);
+    const shown = lines
+      .slice(0, 3)
+      .map((l) => `${l.description.slice(0, 90)} (${amountOf(say, l.amount)})`)
+      .join(say.t('engine.grammar.itemSeparator'));
+    parts.push(lines.length > 3 ? say.t('engine.invoice.coversMore', { lines: shown, count: lines.length - 3 }) : say.t('engine.invoice.covers', { lines: shown }));
   }
-  if (lines.some((l) => /opening fee/i.test(l.description))) {
-    parts.push(`That includes the one-time ${OPENING_FEE} account opening fee, charged on a new account's first invoice.`);
-  }
-  parts.push(isZero(r.amountDue) ? 'The card links to the invoice page.' : 'Use the Pay button on the card to pay it on our secure payment page.');
+  if (lines.some((l) => /opening fee/i.test(l.description))) parts.push(say.t('engine.invoice.openingFee', { fee: openingFee(say.locale) }));
+  parts.push(r.amountDueCents === 0 ? say.t('engine.invoice.cardLink') : say.t('engine.invoice.payButton'));
   return parts.join(' ');
 }
 
-export function showText(outcomes: CallOutcome[]): string {
-  if (outcomes.length === 0) return LOOKUP_FAILED;
+export function showText(say: Say, outcomes: CallOutcome[]): string {
+  if (outcomes.length === 0) return lookupFailed(say);
   return outcomes
     .map((o) => {
       const e = errorOf(o);
-      if (e) return errorText(e, argNumber(o));
+      if (e) return errorText(say, e, argNumber(o));
       const r = parseAs(invoiceResult, o);
-      return r ? invoiceText(r) : 'Here is that invoice.';
+      return r ? invoiceText(say, r) : say.t('engine.invoice.fallback');
     })
     .join('\n\n');
 }
 
-/** A clause as a sentence: capitalised, with its full stop. */
-const sentence = (clause: string): string => `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
-
 /** Which of the listed invoices are overdue, named when the answer names them all (the cards carry the rows). */
-function overdueSentence(items: InvoiceBrief[]): string {
-  const overdue = items.filter((i) => /overdue/i.test(i.status));
-  const verb = overdue.length === 1 ? 'is' : 'are';
-  if (overdue.length === 0) return 'None of them is overdue yet';
-  if (overdue.length === items.length) return items.length === 1 ? 'It is overdue' : items.length === 2 ? 'Both are overdue' : 'All of them are overdue';
-  return named(items.map((i) => i.invoiceNumber)) ? `${joinAnd(overdue.map((i) => i.invoiceNumber))} ${verb} overdue` : `${overdue.length} of them ${verb} overdue`;
+function overdueClause(say: Say, items: InvoiceBrief[]): string {
+  const overdue = items.filter((i) => i.state === 'overdue');
+  if (overdue.length === 0) return say.t('engine.outstanding.noneOverdue');
+  if (overdue.length === items.length) {
+    if (items.length === 1) return say.t('engine.outstanding.itOverdue');
+    return items.length === 2 ? say.t('engine.outstanding.bothOverdue') : say.t('engine.outstanding.allOverdue');
+  }
+  return named(say, items.map((i) => i.invoiceNumber))
+    ? say.t('engine.outstanding.theseOverdue', { count: overdue.length, numbers: say.and(overdue.map((i) => i.invoiceNumber)) })
+    : say.t('engine.outstanding.someOverdue', { count: overdue.length });
 }
 
 /**
  * Outstanding invoices in two sentences: how many, what is due and (five or fewer) their numbers;
  * then which are overdue. The invoice_list card shows each one with its Pay button.
  */
-export function outstandingText(outcome: CallOutcome, limit: number | null): string {
+export function outstandingText(say: Say, outcome: CallOutcome, limit: number | null): string {
   const r = listOf(outcome);
-  if (!r) return 'Here are your outstanding invoices.';
-  if (r.items.length === 0) return 'You have no outstanding invoices: everything is paid.';
-  const total = r.total ?? sumDisplays(r.items.map((i) => i.amountDue));
+  if (!r) return say.t('engine.outstanding.fallback');
+  if (r.items.length === 0) return say.t('engine.outstanding.none');
+  const total = dueSum(say, r.items);
   const n = r.items.length;
   const head =
     limit !== null || r.more
-      ? `Here ${n === 1 ? 'is' : 'are'} your ${plural(n, 'most recent outstanding invoice')}${total ? ` (${total} due)` : ''}`
-      : `You have ${plural(n, 'outstanding invoice')}${total ? `, ${total} due in all` : ''}`;
-  const next = r.more ? 'there are more, so ask for a date range to see others' : `to pay ${n === 1 ? 'it' : 'one'}, use its Pay button or say "pay" and its number`;
-  return `${head}${named(r.items.map((i) => i.invoiceNumber))}. ${overdueSentence(r.items)}; ${next}.`;
+      ? say.t('engine.outstanding.recent', { count: n }) + (total ? say.t('engine.sum.due', { total }) : '')
+      : say.t('engine.outstanding.have', { count: n }) + (total ? say.t('engine.sum.dueInAll', { total }) : '');
+  const next = r.more ? say.t('engine.outstanding.more') : say.t('engine.outstanding.howToPay', { count: n });
+  return `${head}${named(say, r.items.map((i) => i.invoiceNumber))}. ${clauses(say, overdueClause(say, r.items), next)}.`;
 }
 
-const STATUS_WORD: Record<StatusFilter, string> = {
-  paid: 'paid',
-  due: 'due (not yet overdue)',
-  overdue: 'overdue',
-  partially_paid: 'partially paid',
-  open: 'open',
+/** What a status filter calls the invoices it finds (plural forms without the number: "paid invoices"). */
+const KIND_KEY: Record<StatusFilter | 'all', string> = {
+  all: 'engine.invoices.kind.all',
+  paid: 'engine.invoices.kind.paid',
+  due: 'engine.invoices.kind.due',
+  overdue: 'engine.invoices.kind.overdue',
+  partially_paid: 'engine.invoices.kind.partially_paid',
+  open: 'engine.invoices.kind.open',
 };
 
-const STATE_WORD: Record<InvoiceBrief['state'], string> = { paid: 'paid', due: 'due', overdue: 'overdue', partially_paid: 'partially paid', void: 'void' };
+/** Invoice states in a sentence ("are paid", "sont payées"). */
+const STATE_KEY: Record<InvoiceStatus, string> = {
+  paid: 'engine.invoices.state.paid',
+  due: 'engine.invoices.state.due',
+  overdue: 'engine.invoices.state.overdue',
+  partially_paid: 'engine.invoices.state.partially_paid',
+  void: 'engine.invoices.state.void',
+};
 
 /** "2 are paid, 2 overdue and 1 due" (or "all of them are paid"): the statuses of an unfiltered list. */
-function statusClause(items: InvoiceBrief[]): string {
-  const counts = new Map<string, number>();
-  for (const i of items) counts.set(STATE_WORD[i.state], (counts.get(STATE_WORD[i.state]) ?? 0) + 1);
+function statusClause(say: Say, items: InvoiceBrief[]): string {
+  const counts = new Map<InvoiceStatus, number>();
+  for (const i of items) counts.set(i.state, (counts.get(i.state) ?? 0) + 1);
   const groups = [...counts];
-  if (groups.length === 1) return `${items.length === 2 ? 'both' : 'all of them'} are ${groups[0]![0]}`;
-  return joinAnd(groups.map(([word, k], at) => (at === 0 ? `${k} ${k === 1 ? 'is' : 'are'} ${word}` : `${k} ${word}`)));
+  if (groups.length === 1) {
+    const state = say.t(STATE_KEY[groups[0]![0]], { count: items.length });
+    return items.length === 2 ? say.t('engine.invoices.bothAre', { state }) : say.t('engine.invoices.allAre', { state });
+  }
+  return say.and(
+    groups.map(([code, k], at) => {
+      const state = say.t(STATE_KEY[code], { count: k });
+      return at === 0 ? say.t('engine.invoices.firstGroup', { count: k, state }) : `${k} ${state}`;
+    }),
+  );
 }
 
 /**
  * Invoice history in one or two sentences: how many, the amount due on a status filter, and
  * (five or fewer) their numbers; one invoice is described on its line. The card shows the rows.
  */
-export function invoicesText(outcome: CallOutcome, status: StatusFilter | null, period: Period | null, limit: number | null, dateField: 'due' | null = null): string {
+export function invoicesText(say: Say, outcome: CallOutcome, status: StatusFilter | null, period: Period | null, limit: number | null, dateField: 'due' | null = null): string {
   const r = listOf(outcome);
-  if (!r) return 'Here are your invoices.';
-  const adj = status ? `${STATUS_WORD[status]} ` : '';
-  const when = period ? ` ${dateField === 'due' ? 'due' : 'issued'} ${describePeriod(period)}` : '';
-  if (r.items.length === 0) return `I found no ${adj}invoices${when}.`;
-  const due = r.items.filter((i) => !isZero(i.amountDue)).map((i) => i.amountDue);
-  const totalDue = status && status !== 'paid' && due.length > 0 ? sumDisplays(due) : null;
-  const more = r.more && limit === null ? 'there are more, so narrow it down by month or status to see others' : '';
+  if (!r) return say.t('engine.invoices.fallback');
+  // French agrees the noun and its participle with the count: the same count picks both forms.
+  const kind = (count: number) => say.t(KIND_KEY[status ?? 'all'], { count });
+  const when = (count: number) =>
+    period ? say.t(dateField === 'due' ? 'engine.invoices.whenDue' : 'engine.invoices.whenIssued', { count, period: describePeriod(period, say.locale) }) : '';
+  if (r.items.length === 0) return say.t('engine.invoices.none', { kind: kind(0), when: when(0) });
+  const dueItems = r.items.filter((i) => i.amountDueCents !== 0);
+  const totalDue = status && status !== 'paid' && dueItems.length > 0 ? dueSum(say, dueItems) : null;
+  const more = r.more && limit === null ? say.t('engine.invoices.more') : '';
   const only = r.items.length === 1 ? r.items[0]! : null;
-  if (only && limit === 1) return `Your most recent ${adj}invoice${when} is ${invoiceLine(only, true)}.`;
-  if (only) return `You have 1 ${adj}invoice${when}: ${invoiceLine(only, true)}.${more ? ` ${sentence(more)}` : ''}`;
+  if (only && limit === 1) return say.t('engine.invoices.mostRecent', { kind: kind(1), when: when(1), line: invoiceLine(say, only, true) });
+  if (only) {
+    const one = say.t('engine.invoices.haveOne', { kind: kind(1), when: when(1), line: invoiceLine(say, only, true) });
+    return more ? `${one} ${sentence(more)}` : one;
+  }
+  const n = r.items.length;
   const head =
     limit !== null
-      ? `Here are your ${plural(r.items.length, `most recent ${adj}invoice`)}${when}`
-      : `You have ${plural(r.items.length, `${adj}invoice`)}${when}${totalDue ? `, ${totalDue} due in all` : ''}`;
-  const second = [status ? '' : statusClause(r.items), more].filter(Boolean).join('; ');
-  return `${head}${named(r.items.map((i) => i.invoiceNumber))}.${second ? ` ${sentence(second)}` : ''}`;
+      ? say.t('engine.invoices.recent', { n, kind: kind(n), when: when(n) })
+      : say.t('engine.invoices.have', { n, kind: kind(n), when: when(n) }) + (totalDue ? say.t('engine.sum.dueInAll', { total: totalDue }) : '');
+  const first = status ? '' : statusClause(say, r.items);
+  const second = first && more ? clauses(say, first, more) : first || more;
+  return `${head}${named(say, r.items.map((i) => i.invoiceNumber))}.${second ? ` ${sentence(second)}` : ''}`;
+}
+
+/** Payment methods the replies translate (the billing system's words, lower-cased); others are quoted as written. */
+const METHOD_KEY: Record<string, string> = {
+  'credit card': 'engine.payments.method.creditCard',
+  cheque: 'engine.payments.method.cheque',
+  check: 'engine.payments.method.cheque',
+  eft: 'engine.payments.method.eft',
+  'wire transfer': 'engine.payments.method.wire',
+  wire: 'engine.payments.method.wire',
+};
+
+function methodText(say: Say, method: string): string {
+  const lower = method.toLowerCase();
+  const key = METHOD_KEY[lower];
+  return key && !say.english ? say.t(key) : lower;
 }
 
 /**
  * Payments in one or two sentences: how many, the total and (five or fewer) their numbers; one
  * payment, or the ones the message named, on their line.
  */
-export function paymentsText(outcome: CallOutcome, period: Period | null, limit: number | null, refs: readonly string[] = []): string {
+export function paymentsText(say: Say, outcome: CallOutcome, period: Period | null, limit: number | null, refs: readonly string[] = []): string {
   const r = parseAs(paymentListResult, outcome);
-  if (!r) return 'Here are your payments.';
-  const when = period ? ` ${describePeriod(period)}` : '';
-  if (r.payments.length === 0) return period ? `I found no payments${when}.` : "You haven't made any payments yet.";
-  const line = (p: (typeof r.payments)[number]) =>
-    `${p.payment} on ${date(p.date)}: ${p.amount} by ${p.method.toLowerCase()}${p.invoices.length > 0 ? `, for ${joinAnd(p.invoices)}` : ''}`;
-  if (limit === 1) return `Your most recent payment${when} was ${line(r.payments[0]!)}.`;
+  if (!r) return say.t('engine.payments.fallback');
+  const when = period ? ` ${describePeriod(period, say.locale)}` : '';
+  if (r.payments.length === 0) return period ? say.t('engine.payments.noneFound', { when }) : say.t('engine.payments.noneYet');
+  const line = (p: (typeof r.payments)[number]) => {
+    const vars = { payment: p.payment, date: say.date(p.date), amount: say.money(p.amountCents, currencyOf(p.amount)), method: methodText(say, p.method), invoices: say.and(p.invoices) };
+    return p.invoices.length > 0 ? say.t('engine.payments.lineFor', vars) : say.t('engine.payments.line', vars);
+  };
+  if (limit === 1) return say.t('engine.payments.mostRecent', { when, line: line(r.payments[0]!) });
   const asked = r.payments.filter((p) => refs.includes(p.payment));
   if (asked.length > 0) return asked.map((p) => `${line(p)}.`).join(' ');
-  const missing = refs.length > 0 ? `I couldn't find ${joinAnd([...refs])} among your ${r.more ? 'most recent ' : ''}payments. ` : '';
-  const more = r.more && limit === null ? ' There are more; ask for a date range to see others.' : '';
-  if (r.payments.length === 1) return `${missing}You made 1 payment${when}: ${line(r.payments[0]!)}.${more}`;
-  const total = sumDisplays(r.payments.map((p) => p.amount));
-  const head = `${limit !== null ? `Here are your ${plural(r.payments.length, 'most recent payment')}` : `You made ${plural(r.payments.length, 'payment')}`}${when}${total ? `, ${total} in all` : ''}`;
-  return `${missing}${head}${named(r.payments.map((p) => p.payment))}.${more}`;
+  const out: string[] = [];
+  if (refs.length > 0) out.push(say.t(r.more ? 'engine.payments.missingRecent' : 'engine.payments.missing', { refs: say.and([...refs]) }));
+  const more = r.more && limit === null ? say.t('engine.payments.more') : null;
+  if (r.payments.length === 1) {
+    out.push(say.t('engine.payments.one', { when, line: line(r.payments[0]!) }));
+  } else {
+    const total = sumMoney(say, r.payments.map((p) => ({ cents: p.amountCents, display: p.amount })));
+    const n = r.payments.length;
+    const head = limit !== null ? say.t('engine.payments.recent', { n, when }) : say.t('engine.payments.made', { n, when });
+    out.push(`${head}${total ? say.t('engine.sum.inAll', { total }) : ''}${named(say, r.payments.map((p) => p.payment))}.`);
+  }
+  if (more) out.push(more);
+  return out.join(' ');
 }
 
 /** Credits in two sentences: the unapplied credit, then (five or fewer) each memo with what is left or where it went. */
-export function creditsText(outcome: CallOutcome): string {
+export function creditsText(say: Say, outcome: CallOutcome): string {
   const r = parseAs(creditListResult, outcome);
-  if (!r) return 'Here are your credits.';
-  if (r.credits.length === 0) return 'You have no credit memos on your account.';
+  if (!r) return say.t('engine.credits.fallback');
+  if (r.credits.length === 0) return say.t('engine.credits.none');
   const state = (c: (typeof r.credits)[number]) => {
-    if (isZero(c.available)) return `${c.credit} (applied${c.appliedTo.length > 0 ? ` to ${joinAnd(c.appliedTo)}` : ''})`;
-    if (c.available === c.amount) return `${c.credit} (${c.available} available)`;
-    return `${c.credit} (${c.available} of ${c.amount} still available${c.appliedTo.length > 0 ? `, part applied to ${joinAnd(c.appliedTo)}` : ''})`;
+    const currency = currencyOf(c.available);
+    const vars = { credit: c.credit, available: say.money(c.availableCents, currency), amount: amountOf(say, c.amount), invoices: say.and(c.appliedTo) };
+    const applied = c.appliedTo.length > 0;
+    if (c.availableCents === 0) return say.t(applied ? 'engine.credits.appliedTo' : 'engine.credits.applied', vars);
+    if (BigInt(c.availableCents) === centsOf(c.amount)) return say.t('engine.credits.available', vars);
+    return say.t(applied ? 'engine.credits.partAppliedTo' : 'engine.credits.part', vars);
   };
-  const head = isZero(r.totalAvailable)
-    ? 'You have no unapplied credit right now.'
-    : `You have ${r.totalAvailable} of unapplied credit available, already deducted from your balance.`;
-  const memos = r.credits.length <= MAX_NAMED ? `: ${joinAnd(r.credits.map(state))}` : '';
-  return `${head} Your ${plural(r.credits.length, 'credit memo')}${memos}.`;
+  // What is available is the sum of the memos' available parts (listCredits lists them all).
+  const totalCents = r.credits.reduce((s, c) => s + c.availableCents, 0);
+  const head = totalCents === 0 ? say.t('engine.credits.noneAvailable') : say.t('engine.credits.total', { total: say.money(totalCents, currencyOf(r.totalAvailable)) });
+  const memos = say.t('engine.credits.memos', { count: r.credits.length }) + (r.credits.length <= MAX_NAMED ? named(say, r.credits.map(state)) : '');
+  return `${head} ${memos}.`;
 }

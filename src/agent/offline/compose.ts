@@ -1,83 +1,103 @@
 import type { EngineNote } from '../context.js';
-import { askText, emailSeveralText, emailText, handoffText, payAllText, payPickText, payText, withheldText } from './compose-actions.js';
-import { afterLookup, ASK, listOf } from './compose-common.js';
+import { askText, emailSeveralText, emailText, handoffText, payAllText, payPickText, payText, withheldText, type EmailTime } from './compose-actions.js';
+import { afterLookup, listOf, type Say } from './compose-common.js';
 import { balanceText, creditsText, invoicesText, offersPayOverdue, outstandingText, paymentsText, showText } from './compose-reads.js';
 import type { CallOutcome } from './outcomes.js';
-import { CHAT, EMAIL_UNAVAILABLE, GREETING, HELP, INJECTION, MEMO_INJECTION, OTHER_ACCOUNT, OUT_OF_SCOPE, POLICY, UNKNOWN } from './policy.js';
+import {
+  capabilitiesShort,
+  CHAT_KEY,
+  emailUnavailable,
+  greetingText,
+  helpText,
+  INJECTION,
+  MEMO_INJECTION,
+  OTHER_ACCOUNT,
+  OUT_OF_SCOPE_KEY,
+  policyText,
+  unknownText,
+} from './policy.js';
 import type { Intent } from './resolve.js';
 
 /**
- * Composition: the final reply, from the intent and this turn's tool results. It states the key
- * figures and invoice numbers (so later follow-ups can refer to them) and never writes URLs:
- * links are on the cards the server renders from the same results. A list answer is a one- or
- * two-sentence summary (how many, the total, the numbers when five or fewer): the cards carry the
- * rows, so the text does not repeat them. The answers that read the
- * account are in compose-reads.ts, those that act or ask in compose-actions.ts.
+ * Composition: the final reply, from the intent and this turn's tool results, in the language of
+ * the user's message (`say`). It states the key figures and invoice numbers (so later follow-ups
+ * can refer to them) and never writes URLs: links are on the cards the server renders from the
+ * same results. A list answer is a one- or two-sentence summary (how many, the total, the numbers
+ * when five or fewer): the cards carry the rows, so the text does not repeat them. The answers
+ * that read the account are in compose-reads.ts, those that act or ask in compose-actions.ts.
  */
 
+export interface ComposeOptions {
+  canEmail: boolean;
+  /** When an email was sent, in the billing time zone (the engine's option). */
+  email?: EmailTime;
+}
+
 /** "The largest one", "the oldest overdue one": after the lookup, that invoice's link or details. */
-function pickText(action: 'pay' | 'show', picked: CallOutcome[]): string {
-  if (picked.length === 0) return 'You have no outstanding invoices, so there is nothing to pick from. Ask me for your invoice history to see past ones.';
-  return action === 'pay' ? payText(picked, false, null) : showText(picked);
+function pickText(say: Say, action: 'pay' | 'show', picked: CallOutcome[]): string {
+  if (picked.length === 0) return say.t('engine.pick.none');
+  return action === 'pay' ? payText(say, picked, false, null) : showText(say, picked);
 }
 
 /** The reply text for one intent, given the outcomes of its tool calls by round. */
-export function composeIntent(intent: Intent, rounds: CallOutcome[][], canEmail: boolean): string {
+export function composeIntent(say: Say, intent: Intent, rounds: CallOutcome[][], opts: ComposeOptions): string {
+  const { canEmail } = opts;
   const first = rounds[0]?.[0];
   const next = rounds[1] ?? [];
   switch (intent.kind) {
     case 'balance':
-      return afterLookup(first, (o) => balanceText(o, intent.focus));
+      return afterLookup(say, first, (o) => balanceText(say, o, intent.focus));
     case 'show':
-      return showText(rounds.flat());
+      return showText(say, rounds.flat());
     case 'outstanding':
-      return afterLookup(first, (o) => outstandingText(o, intent.limit));
+      return afterLookup(say, first, (o) => outstandingText(say, o, intent.limit));
     case 'invoices':
-      return afterLookup(first, (o) => invoicesText(o, intent.status, intent.period, intent.limit, intent.dateField));
+      return afterLookup(say, first, (o) => invoicesText(say, o, intent.status, intent.period, intent.limit, intent.dateField));
     case 'payments':
-      return afterLookup(first, (o) => paymentsText(o, intent.period, intent.limit, intent.refs ?? []));
+      return afterLookup(say, first, (o) => paymentsText(say, o, intent.period, intent.limit, intent.refs ?? []));
     case 'credits':
-      return afterLookup(first, creditsText);
+      return afterLookup(say, first, (o) => creditsText(say, o));
     case 'pay':
-      return payText(rounds.flat(), intent.cardNote, null);
+      return payText(say, rounds.flat(), intent.cardNote, null);
     case 'payAll':
-      return afterLookup(first, (o) => payAllText(o, next, intent.scope));
+      return afterLookup(say, first, (o) => payAllText(say, o, next, intent.scope));
     case 'payPick':
-      return afterLookup(first, (o) => payPickText(o, next, intent.cardNote));
+      return afterLookup(say, first, (o) => payPickText(say, o, next, intent.cardNote));
     case 'pick':
-      return afterLookup(first, () => pickText(intent.action, next));
+      return afterLookup(say, first, () => pickText(say, intent.action, next));
     case 'email':
-      return emailText(first, intent.number, intent.to);
+      return emailText(say, first, intent.number, intent.to, opts.email);
     case 'emailSeveral':
-      return emailSeveralText(intent, rounds[0] ?? []);
+      return emailSeveralText(say, intent, rounds[0] ?? [], opts.email);
     case 'emailUnavailable':
-      return EMAIL_UNAVAILABLE(intent.numbers, intent.to);
+      return emailUnavailable(say, intent.numbers, intent.to);
     case 'emailBulk':
-      return canEmail ? `${OUT_OF_SCOPE.bulkEmail} ${ASK.email}${intent.to ? ` to ${intent.to}` : ''}? Tell me its number.` : EMAIL_UNAVAILABLE([], intent.to);
+      if (!canEmail) return emailUnavailable(say, [], intent.to);
+      return `${say.t(OUT_OF_SCOPE_KEY.bulkEmail)} ${intent.to ? say.t('engine.emailBulk.askTo', { to: intent.to }) : say.t('engine.emailBulk.ask')}`;
     case 'ask':
-      return askText(intent);
+      return askText(say, intent);
     case 'askAddress':
-      return `${ASK.address} ${intent.number} to? It can go to your account's billing contacts or to an address at your verified domain.`;
+      return say.t('engine.ask.address', { number: intent.number });
     case 'policy':
-      return POLICY[intent.topic];
+      return policyText(say, intent.topic);
     case 'badRef':
-      return `"${intent.refs[0]}" doesn't look like an invoice number: invoice numbers are IN followed by 7 digits. Could you check it?`;
+      return say.t('engine.badRef', { ref: intent.refs[0] ?? '' });
     case 'otherAccount':
-      return OTHER_ACCOUNT;
+      return say.t(OTHER_ACCOUNT);
     case 'injection':
-      return intent.memo ? MEMO_INJECTION : `${INJECTION} ${capabilitiesShort(canEmail)}`;
+      return intent.memo ? say.t(MEMO_INJECTION) : `${say.t(INJECTION)} ${capabilitiesShort(say, canEmail)}`;
     case 'chat':
-      return intent.what === 'greeting' ? GREETING(canEmail) : CHAT[intent.what];
+      return intent.what === 'greeting' ? greetingText(say, canEmail) : say.t(CHAT_KEY[intent.what]);
     case 'help':
-      return HELP(canEmail);
+      return helpText(say, canEmail);
     case 'outOfScope':
-      return `${OUT_OF_SCOPE[intent.topic]} ${capabilitiesShort(canEmail)}`;
+      return `${say.t(OUT_OF_SCOPE_KEY[intent.topic])} ${capabilitiesShort(say, canEmail)}`;
     case 'unknown':
-      return UNKNOWN(canEmail);
+      return unknownText(say, canEmail);
     case 'withheld':
-      return withheldText(intent);
+      return withheldText(say, intent);
     case 'handoff':
-      return handoffText(intent, first);
+      return handoffText(say, intent, first);
   }
 }
 
@@ -103,8 +123,4 @@ export function pendingOf(intent: Intent, rounds: CallOutcome[][]): EngineNote['
     default:
       return null;
   }
-}
-
-function capabilitiesShort(canEmail: boolean): string {
-  return `I can check your balance, show or list your invoices, payments and credits, create secure payment links${canEmail ? ', email invoice copies' : ''}, and explain the opening fee and how payment works.`;
 }

@@ -1,5 +1,6 @@
 import { addDays, endOfMonth, isIsoDate } from '../../billing/dates.js';
 import { formatDate } from '../../format/dates.js';
+import { DEFAULT_LOCALE, t, type Locale } from '../../i18n/index.js';
 
 /**
  * Date ranges in plain language, relative to "today": "invoices from October", "last month",
@@ -366,19 +367,31 @@ export function extractPeriod(text: string, today: string, dir: Direction = 'pas
   return { period, rest };
 }
 
-/** "in October 2026", "in 2026", "from Sep 1, 2026 to Oct 15, 2026", "since Sep 1, 2026". */
-export function describePeriod(p: Period): string {
-  const { from, to } = p;
-  if (from && to) {
-    if (from === to) return `on ${formatDate(from)}`;
-    const f = parts(from);
-    if (f.d === 1 && to === endOfMonth(from.slice(0, 7))) return `in ${MONTH_NAMES[f.m - 1]} ${f.y}`;
-    if (from.endsWith('-01-01') && to === `${f.y}-12-31`) return `in ${f.y}`;
-    return `from ${formatDate(from)} to ${formatDate(to)}`;
+const monthFormats = new Map<Locale, Intl.DateTimeFormat>();
+
+/** "October 2026" ("octobre 2026"), through Intl. */
+function monthName(iso: string, locale: Locale): string {
+  let f = monthFormats.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', month: 'long', year: 'numeric' });
+    monthFormats.set(locale, f);
   }
-  if (from) return `since ${formatDate(from)}`;
-  if (to) return `up to ${formatDate(to)}`;
-  return '';
+  const { y, m } = parts(iso);
+  return f.format(new Date(Date.UTC(y, m - 1, 1)));
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** "in October 2026", "in 2026", "from Sep 1, 2026 to Oct 15, 2026", "since Sep 1, 2026" (or in French). */
+export function describePeriod(p: Period, locale: Locale = DEFAULT_LOCALE): string {
+  const { from, to } = p;
+  const date = (iso: string) => formatDate(iso, locale);
+  if (from && to) {
+    if (from === to) return t(locale, 'engine.period.day', { date: date(from) });
+    const f = parts(from);
+    if (f.d === 1 && to === endOfMonth(from.slice(0, 7))) return t(locale, 'engine.period.month', { month: monthName(from, locale) });
+    if (from.endsWith('-01-01') && to === `${f.y}-12-31`) return t(locale, 'engine.period.year', { year: String(f.y) });
+    return t(locale, 'engine.period.range', { from: date(from), to: date(to) });
+  }
+  if (from) return t(locale, 'engine.period.since', { date: date(from) });
+  if (to) return t(locale, 'engine.period.until', { date: date(to) });
+  return '';
+}

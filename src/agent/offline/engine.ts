@@ -1,6 +1,9 @@
+import { DEFAULT_LOCALE, localeOf } from '../../i18n/locales.js';
 import { parseContext, type DialogueContext, type EngineNote } from '../context.js';
+import { readMessage } from '../language/message.js';
 import type { ChatMessage, ChatModel, ModelRequest, ModelResponse, ToolCall, ToolSpec } from '../types.js';
-import { composeIntent, pendingOf } from './compose.js';
+import { composeIntent, pendingOf, type ComposeOptions } from './compose.js';
+import { sayIn } from './compose-common.js';
 import type { CallOutcome } from './outcomes.js';
 import { MAX_ENGINE_ROUNDS, step, type PlannedCall } from './plan.js';
 import { resolveMessage, type Intent } from './resolve.js';
@@ -13,6 +16,8 @@ import { extract } from './text.js';
  * On a user message it plans tool calls; when the last messages are tool results it either plans
  * the next round (paying all overdue invoices takes two) or composes the reply from the results.
  * It acts only on the user's words: tool results are read for figures, never for instructions.
+ * Each message is read in its language (language/message.ts: French is mapped onto the engine's
+ * vocabulary) and answered in that language.
  */
 
 export const EMAIL_TOOL = 'emailInvoicePdf';
@@ -121,13 +126,21 @@ function goingInCircles(intents: Intent[], prev: EngineNote | null): { intents: 
   return { intents, unanswered: { key, count } };
 }
 
+export interface OfflineOptions {
+  /** The billing time zone, in which replies say when an email was sent. */
+  timeZone?: string | null;
+}
+
 /** One engine step, exposed for tests: the intents it understood, and either tool calls or the reply. */
-export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today: string): OfflineTurn {
+export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today: string, options: OfflineOptions = {}): OfflineTurn {
   const state = readTurn(req.messages);
   const tools = new Map(req.tools.map((t) => [t.name, t]));
   const canEmail = tools.has(EMAIL_TOOL);
-  if (!state) return { intents: [{ kind: 'help' }], calls: [], text: composeIntent({ kind: 'help' }, [], canEmail), note: null };
-  const circles = goingInCircles(resolveMessage(state.text, today, canEmail, state.dialogue), state.dialogue?.note ?? null);
+  const compose: ComposeOptions = { canEmail, email: { timeZone: options.timeZone ?? null } };
+  if (!state) return { intents: [{ kind: 'help' }], calls: [], text: composeIntent(sayIn(DEFAULT_LOCALE), { kind: 'help' }, [], compose), note: null };
+  const message = readMessage(state.text);
+  const say = sayIn(localeOf(message.language));
+  const circles = goingInCircles(resolveMessage(message.engineText, today, canEmail, state.dialogue), state.dialogue?.note ?? null);
   const intents = circles.intents;
 
   if (state.rounds < MAX_ENGINE_ROUNDS) {
@@ -146,22 +159,22 @@ export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today
   }
 
   const text = intents
-    .map((intent, i) => composeIntent(intent, state.outcomes.get(i) ?? [], canEmail))
+    .map((intent, i) => composeIntent(say, intent, state.outcomes.get(i) ?? [], compose))
     .filter((t) => t.trim().length > 0)
     .join('\n\n');
   const last = intents[intents.length - 1] ?? null;
   const pending = last ? pendingOf(last, state.outcomes.get(intents.length - 1) ?? []) : null;
   // Several addresses in one message leave none to reuse ("send it there too" is asked again).
-  const typed = extract(state.text).emails;
+  const typed = extract(message.engineText).emails;
   const address = typed.length > 1 ? null : (typed[0] ?? state.dialogue?.note?.address ?? null);
   return { intents, calls: [], text, note: { request: last, pending, address, unanswered: circles.unanswered } };
 }
 
-export function createOfflineModel(opts: { today: () => string }): ChatModel {
+export function createOfflineModel(opts: { today: () => string } & OfflineOptions): ChatModel {
   return {
     id: 'offline',
     async respond(req: ModelRequest, onTextDelta?: (t: string) => void): Promise<ModelResponse> {
-      const turn = offlineStep(req, opts.today());
+      const turn = offlineStep(req, opts.today(), { timeZone: opts.timeZone ?? null });
       if (turn.calls.length > 0) return { content: '', toolCalls: turn.calls, usage: { promptTokens: 0, completionTokens: 0 } };
       stream(turn.text, onTextDelta);
       return { content: turn.text, toolCalls: [], usage: { promptTokens: 0, completionTokens: 0 }, ...(turn.note ? { note: turn.note } : {}) };
