@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { NotFoundError } from '../errors.js';
+import { status } from '../i18n/catalogue/status.js';
+import { widget } from '../i18n/catalogue/widget.js';
+import { isLocale, LOCALES, type Locale } from '../i18n/locales.js';
 import { projectPath } from '../paths.js';
+import type { WidgetMessages } from './widget/i18n.js';
 
 /**
  * The widget bundle (GET /widget.js). In development and tests it is built in memory from
  * src/web/widget with esbuild (a dev dependency) on first use and cached for the process, so it
  * always matches the sources. Production, and any install without esbuild, serves the committed
  * prebuilt file src/web/static/widget.js (`npm run build:widget` writes it; a test checks that it
- * matches the sources).
+ * matches the sources). The widget's words are not in the bundle: it asks for its locale's
+ * messages (GET /v1/widget/messages/:locale) once it knows the locale.
  */
 
 export const WIDGET_ENTRY = projectPath('src/web/widget/index.ts');
@@ -37,6 +43,25 @@ function minifiedCssAsText(esbuild: typeof import('esbuild')): import('esbuild')
   };
 }
 
+/**
+ * The widget's message keys are written in full in its sources ('widget.invoice.view': the
+ * catalogue test looks for them there); the bundle leaves out the `widget.` area, which the
+ * widget's lookup assumes for a key without an area (src/web/widget/i18n.ts).
+ */
+function shortMessageKeys(): import('esbuild').Plugin {
+  return {
+    name: 'short-message-keys',
+    setup(build) {
+      // 'status.paid' must stay a status key: the widget area has no top-level `status` (nor `widget`).
+      for (const top of ['status', 'widget']) if (top in widget['en-CA']) throw new Error(`the widget area cannot have a top-level key "${top}"`);
+      build.onLoad({ filter: /[\\/]src[\\/]web[\\/]widget[\\/][\w-]+\.ts$/ }, async (args) => ({
+        contents: (await fs.readFile(args.path, 'utf8')).replace(/'widget\.([\w.]+)'/g, "'$1'"),
+        loader: 'ts',
+      }));
+    },
+  };
+}
+
 /** Builds the bundle with esbuild's JS API, in memory. Throws when esbuild is not installed. */
 export async function buildWidget(): Promise<string> {
   const esbuild = await import('esbuild');
@@ -51,7 +76,7 @@ export async function buildWidget(): Promise<string> {
     legalComments: 'none',
     charset: 'utf8',
     banner: { js: BANNER },
-    plugins: [minifiedCssAsText(esbuild)],
+    plugins: [minifiedCssAsText(esbuild), shortMessageKeys()],
     write: false,
     logLevel: 'silent',
   });
@@ -60,8 +85,15 @@ export async function buildWidget(): Promise<string> {
   return file.text;
 }
 
+const etagOf = (text: string): string => `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+
 function bundle(code: string, source: WidgetBundle['source']): WidgetBundle {
-  return { code, source, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"` };
+  return { code, source, etag: etagOf(code) };
+}
+
+/** What the widget reads in one locale: its own catalogue area and the status labels (src/web/widget/i18n.ts). */
+export function widgetMessages(locale: Locale): WidgetMessages {
+  return { widget: widget[locale], status: status[locale] };
 }
 
 let cache: Promise<WidgetBundle> | null = null;
@@ -85,7 +117,10 @@ export function loadWidgetBundle(mode: 'build' | 'prebuilt', log?: (msg: string)
   return cache;
 }
 
-/** GET /widget.js, cacheable by any origin (it holds no data; CORS for it is in src/http/cors.ts). */
+/**
+ * GET /widget.js and GET /v1/widget/messages/:locale, cacheable by any origin (they hold no data;
+ * CORS for them is in src/http/cors.ts: /widget.js and everything under /v1/).
+ */
 export const widgetRoutes =
   (config: Config): FastifyPluginAsync =>
   async (app) => {
@@ -94,16 +129,28 @@ export const widgetRoutes =
     // In development, build while the server starts so the first page load doesn't wait.
     if (config.NODE_ENV === 'development') app.addHook('onReady', async () => void load().catch(() => undefined));
 
-    app.get('/widget.js', { schema: { hide: true } }, async (req, reply) => {
-      const b = await load();
+    const send = (req: FastifyRequest, reply: FastifyReply, type: string, body: string, etag: string) => {
       void reply.headers({
-        'content-type': 'text/javascript; charset=utf-8',
+        'content-type': type,
         'cache-control': config.NODE_ENV === 'production' ? 'public, max-age=3600' : 'no-cache',
-        etag: b.etag,
+        etag,
         'x-content-type-options': 'nosniff',
         'cross-origin-resource-policy': 'cross-origin',
       });
-      if (req.headers['if-none-match'] === b.etag) return reply.code(304).send();
-      return reply.send(b.code);
+      if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.send(body);
+    };
+
+    app.get('/widget.js', { schema: { hide: true } }, async (req, reply) => {
+      const b = await load();
+      return send(req, reply, 'text/javascript; charset=utf-8', b.code, b.etag);
+    });
+
+    const messages = new Map(LOCALES.map((l) => [l, JSON.stringify(widgetMessages(l))]));
+    app.get<{ Params: { locale: string } }>('/v1/widget/messages/:locale', { schema: { hide: true } }, async (req, reply) => {
+      const { locale } = req.params;
+      const json = isLocale(locale) ? messages.get(locale) : undefined;
+      if (json === undefined) throw new NotFoundError(`no messages for locale ${locale.slice(0, 20)}: ${LOCALES.join(' or ')}`);
+      return send(req, reply, 'application/json; charset=utf-8', json, etagOf(json));
     });
   };

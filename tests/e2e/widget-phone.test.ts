@@ -3,7 +3,7 @@ import type net from 'node:net';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/index.js';
-import { buildWidget } from '../../src/web/widget-bundle.js';
+import { buildWidget, widgetMessages } from '../../src/web/widget-bundle.js';
 import { describeWithBrowser } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/db.js';
 import { artifactPath, ask, launchBrowser, newPage, runAxe, serious, startE2eApp, startHostServer, W, waitForAnswers, type E2eApp } from '../helpers/e2e.js';
@@ -285,11 +285,12 @@ async function startStandIn(widget: string): Promise<StandIn> {
   // Trusted Types enforced with no policy at all: any HTML string put into the page would throw.
   const csp = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'";
   const server = http.createServer((req, res) => {
-    const route = `${req.method} ${req.url}`;
+    const route = `${req.method} ${(req.url ?? '').split('?')[0]}`;
     const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (route === 'GET /') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(page);
     else if (route === 'GET /widget.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(widget);
     else if (route === 'GET /favicon.ico') res.writeHead(204).end();
+    else if (route === 'GET /v1/widget/messages/en-CA') json(widgetMessages('en-CA'));
     else if (route === 'POST /v1/chat/conversations') json({ id: 'c1' });
     else if (route === 'GET /v1/chat/conversations/c1/messages') json({ messages: api.history });
     else if (route === 'GET /v1/chat/conversations/c1/events') res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n');

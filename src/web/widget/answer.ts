@@ -2,6 +2,7 @@ import type { Card, TurnEvent } from '../../agent/types.js';
 import type { StoredMessage } from './api.js';
 import { renderCard, type OnDecide } from './cards.js';
 import { h } from './dom.js';
+import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
 
 /** One assistant answer in the log: text, tool progress, cards; built as events arrive. */
@@ -15,7 +16,6 @@ export class AnswerView {
   #streamed = '';
   #cardList: Card[] = [];
   completed = false;
-  deltas = 0;
 
   constructor(
     private readonly base: string,
@@ -23,13 +23,13 @@ export class AnswerView {
     private readonly onDecide?: OnDecide,
   ) {
     this.#text = h('div', { class: 'bubble md' });
-    this.#progress = h('ul', { class: 'progress', attrs: { 'aria-label': 'Progress' } });
+    this.#progress = h('ul', { class: 'progress', attrs: { 'aria-label': t('widget.progress') } });
     this.#cards = h('div', { class: 'cards' });
     this.#notes = h('div');
     this.el = h(
       'div',
       { class: 'msg msg-assistant', attrs: { 'aria-busy': 'true', 'data-role': 'assistant' } },
-      h('span', { class: 'sr-only', text: 'Assistant: ' }),
+      h('span', { class: 'sr-only', text: `${t('widget.assistant')} ` }),
       this.#progress,
       this.#text,
       this.#cards,
@@ -38,14 +38,9 @@ export class AnswerView {
     this.#progress.hidden = true;
   }
 
-  get text(): string {
-    return this.#text.textContent ?? '';
-  }
-
   apply(e: TurnEvent): void {
     switch (e.type) {
       case 'text_delta':
-        this.deltas++;
         this.#streamed += e.text;
         this.#text.replaceChildren(...renderMarkdown(this.#streamed));
         break;
@@ -80,30 +75,21 @@ export class AnswerView {
     this.#cardList = cards;
     this.#cards.replaceChildren();
     for (const c of cards) this.#appendCard(c);
-    this.#progress.replaceChildren();
-    this.#progress.hidden = true;
     this.#steps.clear();
     if (status === 'error') this.el.classList.add('msg-error');
-    this.el.setAttribute('aria-busy', 'false');
-    this.el.setAttribute('data-state', 'complete');
+    this.#settle('complete');
   }
 
   stopped(): void {
-    this.#progress.replaceChildren();
-    this.#progress.hidden = true;
-    this.#notes.replaceChildren(h('p', { class: 'note note-stopped', text: this.#streamed ? 'Stopped. The reply above is incomplete.' : 'Stopped.' }));
-    this.el.setAttribute('aria-busy', 'false');
-    this.el.setAttribute('data-state', 'stopped');
+    this.#notes.replaceChildren(h('p', { class: 'note note-stopped', text: t(this.#streamed ? 'widget.incomplete' : 'widget.stopped') }));
+    this.#settle('stopped');
   }
 
   failed(message: string): void {
-    this.#progress.replaceChildren();
-    this.#progress.hidden = true;
     this.el.classList.add('msg-error');
     if (!this.#streamed && this.#cardList.length === 0) this.#text.textContent = message;
-    else this.#notes.replaceChildren(h('p', { class: 'note', text: message }));
-    this.el.setAttribute('aria-busy', 'false');
-    this.el.setAttribute('data-state', 'error');
+    else this.note(message);
+    this.#settle('error');
   }
 
   /** The server refused (a decided or unknown proposal): its message, as a notice. */
@@ -111,7 +97,15 @@ export class AnswerView {
     this.clearNote();
     this.complete(message, [], 'complete');
     this.el.classList.add('msg-notice');
-    this.el.setAttribute('data-state', 'notice');
+    this.#settle('notice');
+  }
+
+  /** The answer is over (`state`): no more progress, no longer busy. */
+  #settle(state: string): void {
+    this.#progress.replaceChildren();
+    this.#progress.hidden = true;
+    this.el.setAttribute('aria-busy', 'false');
+    this.el.setAttribute('data-state', state);
   }
 
   note(message: string): void {

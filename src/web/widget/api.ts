@@ -1,4 +1,6 @@
 import type { StoredMessage as ServerMessage } from '../../agent/chat-service.js';
+import type { Locale } from '../../i18n/locales.js';
+import { locale, t, type WidgetMessages } from './i18n.js';
 
 /** The widget's client for the chat API: bearer token from the host page, retries with backoff. */
 
@@ -59,6 +61,8 @@ export const isRetryable = (err: unknown): boolean =>
 export interface ApiClientOptions {
   apiBase: string;
   getToken: () => string | Promise<string>;
+  /** A token already fetched (used until the API refuses it). */
+  token?: string | null;
 }
 
 export interface ApiClient {
@@ -86,7 +90,7 @@ function retryAfter(res: Response): number | null {
 
 async function toApiError(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`;
-  let message = `Request failed (${res.status})`;
+  let message = t('widget.error.request', { status: res.status });
   try {
     const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
     if (typeof body.error?.code === 'string') code = body.error.code;
@@ -97,9 +101,37 @@ async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message, retryAfter(res));
 }
 
+/** Retries idempotent-enough calls (reads; creating an empty conversation) with backoff. */
+// Kept over p-retry: its delay cannot follow a 429's Retry-After, and its ~3.8 KiB would push the bundle past its 40 KiB budget.
+async function withRetry<T>(fn: () => Promise<T>, signal?: AbortSignal, attempts = 4): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isAbort(err, signal) || !isRetryable(err) || attempt >= attempts - 1) throw err;
+      await sleep(backoffMs(attempt, err instanceof ApiError ? err.retryAfterMs : null), signal);
+    }
+  }
+}
+
+/** The widget's messages in one locale (public and cacheable: no token), retried like the reads. */
+export const fetchMessages = (apiBase: string, l: Locale): Promise<WidgetMessages> =>
+  withRetry(async () => {
+    let res: Response;
+    try {
+      res = await fetch(`${apiBase.replace(/\/+$/, '')}/v1/widget/messages/${l}`, { credentials: 'omit', mode: 'cors' });
+    } catch (err) {
+      throw new NetworkError(err);
+    }
+    if (!res.ok) throw await toApiError(res);
+    return (await res.json()) as WidgetMessages;
+  });
+
+const conversation = (id: string, rest: string): string => `/v1/chat/conversations/${encodeURIComponent(id)}${rest}`;
+
 export function createApiClient(opts: ApiClientOptions): ApiClient {
   const base = opts.apiBase.replace(/\/+$/, '');
-  let cached: string | null = null;
+  let cached = opts.token ?? null;
 
   async function token(refresh = false): Promise<string> {
     if (!cached || refresh) cached = await opts.getToken();
@@ -109,7 +141,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   /** One request; a 401 asks the host page for a fresh token once and tries again. */
   async function request(method: string, path: string, init: { body?: unknown; accept?: string; signal?: AbortSignal | undefined } = {}): Promise<Response> {
     for (let refreshed = false; ; refreshed = true) {
-      const headers: Record<string, string> = { authorization: `Bearer ${await token(refreshed)}`, accept: init.accept ?? 'application/json' };
+      // Accept-Language: the REST API's display strings (amounts) follow it.
+      const headers: Record<string, string> = { authorization: `Bearer ${await token(refreshed)}`, accept: init.accept ?? 'application/json', 'accept-language': locale() };
       if (init.body !== undefined) headers['content-type'] = 'application/json';
       let res: Response;
       try {
@@ -133,19 +166,6 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     }
   }
 
-  /** Retries idempotent-enough calls (reads; creating an empty conversation) with backoff. */
-  // Kept over p-retry: its delay cannot follow a 429's Retry-After, and its ~3.8 KiB would push the bundle past its 40 KiB budget.
-  async function withRetry<T>(fn: () => Promise<T>, signal?: AbortSignal, attempts = 4): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (isAbort(err, signal) || !isRetryable(err) || attempt >= attempts - 1) throw err;
-        await sleep(backoffMs(attempt, err instanceof ApiError ? err.retryAfterMs : null), signal);
-      }
-    }
-  }
-
   return {
     token: () => token(),
     createConversation: (signal) =>
@@ -155,15 +175,15 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       }, signal),
     history: (conversationId, signal) =>
       withRetry(async () => {
-        const res = await request('GET', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/messages`, { signal });
+        const res = await request('GET', conversation(conversationId, '/messages'), { signal });
         return ((await res.json()) as { messages: StoredMessage[] }).messages;
       }, signal),
     sendMessageStream: (conversationId, text, signal) =>
-      request('POST', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/messages`, { body: { text }, accept: 'text/event-stream', signal }),
+      request('POST', conversation(conversationId, '/messages'), { body: { text, locale: locale() }, accept: 'text/event-stream', signal }),
     decideStream: (conversationId, proposalId, decision, signal) =>
-      request('POST', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/proposals/${encodeURIComponent(proposalId)}/${decision}`, { accept: 'text/event-stream', signal }),
+      request('POST', conversation(conversationId, `/proposals/${encodeURIComponent(proposalId)}/${decision}?locale=${locale()}`), { accept: 'text/event-stream', signal }),
     conversationEvents: (conversationId, signal) =>
-      request('GET', `/v1/chat/conversations/${encodeURIComponent(conversationId)}/events`, { accept: 'text/event-stream', signal }),
+      request('GET', conversation(conversationId, `/events?locale=${locale()}`), { accept: 'text/event-stream', signal }),
     invoice: async (invoiceNumber, signal) => {
       const res = await request('GET', `/v1/billing/invoices/${encodeURIComponent(invoiceNumber)}`, { signal });
       return (await res.json()) as unknown;

@@ -1,4 +1,5 @@
 import { h, icon, ICONS } from './dom.js';
+import { t } from './i18n.js';
 
 export interface ComposerActions {
   /** The form was submitted (Send, or Enter without Shift): the raw text of the input. */
@@ -16,15 +17,15 @@ export class Composer {
 
   constructor(actions: ComposerActions) {
     this.input = h('textarea', {
-      attrs: { id: 'ba-input', rows: '1', placeholder: 'Ask about your billing…', autocomplete: 'off', maxlength: '4000', enterkeyhint: 'send' },
+      attrs: { id: 'ba-input', rows: '1', placeholder: t('widget.placeholder'), autocomplete: 'off', maxlength: '4000', enterkeyhint: 'send' },
     });
-    this.sendButton = h('button', { class: 'send', attrs: { type: 'submit', 'aria-label': 'Send message' } }, icon(ICONS.send), h('span', { text: 'Send' }));
-    this.stopButton = h('button', { class: 'stop', attrs: { type: 'button', 'aria-label': 'Stop the reply' } }, icon(ICONS.stop), h('span', { text: 'Stop' }));
+    this.sendButton = h('button', { class: 'send', attrs: { type: 'submit', 'aria-label': t('widget.sendLabel') } }, icon(ICONS.send), h('span', { text: t('widget.send') }));
+    this.stopButton = h('button', { class: 'stop', attrs: { type: 'button', 'aria-label': t('widget.stopLabel') } }, icon(ICONS.stop), h('span', { text: t('widget.stop') }));
     this.stopButton.hidden = true;
     this.form = h(
       'form',
-      { class: 'composer', attrs: { 'aria-label': 'Send a message' } },
-      h('label', { class: 'sr-only', attrs: { for: 'ba-input' }, text: 'Message to the billing assistant' }),
+      { class: 'composer', attrs: { 'aria-label': t('widget.form') } },
+      h('label', { class: 'sr-only', attrs: { for: 'ba-input' }, text: t('widget.input') }),
       this.input,
       this.sendButton,
       this.stopButton,

@@ -1,6 +1,7 @@
 import type { Card, TurnEvent } from '../../agent/types.js';
 import { ApiError, backoffMs, createApiClient, isAbort, isRetryable, NetworkError, sleep, type ApiClient, type StoredMessage } from './api.js';
 import type { ConfirmCard, Decision } from './cards.js';
+import { t } from './i18n.js';
 import { createSseParser, toTurnEvent } from './sse.js';
 import type { WidgetStore } from './storage.js';
 
@@ -63,14 +64,12 @@ export function decisionExchange(client: ApiClient, card: ConfirmCard, decision:
 /** What to tell the user about a failed request. */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.status === 401) return 'Your session has expired. Please sign in to the portal again.';
-    if (err.status === 413) return err.message;
-    if (err.status === 429) return 'You are sending messages faster than we can answer. Please wait a moment and try again.';
-    if (err.status >= 500) return 'The assistant is having trouble right now. Please try again in a moment.';
+    if (err.status === 401) return t('widget.error.expired');
+    if (err.status === 429) return t('widget.error.tooFast');
+    if (err.status >= 500) return t('widget.error.server');
     return err.message;
   }
-  if (err instanceof NetworkError) return 'We could not reach the assistant. Check your connection and try again.';
-  return 'Something went wrong. Please try again.';
+  return t(err instanceof NetworkError ? 'widget.error.network' : 'widget.error.generic');
 }
 
 /** Reads an SSE reply, handing each turn event to `onEvent`. True when the turn completed. */
@@ -124,10 +123,10 @@ export class Connection {
     return this.#conversationId;
   }
 
-  /** Connects to the API (once); the caller asks the client for the token to key the store. */
-  connect(apiBase: string, getToken: () => string | Promise<string>): ApiClient {
-    this.#base = new URL(apiBase, document.baseURI).href;
-    this.#client = createApiClient({ apiBase: this.#base, getToken });
+  /** Connects to the API (once, `base` resolved against the page), with the token the caller already has, if any. */
+  connect(base: string, getToken: () => string | Promise<string>, token: string | null): ApiClient {
+    this.#base = base;
+    this.#client = createApiClient({ apiBase: this.#base, getToken, token });
     return this.#client;
   }
 
@@ -177,7 +176,7 @@ export class Connection {
         if (err instanceof NetworkError) {
           // No answer: the request may have reached the server. Look before sending it again.
           lost = true;
-          answer.note('Connection problem. Checking…');
+          answer.note(t('widget.net.checking'));
           if (await this.#recover(conversationId, x, baseline, answer, signal, 2)) return;
         }
         await this.#beforeRetry(err, attempt, answer, signal);
@@ -190,7 +189,7 @@ export class Connection {
       // The stream dropped: the server finishes and stores the turn anyway, so fetch it rather
       // than sending the message again.
       lost = true;
-      answer.note('The connection dropped. Fetching the answer…');
+      answer.note(t('widget.net.dropped'));
       if (await this.#recover(conversationId, x, baseline, answer, signal, 6)) return;
       throw new NetworkError(new Error('stream dropped'));
     }
@@ -203,7 +202,7 @@ export class Connection {
     const wait = backoffMs(attempt, err instanceof ApiError ? err.retryAfterMs : null);
     // Rate limited for long: say so rather than wait silently.
     if (limited && wait > 15_000) throw err;
-    answer.note(limited ? `Busy right now. Retrying in ${Math.ceil(wait / 1000)} s…` : 'Connection problem. Retrying…');
+    answer.note(limited ? t('widget.net.busy', { seconds: Math.ceil(wait / 1000) }) : t('widget.net.retrying'));
     await sleep(wait, signal);
     answer.clearNote();
   }

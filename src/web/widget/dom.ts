@@ -35,16 +35,13 @@ export function safeUrl(url: string | null | undefined, base: string): string | 
 /** An inline SVG icon (static markup built with DOM calls, decorative). */
 export function icon(path: string): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('width', '20');
-  svg.setAttribute('height', '20');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  const p = document.createElementNS(ns, 'path');
-  p.setAttribute('d', path);
-  p.setAttribute('fill', 'currentColor');
-  svg.append(p);
+  const el = <K extends 'svg' | 'path'>(tag: K, attrs: Record<string, string>): SVGElementTagNameMap[K] => {
+    const e = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    return e;
+  };
+  const svg = el('svg', { viewBox: '0 0 24 24', width: '20', height: '20', 'aria-hidden': 'true', focusable: 'false' });
+  svg.append(el('path', { d: path, fill: 'currentColor' }));
   return svg;
 }
 

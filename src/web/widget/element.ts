@@ -1,16 +1,15 @@
 import type { TurnEvent } from '../../agent/types.js';
-import { ApiError, isAbort, type StoredMessage } from './api.js';
+import { ApiError, fetchMessages, isAbort, type StoredMessage } from './api.js';
 import { AnswerView } from './answer.js';
 import { markConfirmCard, type ConfirmCard, type Decision } from './cards.js';
 import { Composer } from './composer.js';
 import { Connection, decisionExchange, errorText, messageExchange, type Exchange } from './connection.js';
 import { h, icon, ICONS } from './dom.js';
+import { locale, pickWidgetLocale, t, useMessages } from './i18n.js';
 import { LiveUpdates } from './live.js';
 import { MessageList } from './message-list.js';
-import { WidgetStore } from './storage.js';
+import { tokenClaims, WidgetStore } from './storage.js';
 import WIDGET_CSS from './styles.css';
-
-export { SUGGESTIONS } from './message-list.js';
 
 /**
  * The widget's shell: the <billing-assistant> element, its launcher and panel (open, close, a new
@@ -26,17 +25,15 @@ export interface WidgetOptions {
   getToken: () => string | Promise<string>;
   /** Open the panel right away. */
   open?: boolean;
+  /** The page's language (en-CA or fr-CA); otherwise the token's `locale` claim, then the browser's languages. */
+  locale?: string | undefined;
 }
 
-/** Constructable stylesheets: no <style> element, so host pages need no style-src 'unsafe-inline'. */
+/** Constructable stylesheets (every target browser has them): no <style> element, so host pages need no style-src 'unsafe-inline'. */
 function applyStyles(root: ShadowRoot): void {
-  if ('adoptedStyleSheets' in root && typeof CSSStyleSheet !== 'undefined' && 'replaceSync' in CSSStyleSheet.prototype) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(WIDGET_CSS);
-    root.adoptedStyleSheets = [sheet];
-  } else {
-    root.append(h('style', { text: WIDGET_CSS }));
-  }
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(WIDGET_CSS);
+  root.adoptedStyleSheets = [sheet];
 }
 
 /**
@@ -62,14 +59,17 @@ const iconButton = (label: string, path: string): HTMLButtonElement => h('button
 
 export class BillingAssistantElement extends HTMLElement {
   readonly #root: ShadowRoot;
-  readonly #launcher: HTMLButtonElement;
-  readonly #shell: HTMLElement;
-  readonly #panel: HTMLElement;
-  readonly #list: MessageList;
-  readonly #composer: Composer;
+  readonly #shell = h('div', { class: 'root' });
+  // Built by configure once the language is known (it may take the token): open() waits for
+  // them, and everything else needs the API client, which comes after them.
+  #launcher!: HTMLButtonElement;
+  #panel!: HTMLElement;
+  #list!: MessageList;
+  #composer!: Composer;
+  #live!: LiveUpdates;
+  #openWhenBuilt = false;
   readonly #store = new WidgetStore();
   readonly #conn = new Connection(this.#store, () => this.#syncLive());
-  readonly #live: LiveUpdates;
 
   #historyState: 'idle' | 'loading' | 'loaded' = 'idle';
   #historyWaiters: Array<() => void> = [];
@@ -82,31 +82,36 @@ export class BillingAssistantElement extends HTMLElement {
     super();
     this.#root = this.attachShadow({ mode: 'open' });
     applyStyles(this.#root);
+    this.#root.append(this.#shell);
+  }
 
+  /** The launcher and the panel, in the widget's language. */
+  #build(): void {
     this.#list = new MessageList((text) => void this.send(text));
     this.#live = new LiveUpdates(this.#list);
     this.#composer = new Composer({ send: (text) => void this.send(text), stop: () => this.stop() });
+    const title = t('widget.title');
     this.#launcher = h(
       'button',
       { class: 'launcher', attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'ba-panel', 'aria-haspopup': 'dialog' } },
       icon(ICONS.chat),
-      h('span', { text: 'Billing Assistant' }),
+      h('span', { text: title }),
     );
-    const close = iconButton('Close the billing assistant', ICONS.close);
-    const restart = iconButton('Start a new conversation', ICONS.plus);
+    const close = iconButton(t('widget.close'), ICONS.close);
+    const restart = iconButton(t('widget.restart'), ICONS.plus);
     this.#panel = h(
       'section',
       { class: 'panel', attrs: { id: 'ba-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'ba-title', tabindex: '-1' } },
-      h('div', { class: 'panel-head' }, h('h2', { attrs: { id: 'ba-title' }, text: 'Billing Assistant' }), restart, close),
+      h('div', { class: 'panel-head' }, h('h2', { attrs: { id: 'ba-title' }, text: title }), restart, close),
       this.#list.log,
       this.#list.banner,
       this.#composer.form,
-      h('p', { class: 'footnote', text: 'Payments are made on our secure payment page. Never share card details in chat.' }),
+      h('p', { class: 'footnote', text: t('widget.footnote') }),
       this.#list.status,
     );
     this.#panel.hidden = true;
-    this.#shell = h('div', { class: 'root' }, this.#panel, this.#launcher);
-    this.#root.append(this.#shell);
+    this.#shell.lang = locale();
+    this.#shell.replaceChildren(this.#panel, this.#launcher);
 
     this.#launcher.addEventListener('click', () => (this.#panel.hidden ? this.open() : this.close()));
     close.addEventListener('click', () => this.close());
@@ -145,17 +150,35 @@ export class BillingAssistantElement extends HTMLElement {
 
   /** Connects the widget to the API. Called once by `init` (or the script tag). */
   async configure(opts: WidgetOptions): Promise<void> {
-    const client = this.#conn.connect(opts.apiBase, opts.getToken);
+    const base = new URL(opts.apiBase, document.baseURI).href;
+    let token: string | null = null;
     try {
-      this.#store.useToken(await client.token());
+      token = await opts.getToken();
     } catch {
-      this.#list.showBanner('The assistant could not get your session from the page.');
+      // Said on the panel below; the client asks again with each request.
     }
+    const l = pickWidgetLocale(opts.locale, token === null ? null : tokenClaims(token)['locale'], navigator.languages);
+    try {
+      useMessages(l, await fetchMessages(base, l));
+    } catch (err) {
+      // Without its words the widget shows nothing (nor could it reach the API to chat): say why.
+      // eslint-disable-next-line no-console -- for the host page's developer
+      console.warn('Billing Assistant: could not load its messages', err);
+      return;
+    }
+    this.#build();
+    this.#conn.connect(base, opts.getToken, token);
+    if (token === null) this.#list.showBanner(t('widget.error.session'));
+    else this.#store.useToken(token);
     this.#conn.resume();
-    if (opts.open || this.#store.open) this.open({ focus: false });
+    if (opts.open || this.#store.open || this.#openWhenBuilt) this.open({ focus: false });
   }
 
   open(opts: { focus?: boolean } = {}): void {
+    if (!this.#panel) {
+      this.#openWhenBuilt = true;
+      return;
+    }
     this.#panel.hidden = false;
     this.#shell.classList.add('open');
     this.#launcher.setAttribute('aria-expanded', 'true');
@@ -167,6 +190,8 @@ export class BillingAssistantElement extends HTMLElement {
   }
 
   close(): void {
+    this.#openWhenBuilt = false;
+    if (!this.#panel) return;
     this.#panel.hidden = true;
     this.#shell.classList.remove('open');
     this.#launcher.setAttribute('aria-expanded', 'false');
@@ -254,7 +279,7 @@ export class BillingAssistantElement extends HTMLElement {
     } catch (err) {
       if (isAbort(err, abort.signal)) {
         answer.stopped();
-        this.#list.announce('Stopped.');
+        this.#list.announce(t('widget.stopped'));
       } else if (!refused?.(err)) {
         answer.failed(errorText(err));
         this.#list.announce(errorText(err));
@@ -274,6 +299,7 @@ export class BillingAssistantElement extends HTMLElement {
    * open (never for a panel that has not been opened), history shown, a conversation exists.
    */
   #syncLive(): void {
+    if (!this.#live) return; // not built yet
     const ready = this.isConnected && !this.#pageHidden && !this.#panel.hidden && this.#historyState === 'loaded';
     this.#live.sync(this.#conn.client, ready ? this.#conn.conversationId : null);
   }
@@ -297,7 +323,7 @@ export class BillingAssistantElement extends HTMLElement {
         messages = await client.history(conversationId);
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) this.#conn.setConversation(null);
-        else this.#list.showBanner(`${errorText(err)} Your earlier messages could not be loaded.`);
+        else this.#list.showBanner(t('widget.error.history', { error: errorText(err) }));
       }
       this.#conn.known = messages.length;
       if (messages.length === 0) {
@@ -319,7 +345,7 @@ export class BillingAssistantElement extends HTMLElement {
     this.#list.clear();
     this.#list.hideBanner();
     this.#list.showSuggestions();
-    this.#list.announce('Started a new conversation.');
+    this.#list.announce(t('widget.restarted'));
     this.#composer.focus();
   }
 

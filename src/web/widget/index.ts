@@ -5,7 +5,9 @@ import { BillingAssistantElement, type WidgetOptions } from './element.js';
  *
  *   <script src="https://billing.example/widget.js" data-token="<portal JWT>" defer></script>
  *
- * (data-api-base defaults to the script's own origin), or, to hand over the token from code:
+ * (data-api-base defaults to the script's own origin; data-locale="fr-CA" or "en-CA" sets the
+ * language, otherwise the token's `locale` claim or the browser's languages do), or, to hand over
+ * the token from code (`locale` likewise):
  *
  *   <script src="https://billing.example/widget.js" defer></script>
  *   BillingAssistant.init({ apiBase: 'https://billing.example', getToken: async () => token });
@@ -52,11 +54,11 @@ function init(opts: InitOptions): WidgetHandle {
 
 if (!window.BillingAssistant) {
   window.BillingAssistant = { version: VERSION, init };
-  // Configured by its own tag: data-token (and optionally data-api-base).
+  // Configured by its own tag: data-token (and optionally data-api-base, data-locale, data-open).
   const script = document.currentScript;
   if (script instanceof HTMLScriptElement && script.dataset['token'] !== undefined) {
     const token = script.dataset['token'];
     const apiBase = script.dataset['apiBase'] || new URL(script.src, document.baseURI).origin;
-    init({ apiBase, getToken: () => token, open: script.dataset['open'] === 'true' });
+    init({ apiBase, getToken: () => token, open: script.dataset['open'] === 'true', locale: script.dataset['locale'] });
   }
 }

@@ -1,5 +1,6 @@
 import { ApiError, backoffMs, isRetryable, sleep, type ApiClient } from './api.js';
 import { unsettledInvoices, updateInvoiceCards } from './cards.js';
+import { t } from './i18n.js';
 import { createSseParser, toInvoiceUpdate, type InvoiceUpdate } from './sse.js';
 
 /**
@@ -153,8 +154,9 @@ export class LiveUpdates {
 
   /** Updates every card of the invoice in the log, and says so in the status region. */
   #apply(u: InvoiceUpdate): void {
-    const change = updateInvoiceCards(this.view.log, u);
-    if (change === 'status') this.view.announceNews(`Invoice ${u.invoiceNumber} is now ${u.statusLabel}.`);
-    else if (change === 'amount') this.view.announceNews(`Invoice ${u.invoiceNumber} now has ${u.amountDue.display} due.`);
+    const { change, label } = updateInvoiceCards(this.view.log, u);
+    const invoice = u.invoiceNumber;
+    if (change === 'status') this.view.announceNews(t('widget.live.status', { invoice, status: label }));
+    else if (change === 'amount') this.view.announceNews(t('widget.live.amount', { invoice, amount: u.amountDue.display }));
   }
 }

@@ -1,14 +1,10 @@
 import type { StoredMessage } from './api.js';
 import type { AnswerView } from './answer.js';
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
-/** The four commands of the product brief, offered on first use. */
-export const SUGGESTIONS = [
-  'What is my current account balance?',
-  'Show me invoice IN7654321',
-  'List my outstanding invoices',
-  'Email a PDF copy of IN7654321 to accounting@mycompany.com',
-];
+/** The four commands of the product brief, offered on first use (in the widget's language). */
+const SUGGESTIONS = ['widget.suggest.balance', 'widget.suggest.invoice', 'widget.suggest.open', 'widget.suggest.email'] as const;
 
 /**
  * The conversation log (messages, suggestions, scrolling) with the panel's two other regions that
@@ -24,13 +20,14 @@ export class MessageList {
   constructor(onSuggestion: (text: string) => void) {
     this.log = h('div', {
       class: 'log',
-      attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation with the billing assistant', tabindex: '0' },
+      attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('widget.log'), tabindex: '0' },
     });
     this.#suggestions = h(
       'div',
       { class: 'suggestions', attrs: { role: 'group', 'aria-labelledby': 'ba-suggest-title' } },
-      h('p', { attrs: { id: 'ba-suggest-title' }, text: 'Ask about your invoices, payments and balance. Try:' }),
-      ...SUGGESTIONS.map((s) => {
+      h('p', { attrs: { id: 'ba-suggest-title' }, text: t('widget.intro') }),
+      ...SUGGESTIONS.map((key) => {
+        const s = t(key);
         const b = h('button', { class: 'chip', attrs: { type: 'button' }, text: s });
         b.addEventListener('click', () => onSuggestion(s));
         return b;
@@ -55,7 +52,7 @@ export class MessageList {
   }
 
   appendUser(text: string): void {
-    this.append(h('div', { class: 'msg msg-user', attrs: { 'data-role': 'user' } }, h('span', { class: 'sr-only', text: 'You: ' }), h('div', { class: 'bubble', text })));
+    this.append(h('div', { class: 'msg msg-user', attrs: { 'data-role': 'user' } }, h('span', { class: 'sr-only', text: `${t('widget.you')} ` }), h('div', { class: 'bubble', text })));
   }
 
   append(node: HTMLElement): void {

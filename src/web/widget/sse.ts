@@ -52,27 +52,15 @@ export function toTurnEvent(m: SseMessage): TurnEvent | null {
 export interface InvoiceUpdate {
   invoiceNumber: string;
   status: string;
-  statusLabel: string;
-  amountDue: CardMoney;
+  /** As the server formatted it for the widget's locale. */
+  amountDue: Pick<CardMoney, 'cents' | 'display'>;
 }
 
 /** The fields of an invoice update, checked one by one; null when anything is missing or mistyped. */
 export function toInvoiceUpdate(value: unknown): InvoiceUpdate | null {
   if (typeof value !== 'object' || value === null) return null;
-  const o = value as Record<string, unknown>;
-  const due = o['amountDue'] as Record<string, unknown> | null | undefined;
-  const { invoiceNumber, status, statusLabel } = o;
-  if (typeof invoiceNumber !== 'string' || typeof status !== 'string' || typeof statusLabel !== 'string') return null;
-  if (typeof due !== 'object' || due === null || typeof due['display'] !== 'string' || typeof due['cents'] !== 'number') return null;
-  return {
-    invoiceNumber,
-    status,
-    statusLabel,
-    amountDue: {
-      amount: typeof due['amount'] === 'string' ? due['amount'] : '',
-      cents: due['cents'],
-      currency: typeof due['currency'] === 'string' ? due['currency'] : '',
-      display: due['display'],
-    },
-  };
+  const { invoiceNumber, status, amountDue } = value as Record<string, unknown>;
+  if (typeof invoiceNumber !== 'string' || typeof status !== 'string' || typeof amountDue !== 'object' || amountDue === null) return null;
+  const { cents, display } = amountDue as Record<string, unknown>;
+  return typeof cents === 'number' && typeof display === 'string' ? { invoiceNumber, status, amountDue: { cents, display } } : null;
 }

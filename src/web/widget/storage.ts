@@ -5,17 +5,25 @@
 
 const STORAGE_PREFIX = 'billing-assistant:v1';
 
-/** Who the token is for (unverified: only used to key local storage, the server verifies). */
-function tokenSubject(token: string): string {
+/**
+ * The token's claims, read without verifying it: only to key local storage and pick a language
+ * (the server verifies the token; nothing here is a security decision). {} when it is not a JWT.
+ */
+export function tokenClaims(token: string): Record<string, unknown> {
   try {
     const part = token.split('.')[1] ?? '';
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
-    const claims = JSON.parse(json) as { acct?: unknown; sub?: unknown };
-    if (typeof claims.acct === 'string') return `${claims.acct}:${typeof claims.sub === 'string' ? claims.sub : ''}`;
+    const claims: unknown = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=')));
+    if (typeof claims === 'object' && claims !== null) return claims as Record<string, unknown>;
   } catch {
-    // Not a JWT we can read: one shared key.
+    // Not a JWT we can read.
   }
-  return 'default';
+  return {};
+}
+
+/** Who the token is for (one shared key when the token does not say). */
+function tokenSubject(token: string): string {
+  const { acct, sub } = tokenClaims(token);
+  return typeof acct === 'string' ? `${acct}:${typeof sub === 'string' ? sub : ''}` : 'default';
 }
 
 function storageGet(store: Storage | null, key: string): string | null {
