@@ -2,15 +2,18 @@ import { z } from 'zod';
 import { invoiceNumberParam, NOT_FOUND_MESSAGE, requireInvoiceNumber } from './shared.js';
 import { defineTool, ToolFailure, type ToolContext } from './types.js';
 import { normalizeInvoiceNumber } from '../src/billing/invoice-number.js';
+import { dateTimeFormatter } from '../src/format/dates.js';
+import { DEFAULT_LOCALE, t, type Locale } from '../src/i18n/index.js';
 import { recipientVerdict, severalRecipientsMessage } from '../src/mail/policy.js';
 import { MAX_RECIPIENTS, readRecipients, type RecipientReading } from '../src/mail/recipients.js';
 
 const UNAVAILABLE = 'Emailing invoices is not available right now; the invoice can be downloaded from Billing → Invoices in the portal.';
 
 /**
- * Emails a PDF copy of one invoice. The recipient policy, the hourly limit and duplicate
- * suppression are enforced by the mail service in code; this tool only maps its outcome to a
- * result the model can relay and an `email_receipt` card.
+ * Emails a PDF copy of one invoice, the email and its PDF in the user's display locale
+ * (ctx.locale). The recipient policy, the hourly limit and duplicate suppression are enforced by
+ * the mail service in code; this tool only maps its outcome to a result the model can relay (in
+ * English) and an `email_receipt` card.
  */
 export const emailInvoicePdfResult = z.object({
   invoiceNumber: z.string(),
@@ -19,8 +22,24 @@ export const emailInvoicePdfResult = z.object({
   duplicate: z.boolean(),
   sentAt: z.string(),
   sentAtText: z.string(),
+  /** The billing time zone of sentAtText, so the answer can print the time in another locale. */
+  timeZone: z.string().optional(),
   message: z.string(),
 });
+export type EmailInvoicePdfResult = z.infer<typeof emailInvoicePdfResult>;
+
+/** What happened, in `locale` (the result's `message` is this in en-CA). */
+function outcomeText(r: EmailInvoicePdfResult, locale: Locale): string {
+  const time = dateTimeFormatter(r.timeZone ?? 'UTC', locale)(new Date(r.sentAt));
+  const vars = { number: r.invoiceNumber, to: r.to, time };
+  if (!r.duplicate) return t(locale, 'documents.tool.sent', vars);
+  return t(locale, r.status === 'sending' ? 'documents.tool.alreadySending' : 'documents.tool.alreadySent', vars);
+}
+
+/** A typed address as a label may show it: a line break or control character never reaches the page. */
+function printable(to: string): string {
+  return to.replace(/\p{Cc}+|[\u2028\u2029]+/gu, ' ').slice(0, 80);
+}
 
 /**
  * One request names one recipient per send. A message that names several addresses, writes one in
@@ -73,14 +92,18 @@ export const emailInvoicePdf = defineTool({
       const decision = await ctx.mail.checkRecipient(ctx.session.accountId, args.to);
       if (!decision.allowed) throw new ToolFailure(decision.code, decision.message);
     },
-    describe: (args) => {
+    describe: (args, locale) => {
       const number = normalizeInvoiceNumber(args.invoiceNumber) ?? args.invoiceNumber;
       const to = args.to.trim().toLowerCase();
-      return { action: 'email_invoice', summary: `Email a PDF copy of ${number} to ${to}.`, invoiceNumber: number, to };
+      return { action: 'email_invoice', summary: t(locale, 'documents.tool.summary', { number, to }), invoiceNumber: number, to };
+    },
+    done: (result, locale) => {
+      const r = emailInvoicePdfResult.safeParse(result);
+      return r.success ? outcomeText(r.data, locale) : t(locale, 'chat.approval.done');
     },
   },
-  // The label is shown while the call runs: a line break or control character in `to` never reaches the page.
-  label: (a) => `Emailing ${a.invoiceNumber} to ${a.to.replace(/\p{Cc}+|[\u2028\u2029]+/gu, ' ').slice(0, 80)}`,
+  // The label is shown while the call runs.
+  label: (a, locale) => t(locale, 'documents.tool.label', { number: a.invoiceNumber, to: printable(a.to) }),
   async execute(ctx, args) {
     const number = requireInvoiceNumber(args.invoiceNumber);
     if (!ctx.mail) throw new ToolFailure('email_unavailable', UNAVAILABLE);
@@ -90,39 +113,28 @@ export const emailInvoicePdf = defineTool({
       conversationId: ctx.conversationId,
       invoiceNumber: number,
       to: args.to,
+      locale: ctx.locale ?? DEFAULT_LOCALE,
     });
+    const mail = ctx.mail;
+    // The result's message is for the model: always en-CA.
+    const result = (r: Omit<EmailInvoicePdfResult, 'message' | 'sentAtText' | 'timeZone'>): EmailInvoicePdfResult => {
+      const full = { ...r, sentAtText: mail.formatTime(new Date(r.sentAt)), timeZone: mail.timeZone };
+      return { ...full, message: outcomeText({ ...full, message: '' }, DEFAULT_LOCALE) };
+    };
     switch (out.status) {
       case 'sent': {
         const sentAt = out.sentAt.toISOString();
         return {
-          result: {
-            invoiceNumber: out.invoiceNumber,
-            to: out.to,
-            status: 'sent' as const,
-            duplicate: false,
-            sentAt,
-            sentAtText: ctx.mail.formatTime(out.sentAt),
-            message: `Emailed a PDF copy of ${out.invoiceNumber} to ${out.to} at ${ctx.mail.formatTime(out.sentAt)}.`,
-          },
+          result: result({ invoiceNumber: out.invoiceNumber, to: out.to, status: 'sent', duplicate: false, sentAt }),
           cards: [{ type: 'email_receipt', invoiceNumber: out.invoiceNumber, to: out.to, sentAt, status: 'sent', duplicate: false }],
         };
       }
       case 'duplicate': {
         const sentAt = out.sentAt.toISOString();
-        const when = ctx.mail.formatTime(out.sentAt);
+        const status = out.inFlight ? ('sending' as const) : ('sent' as const);
         return {
-          result: {
-            invoiceNumber: out.invoiceNumber,
-            to: out.to,
-            status: out.inFlight ? ('sending' as const) : ('sent' as const),
-            duplicate: true,
-            sentAt,
-            sentAtText: when,
-            message: out.inFlight
-              ? `A copy of ${out.invoiceNumber} to ${out.to} is already being sent (requested at ${when}), so it was not sent again.`
-              : `A copy of ${out.invoiceNumber} was already sent to ${out.to} at ${when}, so it was not sent again.`,
-          },
-          cards: [{ type: 'email_receipt', invoiceNumber: out.invoiceNumber, to: out.to, sentAt, status: out.inFlight ? 'sending' : 'sent', duplicate: true }],
+          result: result({ invoiceNumber: out.invoiceNumber, to: out.to, status, duplicate: true, sentAt }),
+          cards: [{ type: 'email_receipt', invoiceNumber: out.invoiceNumber, to: out.to, sentAt, status, duplicate: true }],
         };
       }
       case 'refused':

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB, EmailSendStatus } from '../db/schema.js';
+import type { Locale } from '../i18n/locales.js';
 import type { MailTransportName } from './types.js';
 
 /**
@@ -18,6 +19,8 @@ export interface EmailInvoiceRequest {
   invoiceNumber: string;
   /** As asked for; validated here. */
   to: string;
+  /** The language of the email and its PDF: the requester's (en-CA when absent). Not part of the duplicate rule. */
+  locale?: Locale;
 }
 
 export type Claim =

@@ -21,7 +21,8 @@ import { MailTransportError, type Mailer } from './types.js';
  *    (a `sending` row) is committed before the PDF is rendered and the message sent, so two
  *    identical requests at once produce one email.
  * Every attempt, whatever came of it, is a row in email_sends (send-log.ts); the message itself is
- * composed in invoice-message.ts.
+ * composed in invoice-message.ts, in the request's locale (email and PDF alike). The outcome
+ * messages below are for the model and the record, in English.
  *
  * Time here is wall-clock time (`now`), not the billing clock: FIXED_TODAY pins dates for the
  * demo, and a pinned "now" would make the hourly limit and the duplicate window never expire.
@@ -48,6 +49,8 @@ export interface InvoiceEmailer {
   checkRecipient(accountId: string, to: string): Promise<RecipientDecision>;
   /** "Nov 25, 2026, 2:03 p.m. EST" in the billing time zone. */
   formatTime(d: Date): string;
+  /** The billing time zone (so a sentence in another locale can print a send time). */
+  readonly timeZone: string;
 }
 
 export interface MailServiceLog {
@@ -85,6 +88,7 @@ export function createMailService(deps: MailServiceDeps) {
   const emailer: InvoiceEmailer = {
     emailInvoice: (req) => emailInvoice(ctx, req),
     formatTime: ctx.formatTime,
+    timeZone: deps.timeZone,
     checkRecipient: (accountId, to) => checkRecipient(ctx.db, accountId, to),
   };
   return { ...emailer, emailer, mailer: deps.mailer };
@@ -135,7 +139,7 @@ function rateLimited(ctx: MailContext, invoice: InvoiceDetail, claim: Extract<Cl
 async function renderAndSend(ctx: MailContext, req: EmailInvoiceRequest, invoice: InvoiceDetail, to: string, claim: Extract<Claim, { kind: 'claimed' }>): Promise<EmailInvoiceOutcome> {
   let pdf;
   try {
-    pdf = await ctx.documents.pdfFor(invoice);
+    pdf = await ctx.documents.pdfFor(invoice, req.locale);
   } catch (err) {
     return pdfFailed(ctx, invoice, claim.id, err);
   }
@@ -143,7 +147,7 @@ async function renderAndSend(ctx: MailContext, req: EmailInvoiceRequest, invoice
   const payUrl = ctx.links.url({ purpose: 'pay', accountId: invoice.accountId, invoiceNumber: invoice.number });
   try {
     const sent = await mailer.send(
-      composeInvoiceMessage(invoice, { from: ctx.from, to, requestedBy: req.userId, payUrl, pdf, sendId: claim.id, idempotencyKey: claim.idempotencyKey }),
+      composeInvoiceMessage(invoice, { from: ctx.from, to, requestedBy: req.userId, payUrl, pdf, sendId: claim.id, idempotencyKey: claim.idempotencyKey, ...(req.locale ? { locale: req.locale } : {}) }),
     );
     const sentAt = await finishSend(ctx, claim.id, { status: 'sent', transportMessageId: sent.id });
     ctx.logger?.info({ sendId: claim.id, accountId: req.accountId, transport: mailer.transport, messageId: sent.id }, 'invoice emailed');
