@@ -137,7 +137,7 @@ describe('French replies from the fixture', () => {
     const overdue = await call('listInvoices', { status: 'overdue', from: null, to: null, dateField: null, over: null, under: null, limit: 1 });
     const inv = (await app.app.services.billing.invoice('R10042', 'IN7654321'))!;
     expect(composeIntent(fr, { kind: 'invoices', status: 'overdue', period: null, limit: 1, dateField: null }, [[overdue]], opts)).toBe(
-      `Votre facture en retard la plus récente est IN7654321 (En retard)${NBSP}: émise le ${formatDate(inv.issuedOn, 'fr-CA')}, ${money(inv.amountDueCents)} à payer, échéance le 20 nov. 2026.`,
+      `Votre facture en retard la plus récente est IN7654321 (En retard), émise le ${formatDate(inv.issuedOn, 'fr-CA')}, ${money(inv.amountDueCents)} à payer, échéance le 20 nov. 2026.`,
     );
   });
 
@@ -177,7 +177,7 @@ describe('French replies from the fixture', () => {
     expect(reply).toBe(`Vous avez effectué 3 paiements, soit ${money(total)} au total${NBSP}: ${payments.map((p) => p.number).join(', ').replace(/, (?=[^,]*$)/, ' et ')}.`);
     const cheque = payments.find((p) => p.method === 'Cheque')!;
     const one = composeIntent(fr, { kind: 'payments', period: null, limit: 1, refs: [] }, [[await call('listPayments', { from: null, to: null, limit: 1 })]], opts);
-    expect(one).toBe(`Votre paiement le plus récent est ${cheque.number} du ${formatDate(cheque.receivedOn, 'fr-CA')}${NBSP}: ${money(cheque.amountCents)} par chèque, pour IN7654322.`);
+    expect(one).toBe(`Votre paiement le plus récent est ${cheque.number} du ${formatDate(cheque.receivedOn, 'fr-CA')}, ${money(cheque.amountCents)} par chèque, pour IN7654322.`);
   });
 
   it('answers errors, questions and fixed texts in French', async () => {
