@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { Browser } from 'puppeteer-core';
-import { seedFixture } from '../../src/billing/fixture.js';
+import { FIXTURE_ACCOUNTS, seedFixture } from '../../src/billing/fixture.js';
 import { migrateToLatest, openDatabase } from '../../src/db/index.js';
+import { signSessionToken } from '../../src/identity/session.js';
 import { projectPath } from '../../src/paths.js';
+import { PORTAL_COOKIE } from '../../src/web/portal/session.js';
 import { TEST_TODAY } from '../helpers/constants.js';
 import { ask, launchBrowser, newPage, openWidget, signInWithCookie, startE2eApp, W, waitForAnswers, type E2eApp } from '../helpers/e2e.js';
 
@@ -12,6 +14,7 @@ import { ask, launchBrowser, newPage, openWidget, signInWithCookie, startE2eApp,
  * 2026-11-25, offline engine) in headless Chromium:
  *   docs/dashboard.png, docs/widget.png               desktop, 1280 × 800
  *   docs/dashboard-phone.png, docs/widget-phone.png   phone, 390 × 844 CSS pixels at 2× (780 × 1688 image)
+ *   docs/widget-fr.png                                 desktop, the widget in French (a fr-CA user's token)
  */
 
 const SHOTS = [
@@ -50,6 +53,30 @@ async function shoot(browser: Browser, e2e: E2eApp, shot: (typeof SHOTS)[number]
   await context.close();
 }
 
+/** The assistant open in French: a fr-CA user (the token's locale claim) asks with the first-use suggestion. */
+async function shootWidgetFrench(browser: Browser, e2e: E2eApp): Promise<void> {
+  const context = await browser.createBrowserContext();
+  const page = await newPage(context as unknown as Browser, { width: 1280, height: 800 });
+  const fx = FIXTURE_ACCOUNTS.find((a) => a.id === 'R10042')!;
+  const token = await signSessionToken(e2e.config, { accountId: fx.id, userId: fx.user, userName: fx.userName, locale: 'fr-CA' });
+  await page.setCookie({ name: PORTAL_COOKIE, value: token, url: `${e2e.baseUrl}/portal`, path: '/portal', httpOnly: true, sameSite: 'Lax' });
+  await page.goto(`${e2e.baseUrl}/portal/billing`);
+  await openWidget(page);
+  // The third suggestion: the outstanding invoices.
+  await page.click('billing-assistant >>> .suggestions .chip:nth-of-type(3)');
+  await waitForAnswers(page, 1);
+  await page.evaluate(() => {
+    const root = document.querySelector('billing-assistant')!.shadowRoot!;
+    const log = root.querySelector<HTMLElement>('.log')!;
+    const first = root.querySelector<HTMLElement>('.msg')!;
+    log.scrollTop += first.getBoundingClientRect().top - log.getBoundingClientRect().top - 12;
+    (root.activeElement as HTMLElement | null)?.blur();
+  });
+  await page.screenshot({ path: projectPath('docs/widget-fr.png') });
+  if (page.errors.length > 0) throw new Error(`page errors: ${page.errors.join('; ')}`);
+  await context.close();
+}
+
 const pglite = await PGlite.create('memory://');
 const database = await openDatabase({ pglite });
 await migrateToLatest(database.db);
@@ -59,7 +86,8 @@ const browser = await launchBrowser();
 try {
   fs.mkdirSync(projectPath('docs'), { recursive: true });
   for (const shot of SHOTS) await shoot(browser, e2e, shot);
-  process.stdout.write(`wrote ${SHOTS.flatMap((s) => [s.dashboard, s.widget]).join(', ')}\n`);
+  await shootWidgetFrench(browser, e2e);
+  process.stdout.write(`wrote ${[...SHOTS.flatMap((s) => [s.dashboard, s.widget]), 'docs/widget-fr.png'].join(', ')}\n`);
 } finally {
   await browser.close();
   await e2e.close();

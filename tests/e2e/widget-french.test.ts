@@ -115,7 +115,7 @@ describeWithBrowser('the widget in French (browser)', () => {
         suggestions: [
           `Quel est le solde de mon compte${NBSP}?`,
           'Montrez-moi la facture IN7654321',
-          `Quelles sont mes factures à payer${NBSP}?`,
+          'Montrez-moi mes factures impayées',
           'Envoyez une copie PDF de IN7654321 par courriel à accounting@mycompany.com',
         ],
         footnote: 'Les paiements se font sur notre page de paiement sécurisée. Ne communiquez jamais les données de votre carte dans la conversation.',

@@ -133,7 +133,7 @@ export const widget = {
     suggest: {
       balance: 'Quel est le solde de mon compte\u00a0?',
       invoice: 'Montrez-moi la facture IN7654321',
-      open: 'Quelles sont mes factures à payer\u00a0?',
+      open: 'Montrez-moi mes factures impayées',
       email: 'Envoyez une copie PDF de IN7654321 par courriel à accounting@mycompany.com',
     },
     you: 'Vous\u00a0:',
