@@ -20,6 +20,8 @@ import { contactRoutes } from './http/routes/contacts.js';
 import { followUpRoutes } from './http/routes/follow-ups.js';
 import { documentRoutes } from './http/routes/documents.js';
 import { chatEventRoutes } from './http/routes/chat-events.js';
+import { mcpApprovalRoutes } from './http/routes/mcp-approvals.js';
+import { mcpRoutes } from './http/routes/mcp.js';
 import { paymentRoutes } from './http/routes/payments.js';
 import type { PaymentsOptions } from './payments/service.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -121,6 +123,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // The assistant widget bundle and the portal's Billing pages (which embed it).
   await app.register(widgetRoutes(config));
   await app.register(portalRoutes(services));
+  // The approval page of side effects proposed over MCP (signed link + portal session).
+  await app.register(mcpApprovalRoutes(services));
   await app.register(
     async (v1) => {
       // A portal token; an operator token is recognised and refused with 403 (src/http/ops-auth.ts).
@@ -136,6 +140,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  // The billing tools over MCP (Streamable HTTP, stateless) and its protected-resource metadata.
+  await app.register(mcpRoutes(services));
   // The operator API (the billing system, operations staff): operator tokens only, every call audited.
   await app.register(opsRoutes(services), { prefix: '/v1/ops' });
 
