@@ -1,5 +1,5 @@
 import { createPaymentLinkResult as paymentLinkResult } from '../../../tools/createPaymentLink.js';
-import { emailInvoicePdfResult as emailResult } from '../../../tools/emailInvoicePdf.js';
+import { emailInvoicePdfResult as emailResult, type EmailInvoicePdfResult as EmailResult } from '../../../tools/emailInvoicePdf.js';
 import { dateTimeFormatter } from '../../format/dates.js';
 import { CONTACTS_PAGE_PATH } from '../../mail/policy.js';
 import type { InvoiceBriefResult as InvoiceBrief } from '../../../tools/shared.js';
@@ -95,18 +95,13 @@ const EMAIL_REASON_KEY: Record<string, string> = {
   email_failed: 'engine.email.reason.failed',
 };
 
-/** How the offline engine prints the time an email was sent: in the billing time zone, when it knows it. */
-export interface EmailTime {
-  timeZone: string | null;
+/** When an email was sent, in the billing time zone the result names; without it, only the tool's own (English) text says it. */
+function sentAtText(say: Say, r: EmailResult): string | null {
+  if (r.timeZone) return dateTimeFormatter(r.timeZone, say.locale)(new Date(r.sentAt));
+  return say.english && r.sentAtText ? r.sentAtText : null;
 }
 
-function sentAtText(say: Say, when: EmailTime, sentAt: string, toolText: string): string | null {
-  if (when.timeZone) return dateTimeFormatter(when.timeZone, say.locale)(new Date(sentAt));
-  // Without the zone, only the tool's own (English) text can say it.
-  return say.english && toolText ? toolText : null;
-}
-
-export function emailText(say: Say, outcome: CallOutcome | undefined, number: string, to: string, when: EmailTime = { timeZone: null }): string {
+export function emailText(say: Say, outcome: CallOutcome | undefined, number: string, to: string): string {
   if (!outcome) return lookupFailed(say);
   const e = errorOf(outcome);
   if (e) {
@@ -126,16 +121,16 @@ export function emailText(say: Say, outcome: CallOutcome | undefined, number: st
   const r = parseAs(emailResult, outcome);
   const n = r?.invoiceNumber ?? number;
   const addr = r?.to ?? to;
-  const time = r ? sentAtText(say, when, r.sentAt, r.sentAtText) : null;
+  const time = r ? sentAtText(say, r) : null;
   if (r?.duplicate) return time ? say.t('engine.email.duplicateAt', { number: n, to: addr, time }) : say.t('engine.email.duplicate', { number: n, to: addr });
   return time ? say.t('engine.email.sentAt', { number: n, to: addr, time }) : say.t('engine.email.sent', { number: n, to: addr });
 }
 
 /** Several addresses in one message: the tool's whole answer, or (no invoice yet) which invoice, and one address. */
-export function emailSeveralText(say: Say, intent: Extract<Intent, { kind: 'emailSeveral' }>, outcomes: CallOutcome[], when?: EmailTime): string {
+export function emailSeveralText(say: Say, intent: Extract<Intent, { kind: 'emailSeveral' }>, outcomes: CallOutcome[]): string {
   if (intent.number) {
     const whole = outcomes.map(errorOf).find((e) => e && e.code in WHOLE_REQUEST_KEY);
-    return whole ? wholeRequestText(say, whole) : emailText(say, outcomes[0], intent.number, say.and(intent.to), when);
+    return whole ? wholeRequestText(say, whole) : emailText(say, outcomes[0], intent.number, say.and(intent.to));
   }
   const ask = intent.options.length > 0 ? say.t('engine.ask.emailOptions', { options: say.or(intent.options) }) : say.t('engine.ask.emailBare');
   return `${ask} ${say.t('engine.email.severalAddresses', { count: intent.to.length, addresses: say.and(intent.to) })}`;

@@ -1,5 +1,5 @@
 import type { EngineNote } from '../context.js';
-import { askText, emailSeveralText, emailText, handoffText, payAllText, payPickText, payText, withheldText, type EmailTime } from './compose-actions.js';
+import { askText, emailSeveralText, emailText, handoffText, payAllText, payPickText, payText, withheldText } from './compose-actions.js';
 import { afterLookup, listOf, type Say } from './compose-common.js';
 import { balanceText, creditsText, invoicesText, offersPayOverdue, outstandingText, paymentsText, showText } from './compose-reads.js';
 import type { CallOutcome } from './outcomes.js';
@@ -29,8 +29,6 @@ import type { Intent } from './resolve.js';
 
 export interface ComposeOptions {
   canEmail: boolean;
-  /** When an email was sent, in the billing time zone (the engine's option). */
-  email?: EmailTime;
 }
 
 /** "The largest one", "the oldest overdue one": after the lookup, that invoice's link or details. */
@@ -66,9 +64,9 @@ export function composeIntent(say: Say, intent: Intent, rounds: CallOutcome[][],
     case 'pick':
       return afterLookup(say, first, () => pickText(say, intent.action, next));
     case 'email':
-      return emailText(say, first, intent.number, intent.to, opts.email);
+      return emailText(say, first, intent.number, intent.to);
     case 'emailSeveral':
-      return emailSeveralText(say, intent, rounds[0] ?? [], opts.email);
+      return emailSeveralText(say, intent, rounds[0] ?? []);
     case 'emailUnavailable':
       return emailUnavailable(say, intent.numbers, intent.to);
     case 'emailBulk':

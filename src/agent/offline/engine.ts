@@ -126,17 +126,12 @@ function goingInCircles(intents: Intent[], prev: EngineNote | null): { intents: 
   return { intents, unanswered: { key, count } };
 }
 
-export interface OfflineOptions {
-  /** The billing time zone, in which replies say when an email was sent. */
-  timeZone?: string | null;
-}
-
 /** One engine step, exposed for tests: the intents it understood, and either tool calls or the reply. */
-export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today: string, options: OfflineOptions = {}): OfflineTurn {
+export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today: string): OfflineTurn {
   const state = readTurn(req.messages);
   const tools = new Map(req.tools.map((t) => [t.name, t]));
   const canEmail = tools.has(EMAIL_TOOL);
-  const compose: ComposeOptions = { canEmail, email: { timeZone: options.timeZone ?? null } };
+  const compose: ComposeOptions = { canEmail };
   if (!state) return { intents: [{ kind: 'help' }], calls: [], text: composeIntent(sayIn(DEFAULT_LOCALE), { kind: 'help' }, [], compose), note: null };
   const message = readMessage(state.text);
   const say = sayIn(localeOf(message.language));
@@ -170,11 +165,11 @@ export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today
   return { intents, calls: [], text, note: { request: last, pending, address, unanswered: circles.unanswered } };
 }
 
-export function createOfflineModel(opts: { today: () => string } & OfflineOptions): ChatModel {
+export function createOfflineModel(opts: { today: () => string }): ChatModel {
   return {
     id: 'offline',
     async respond(req: ModelRequest, onTextDelta?: (t: string) => void): Promise<ModelResponse> {
-      const turn = offlineStep(req, opts.today(), { timeZone: opts.timeZone ?? null });
+      const turn = offlineStep(req, opts.today());
       if (turn.calls.length > 0) return { content: '', toolCalls: turn.calls, usage: { promptTokens: 0, completionTokens: 0 } };
       stream(turn.text, onTextDelta);
       return { content: turn.text, toolCalls: [], usage: { promptTokens: 0, completionTokens: 0 }, ...(turn.note ? { note: turn.note } : {}) };
