@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
-import { errorPage, PAGE_HEADERS } from '../web/routes.js';
+import { errorPage, errorPageLocale, pageFamily, PAGE_HEADERS } from '../web/routes.js';
 
 /** The one error body every route answers with. */
 export const errorBody = z
@@ -118,10 +118,10 @@ function problemOf(err: FastifyError, req: FastifyRequest): Problem {
   return { status: 500, code: 'internal', message: 'Internal error' };
 }
 
-/** Sends a problem: the JSON error body, or the error page for a browser page. */
+/** Sends a problem: the JSON error body, or the error page for a browser page (in the page's locale). */
 function answer(req: FastifyRequest, reply: FastifyReply, p: Problem): FastifyReply {
   if (p.headers) void reply.headers(p.headers);
-  if (isBrowserPage(req.url)) return reply.code(p.status).headers(PAGE_HEADERS).send(errorPage(p.status));
+  if (isBrowserPage(req.url)) return reply.code(p.status).headers(PAGE_HEADERS).send(errorPage(p.status, errorPageLocale(req), pageFamily(req.url)));
   return reply.code(p.status).send({ error: { code: p.code, message: p.message, ...(p.details ? { details: p.details } : {}) }, requestId: req.id });
 }
 

@@ -3,7 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getOutboxAttachment, listOutbox, type OutboxEntry } from '../mail/outbox.js';
 import type { Services } from '../services.js';
+import { dateTimeFormatter } from '../format/dates.js';
 import { html } from '../format/html.js';
+import { t, type Locale } from '../i18n/index.js';
 import { page } from './page.js';
 import { PAGE_HEADERS } from './routes.js';
 
@@ -28,47 +30,53 @@ const attachmentParams = z.object({
     .transform(Number),
 });
 
-const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+/** A size in kilobytes, through Intl ("12.3 kB", "12,3 ko"). */
+const kb = (n: number, l: Locale) => new Intl.NumberFormat(l, { style: 'unit', unit: 'kilobyte', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n / 1024);
 
-function outboxRow(e: OutboxEntry) {
+function outboxRow(e: OutboxEntry, l: Locale, when: (d: Date) => string) {
   return html`<tr>
-        <td>${e.createdAt.toISOString().replace('T', ' ').slice(0, 19)}</td>
+        <td>${when(e.createdAt)}</td>
         <td>${e.to}</td>
         <td><details><summary>${e.subject}</summary><pre style="white-space:pre-wrap">${e.text}</pre></details></td>
-        <td>${e.attachments.map((a) => html`<a href="${DEV_OUTBOX_PATH}/${e.id}/attachments/${a.position}">${a.filename}</a> <span class="muted">(${kb(a.sizeBytes)})</span><br>`)}</td>
+        <td>${e.attachments.map((a) => html`<a href="${DEV_OUTBOX_PATH}/${e.id}/attachments/${a.position}">${a.filename}</a> <span class="muted">(${kb(a.sizeBytes, l)})</span><br>`)}</td>
       </tr>`;
 }
 
-function outboxBody(accountId: string, transport: string, entries: OutboxEntry[]) {
+function outboxBody(accountId: string, transport: string, entries: OutboxEntry[], l: Locale) {
+  const when = dateTimeFormatter('UTC', l);
   return html`<main>
   <div class="panel">
-    <h1>Outbox (development)</h1>
-    <p class="muted">Mail "sent" for account ${accountId} by the local outbox transport, newest first (last 100). Other accounts' mail is not shown.
-    ${transport === 'outbox' ? '' : html`<strong>Mail is currently sent through ${transport}, not this outbox.</strong>`}</p>
+    <h1>${t(l, 'portal.outbox.title')}</h1>
+    <p class="muted">${t(l, 'portal.outbox.intro', { account: accountId })}
+    ${transport === 'outbox' ? '' : html`<strong>${t(l, 'portal.outbox.otherTransport', { transport })}</strong>`}</p>
     ${
       entries.length === 0
-        ? html`<p class="notice">Nothing yet. Ask the assistant: "Email a PDF copy of IN7654321 to accounting@mycompany.com".</p>`
+        ? html`<p class="notice">${t(l, 'portal.outbox.empty')}</p>`
         : html`<table>
-      <thead><tr><th scope="col">When (UTC)</th><th scope="col">To</th><th scope="col">Subject</th><th scope="col">Attachments</th></tr></thead>
+      <thead><tr><th scope="col">${t(l, 'portal.outbox.when')}</th><th scope="col">${t(l, 'portal.outbox.to')}</th><th scope="col">${t(l, 'portal.outbox.subject')}</th><th scope="col">${t(
+        l,
+        'portal.outbox.attachments',
+      )}</th></tr></thead>
       <tbody>
-      ${entries.map(outboxRow)}
+      ${entries.map((e) => outboxRow(e, l, when))}
       </tbody>
     </table>`
     }
-    <p><a href="/portal/billing">Back to Billing</a></p>
+    <p><a href="/portal/billing">${t(l, 'portal.outbox.back')}</a></p>
   </div>
 </main>`;
 }
 
 export const devOutboxRoutes =
-  (services: Services, accountOf: AccountOf): FastifyPluginAsync =>
+  (services: Services, accountOf: AccountOf, localeOf: (req: FastifyRequest) => Locale): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
     r.get(DEV_OUTBOX_PATH, { schema: { hide: true } }, async (req, reply) => {
       const { accountId } = accountOf(req);
       const entries = await listOutbox(services.db, accountId, 100);
-      return reply.headers(PAGE_HEADERS).send(page('Outbox (development)', outboxBody(accountId, services.mail.mailer.transport, entries)));
+      const l = localeOf(req);
+      return reply.headers(PAGE_HEADERS).send(page(t(l, 'portal.outbox.title'), outboxBody(accountId, services.mail.mailer.transport, entries, l), { locale: l }));
     });
 
     r.get(`${DEV_OUTBOX_PATH}/:id/attachments/:position`, { schema: { hide: true, params: attachmentParams } }, async (req, reply) => {

@@ -1,4 +1,6 @@
-import { html, raw, type Raw } from '../format/html.js';
+import type { FastifyRequest } from 'fastify';
+import { esc, html, raw, type Raw } from '../format/html.js';
+import { DEFAULT_LOCALE, isLocale, localeFromAcceptLanguage, localeOf, pickLocale, t, type Locale, type Vars } from '../i18n/index.js';
 
 /** The shared page shell and base styles of the server-rendered pages (portal, pay page, outbox). */
 export const BASE_CSS = `
@@ -30,9 +32,9 @@ export const BASE_CSS = `
   }
 `;
 
-export function page(title: string, body: Raw, opts: { head?: Raw } = {}): string {
+export function page(title: string, body: Raw, opts: { head?: Raw; locale?: Locale } = {}): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${opts.locale ?? DEFAULT_LOCALE}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
@@ -45,4 +47,53 @@ ${opts.head ?? raw('')}
 ${body}
 </body>
 </html>`.html;
+}
+
+/**
+ * A catalogue message with HTML parts: each `{{name}}` in `parts` is filled with its fragment
+ * (Raw as is, a string escaped), the message's own text escaped, other `vars` as plain text.
+ * Messages stay plain text; the markup (links, <strong>) stays here.
+ */
+export function rich(locale: Locale, key: string, parts: Record<string, Raw | string>, vars: Vars = {}): Raw {
+  const names = Object.keys(parts);
+  // Private-use characters mark where each part goes (no message contains them).
+  const marks = Object.fromEntries(names.map((n, i) => [n, `\uE000${i}\uE001`]));
+  const plain = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/[\uE000\uE001]/g, '') : v]));
+  const text = t(locale, key, { ...plain, ...marks });
+  const out = text
+    .split(/\uE000(\d+)\uE001/)
+    .map((piece, i) => {
+      if (i % 2 === 0) return esc(piece);
+      const part = parts[names[Number(piece)]!]!;
+      return typeof part === 'string' ? esc(part) : part.html;
+    })
+    .join('');
+  return raw(out);
+}
+
+function asLocale(v: unknown): Locale | null {
+  if (typeof v !== 'string') return null;
+  if (isLocale(v)) return v;
+  return v === 'fr' || v === 'en' ? localeOf(v) : null;
+}
+
+/** A `lang` parameter (fr-CA, en-CA, fr, en) in the query or a posted form, or null when absent or not one of ours. */
+export function langParam(req: FastifyRequest): Locale | null {
+  const field = (o: unknown) => (o && typeof o === 'object' ? (o as Record<string, unknown>)['lang'] : undefined);
+  return asLocale(field(req.query)) ?? asLocale(field(req.body));
+}
+
+/**
+ * The locale of a page that has no session (signed pay links, the sandbox checkout, the pay
+ * return page): a valid `lang` query parameter (not part of any signature: it changes only the
+ * words), then Accept-Language, then en-CA.
+ */
+export function publicPageLocale(req: FastifyRequest): Locale {
+  return pickLocale(langParam(req), localeFromAcceptLanguage(req.headers['accept-language']));
+}
+
+/** `path` with `lang=<locale>` added when the page was asked for in an explicit language, so the next page keeps it. */
+export function keepLang(path: string, lang: Locale | null): string {
+  if (!lang) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatDate } from '../format/dates.js';
@@ -6,7 +6,10 @@ import { formatMoney } from '../format/money.js';
 import { LinkError, type LinkClaims } from '../links/signer.js';
 import type { Services } from '../services.js';
 import { html } from '../format/html.js';
-import { page } from './page.js';
+import { t, type Locale } from '../i18n/index.js';
+import { langParam, page, publicPageLocale, rich } from './page.js';
+import { howToGetALink, newLinkHelp, panel, statusPill } from './pay-pages.js';
+import { portalLocale } from './portal/session.js';
 
 /**
  * Security headers for our HTML pages: no framing, no scripts, no third-party anything. The one
@@ -22,53 +25,80 @@ export const PAGE_HEADERS = {
   'cache-control': 'no-store',
 };
 
-export function linkProblem(err: LinkError): string {
+export function linkProblem(err: LinkError, locale: Locale): string {
   const body =
     err.reason === 'expired'
-      ? html`<main><div class="panel"><h1>This payment link has expired</h1>
-          <p>For your security, payment links are valid for a limited time.</p>
-          <p class="notice">Ask the Billing Assistant for a new one (for example "Pay invoice IN7654321"), or open the invoice from <strong>Billing → Invoices</strong> in the portal and choose <strong>Pay Now</strong>.</p></div></main>`
-      : html`<main><div class="panel"><h1>This link is not valid</h1>
-          <p>The link may have been copied incompletely or changed.</p>
-          <p class="notice">Ask the Billing Assistant for a new payment link, or open the invoice from <strong>Billing → Invoices</strong> in the portal.</p></div></main>`;
-  return page('Link not valid', body);
+      ? html`<main><div class="panel"><h1>${t(locale, 'pay.link.expired')}</h1>
+          <p>${t(locale, 'pay.link.expiredText')}</p>
+          <p class="notice">${howToGetALink(locale, { expired: true })}</p></div></main>`
+      : html`<main><div class="panel"><h1>${t(locale, 'pay.link.invalid')}</h1>
+          <p>${t(locale, 'pay.link.invalidText')}</p>
+          <p class="notice">${newLinkHelp(locale)}</p></div></main>`;
+  return page(t(locale, 'pay.link.title'), body, { locale });
 }
 
 /** What a browser page says for an error status: a title and one sentence, never the request's input. */
 const ERROR_PAGES: Record<number, [string, string]> = {
-  400: ['This request could not be read', 'Something in the link or the form was not valid.'],
-  401: ['Please sign in', 'This page needs a signed-in session.'],
-  403: ['This link is not valid', 'The link may have been copied incompletely or changed.'],
-  404: ['Page not found', 'There is no page at this address.'],
-  409: ['This could not be done', 'The request conflicts with the current state of the invoice.'],
-  413: ['The form was too large', 'The request was larger than this page accepts.'],
-  414: ['This link is too long', 'The link may have been copied incorrectly or changed.'],
-  415: ['This request could not be read', 'The form was sent in a format this page does not accept.'],
-  429: ['Too many requests', 'Please wait a moment and try again.'],
+  400: ['pay.errors.badRequest', 'pay.errors.badRequestText'],
+  401: ['pay.errors.signIn', 'pay.errors.signInText'],
+  403: ['pay.link.invalid', 'pay.link.invalidText'],
+  404: ['pay.errors.notFound', 'pay.errors.notFoundText'],
+  409: ['pay.errors.conflict', 'pay.errors.conflictText'],
+  413: ['pay.errors.tooLarge', 'pay.errors.tooLargeText'],
+  414: ['pay.errors.uriTooLong', 'pay.errors.uriTooLongText'],
+  415: ['pay.errors.badRequest', 'pay.errors.mediaTypeText'],
+  429: ['pay.errors.tooMany', 'pay.errors.tooManyText'],
 };
+const SERVER_ERROR: [string, string] = ['pay.errors.internal', 'pay.errors.internalText'];
+
+/** Which pages an error page belongs to: the portal's points back to Billing, the others to a new payment link. */
+export type PageFamily = 'pay' | 'portal';
+
+export function pageFamily(url: string): PageFamily {
+  const path = url.split('?')[0]!;
+  return path === '/portal' || path.startsWith('/portal/') ? 'portal' : 'pay';
+}
+
+/**
+ * The locale of an error page: on portal paths the portal's (the switch's choice, the verified
+ * session's claim when the error came after the session check, Accept-Language), elsewhere the
+ * public pages' (`lang`, Accept-Language).
+ */
+export function errorPageLocale(req: FastifyRequest): Locale {
+  return pageFamily(req.url) === 'portal' ? portalLocale(req, req.session) : publicPageLocale(req);
+}
 
 /**
  * The error page of the browser pages (pay pages, sandbox checkout, portal) for errors that happen
  * before a route renders its own page: framework errors, bad input, unknown paths. Sent with
  * PAGE_HEADERS.
  */
-export function errorPage(status: number): string {
-  const [title, sentence] = ERROR_PAGES[status] ?? (status >= 500 ? ['Something went wrong on our side', 'Please try again in a few minutes.'] : ERROR_PAGES[400]!);
+export function errorPage(status: number, locale: Locale, family: PageFamily = 'pay'): string {
+  const [titleKey, textKey] = ERROR_PAGES[status] ?? (status >= 500 ? SERVER_ERROR : ERROR_PAGES[400]!);
+  const title = t(locale, titleKey);
+  const help = family === 'portal' ? rich(locale, 'portal.errors.back', { link: html`<a href="/portal/billing">${t(locale, 'portal.layout.billing')}</a>` }) : newLinkHelp(locale);
   return page(
     title,
     html`<main><div class="panel"><h1>${title}</h1>
-          <p>${sentence}</p>
-          <p class="notice">Ask the Billing Assistant for a new payment link, or open the invoice from <strong>Billing → Invoices</strong> in the portal.</p></div></main>`,
+          <p>${t(locale, textKey)}</p>
+          <p class="notice">${help}</p></div></main>`,
+    { locale },
   );
 }
 
+/** The 429 page with the wait in seconds (for the rate limiter's browser answer). */
+export function tooManyRequestsPage(retryAfterSeconds: number, locale: Locale): string {
+  const title = t(locale, 'pay.errors.tooMany');
+  return page(title, panel(title, html`<p>${t(locale, 'pay.errors.tooManyWait', { count: retryAfterSeconds })}</p>`), { locale });
+}
+
 /** Verifies a signed pay link; on failure answers the 403 page (expired or not valid) and returns null. */
-export function payLinkClaims(services: Services, token: string, reply: FastifyReply): LinkClaims | null {
+export function payLinkClaims(services: Services, token: string, reply: FastifyReply, locale: Locale): LinkClaims | null {
   try {
     return services.links.verify(token, 'pay');
   } catch (err) {
     if (!(err instanceof LinkError)) throw err;
-    void reply.code(403).headers(PAGE_HEADERS).send(linkProblem(err));
+    void reply.code(403).headers(PAGE_HEADERS).send(linkProblem(err, locale));
     return null;
   }
 }
@@ -78,45 +108,57 @@ export const webRoutes =
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    /** The page a signed link opens: the invoice summary and a Pay button (payment itself: Payments). */
+    /**
+     * The page a signed link opens: the invoice summary and a Pay button (payment itself: Payments).
+     * A link carries no session: the page speaks the `lang` parameter's language (kept on the Pay
+     * form), else Accept-Language's, else en-CA.
+     */
     r.get(
       '/pay/:token',
       { schema: { hide: true, params: z.object({ token: z.string().max(600) }) } },
       async (req, reply) => {
-        const claims = payLinkClaims(services, req.params.token, reply);
+        const locale = publicPageLocale(req);
+        const lang = langParam(req);
+        const claims = payLinkClaims(services, req.params.token, reply, locale);
         if (!claims) return reply;
         const inv = await services.billing.invoice(claims.accountId, claims.invoiceNumber);
-        if (!inv) return reply.code(404).headers(PAGE_HEADERS).send(page('Invoice not found', html`<main><div class="panel"><h1>Invoice not found</h1></div></main>`));
+        if (!inv) {
+          const title = t(locale, 'pay.invoice.notFound');
+          return reply.code(404).headers(PAGE_HEADERS).send(page(title, html`<main><div class="panel"><h1>${title}</h1></div></main>`, { locale }));
+        }
         const c = inv.currency;
+        const money = (cents: bigint) => formatMoney(cents, c, locale);
         const payable = inv.amountDueCents > 0n && inv.status !== 'void';
         const body = html`<main>
   <div class="panel">
     <p class="muted">${inv.accountName} · ${inv.accountId}</p>
-    <h1>Invoice ${inv.number} <span class="status status-${inv.status}">${inv.statusLabel}</span></h1>
-    <p>Issued ${formatDate(inv.issuedOn)} · Due ${formatDate(inv.dueOn)}</p>
+    <h1>${t(locale, 'pay.invoice.title', { number: inv.number })} ${statusPill(inv, locale)}</h1>
+    <p>${t(locale, 'pay.invoice.dates', { issued: formatDate(inv.issuedOn, locale), due: formatDate(inv.dueOn, locale) })}</p>
     <table>
-      <thead><tr><th scope="col">Description</th><th scope="col" class="num">Amount</th></tr></thead>
+      <thead><tr><th scope="col">${t(locale, 'pay.invoice.description')}</th><th scope="col" class="num">${t(locale, 'pay.invoice.amount')}</th></tr></thead>
       <tbody>
-        ${inv.lines.map((l) => html`<tr><td>${l.description}${l.quantity > 1 ? ` (${l.quantity} × ${formatMoney(l.unitCents, c)})` : ''}</td><td class="num">${formatMoney(l.amountCents, c)}</td></tr>`)}
+        ${inv.lines.map((l) => html`<tr><td>${l.description}${l.quantity > 1 ? ` (${l.quantity} × ${money(l.unitCents)})` : ''}</td><td class="num">${money(l.amountCents)}</td></tr>`)}
       </tbody>
       <tfoot>
-        <tr><th scope="row">Total</th><td class="num">${formatMoney(inv.totalCents, c)}</td></tr>
-        ${inv.paidCents > 0n ? html`<tr><th scope="row">Payments</th><td class="num">−${formatMoney(inv.paidCents, c)}</td></tr>` : ''}
-        ${inv.creditedCents > 0n ? html`<tr><th scope="row">Credits</th><td class="num">−${formatMoney(inv.creditedCents, c)}</td></tr>` : ''}
-        <tr><th scope="row">Amount due (${c})</th><td class="num"><strong>${formatMoney(inv.amountDueCents, c)}</strong></td></tr>
+        <tr><th scope="row">${t(locale, 'pay.invoice.total')}</th><td class="num">${money(inv.totalCents)}</td></tr>
+        ${inv.paidCents > 0n ? html`<tr><th scope="row">${t(locale, 'pay.invoice.payments')}</th><td class="num">${t(locale, 'pay.invoice.deducted', { amount: money(inv.paidCents) })}</td></tr>` : ''}
+        ${inv.creditedCents > 0n ? html`<tr><th scope="row">${t(locale, 'pay.invoice.credits')}</th><td class="num">${t(locale, 'pay.invoice.deducted', { amount: money(inv.creditedCents) })}</td></tr>` : ''}
+        <tr><th scope="row">${t(locale, 'pay.invoice.amountDue', { currency: c })}</th><td class="num"><strong>${money(inv.amountDueCents)}</strong></td></tr>
       </tfoot>
     </table>
     ${
       payable
         ? html`<form method="post" action="/pay/${req.params.token}/checkout">
-      <button class="button" type="submit">Pay ${formatMoney(inv.amountDueCents, c)} now</button>
+      <button class="button" type="submit">${t(locale, 'pay.invoice.pay', { amount: money(inv.amountDueCents) })}</button>${
+        lang ? html`<input type="hidden" name="lang" value="${lang}">` : ''
+      }
     </form>
-    <p class="muted">You will enter your card details on our secure payment processor's page. We never ask for card details in chat or by email.</p>`
-        : html`<p class="notice">Nothing is due on this invoice.</p>`
+    <p class="muted">${t(locale, 'pay.invoice.cardNote')}</p>`
+        : html`<p class="notice">${t(locale, 'pay.invoice.nothingDue')}</p>`
     }
   </div>
 </main>`;
-        return reply.headers(PAGE_HEADERS).send(page(`Invoice ${inv.number}`, body));
+        return reply.headers(PAGE_HEADERS).send(page(t(locale, 'pay.invoice.title', { number: inv.number }), body, { locale }));
       },
     );
   };

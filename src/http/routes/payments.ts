@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorBody } from '../errors.js';
 import type { Services } from '../../services.js';
+import { keepLang, langParam, publicPageLocale } from '../../web/page.js';
 import { PAGE_HEADERS, payLinkClaims } from '../../web/routes.js';
 import { notFoundPage, notPayablePage, processingPage, returnPage, sandboxErrorPage, sandboxPage, unavailablePage, unknownSessionPage } from '../../web/pay-pages.js';
 import type { ProcessResult } from '../../payments/processing.js';
@@ -32,7 +33,8 @@ export function logProcessResult(log: Pick<FastifyBaseLogger, 'info' | 'error'>,
 
 /**
  * The payment doors: the Pay button (`POST /pay/:token/checkout`), the return page, the Stripe
- * webhook, and in sandbox mode the sandbox checkout pages.
+ * webhook, and in sandbox mode the sandbox checkout pages. The pages carry no session: they speak
+ * the `lang` parameter's language (kept from page to page), else Accept-Language's, else en-CA.
  */
 export const paymentRoutes =
   (services: Services): FastifyPluginAsync =>
@@ -50,7 +52,9 @@ export const paymentRoutes =
         '/pay/:token/checkout',
         { schema: { hide: true, params: z.object({ token: z.string().max(600) }) } },
         async (req, reply) => {
-          const claims = payLinkClaims(services, req.params.token, reply);
+          const locale = publicPageLocale(req);
+          const lang = langParam(req);
+          const claims = payLinkClaims(services, req.params.token, reply, locale);
           if (!claims) return reply;
           let start;
           try {
@@ -59,18 +63,19 @@ export const paymentRoutes =
             if (!(err instanceof CheckoutUnavailableError)) throw err;
             const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
             req.log.error({ alert: 'checkout_unavailable', invoiceNumber: claims.invoiceNumber, cause }, 'could not create a checkout session');
-            return reply.code(503).headers(PAGE_HEADERS).header('retry-after', '30').send(unavailablePage());
+            return reply.code(503).headers(PAGE_HEADERS).header('retry-after', '30').send(unavailablePage(locale));
           }
           switch (start.kind) {
             case 'redirect':
               req.log.info({ sessionId: start.sessionId, invoiceNumber: claims.invoiceNumber, reused: start.reused }, 'checkout session');
-              return reply.header('cache-control', 'no-store').redirect(start.url, 303);
+              // Our own sandbox page keeps the language asked for; the processor's page gets its URL untouched.
+              return reply.header('cache-control', 'no-store').redirect(start.url.startsWith(`${services.config.publicBaseUrl}/sandbox/`) ? keepLang(start.url, lang) : start.url, 303);
             case 'not_found':
-              return reply.code(404).headers(PAGE_HEADERS).send(notFoundPage());
+              return reply.code(404).headers(PAGE_HEADERS).send(notFoundPage(locale));
             case 'not_payable':
-              return reply.code(409).headers(PAGE_HEADERS).send(notPayablePage(start.reason, start.invoice));
+              return reply.code(409).headers(PAGE_HEADERS).send(notPayablePage(start.reason, start.invoice, locale));
             case 'processing':
-              return reply.code(409).headers(PAGE_HEADERS).send(processingPage(start.invoice));
+              return reply.code(409).headers(PAGE_HEADERS).send(processingPage(start.invoice, locale));
           }
         },
       );
@@ -84,14 +89,17 @@ export const paymentRoutes =
               session_id: z.string().min(1).max(255),
               cancelled: z.enum(['1']).optional(),
               n: z.coerce.number().int().min(0).max(1000).optional(),
+              // The page's language (publicPageLocale reads it; an unknown value is ignored).
+              lang: z.string().max(20).optional(),
             }),
           },
         },
         async (req, reply) => {
+          const locale = publicPageLocale(req);
           const st = await payments.returnStatus(req.query.session_id);
-          if (!st) return reply.code(404).headers(PAGE_HEADERS).send(unknownSessionPage());
+          if (!st) return reply.code(404).headers(PAGE_HEADERS).send(unknownSessionPage(locale));
           const payUrl = services.links.url({ purpose: 'pay', accountId: st.accountId, invoiceNumber: st.invoiceNumber });
-          const out = returnPage(st, { cancelled: req.query.cancelled === '1', refresh: req.query.n ?? 0, payUrl });
+          const out = returnPage(st, { cancelled: req.query.cancelled === '1', refresh: req.query.n ?? 0, payUrl, locale, lang: langParam(req) });
           return reply.headers(PAGE_HEADERS).send(out.html);
         },
       );
@@ -102,29 +110,32 @@ export const paymentRoutes =
         const returnPath = (id: string, cancelled = false) => `/pay/return?session_id=${encodeURIComponent(id)}${cancelled ? '&cancelled=1' : ''}`;
 
         r.get('/sandbox/checkout/:sessionId', { schema: { hide: true, params: sessionParams } }, async (req, reply) => {
+          const locale = publicPageLocale(req);
           const s = await payments.sandboxSession(req.params.sessionId);
-          if (!s) return reply.code(404).headers(PAGE_HEADERS).send(unknownSessionPage());
-          return reply.headers(PAGE_HEADERS).send(sandboxPage(s, returnPath(s.id), payments.now()));
+          if (!s) return reply.code(404).headers(PAGE_HEADERS).send(unknownSessionPage(locale));
+          return reply.headers(PAGE_HEADERS).send(sandboxPage(s, returnPath(s.id), payments.now(), locale, langParam(req)));
         });
 
         r.post(
           '/sandbox/checkout/:sessionId',
-          { schema: { hide: true, params: sessionParams, body: z.object({ outcome: z.enum(SANDBOX_OUTCOMES) }) } },
+          { schema: { hide: true, params: sessionParams, body: z.object({ outcome: z.enum(SANDBOX_OUTCOMES), lang: z.string().max(20).optional() }) } },
           async (req, reply) => {
+            const locale = publicPageLocale(req);
+            const lang = langParam(req);
             const s = await payments.sandboxSession(req.params.sessionId);
-            if (!s) return reply.code(404).headers(PAGE_HEADERS).send(unknownSessionPage());
+            if (!s) return reply.code(404).headers(PAGE_HEADERS).send(unknownSessionPage(locale));
             const now = payments.now();
-            if (s.state !== 'open' || s.expiresAt.getTime() <= now.getTime()) return reply.redirect(returnPath(s.id), 303);
+            if (s.state !== 'open' || s.expiresAt.getTime() <= now.getTime()) return reply.redirect(keepLang(returnPath(s.id), lang), 303);
             const urls = { ...payments.urls, page: `${services.config.publicBaseUrl}/sandbox/checkout/${s.id}` };
             for (const event of sandboxEventsFor(req.body.outcome, s, urls, secret, now)) {
               const status = await deliverSandboxEvent(app, event, secret);
               if (status !== 200) {
                 req.log.error({ alert: 'sandbox_delivery_failed', status, eventType: event.type, sessionId: s.id }, 'sandbox event not accepted by the webhook');
-                return reply.code(502).headers(PAGE_HEADERS).send(sandboxErrorPage(status));
+                return reply.code(502).headers(PAGE_HEADERS).send(sandboxErrorPage(status, locale));
               }
             }
             // Like Stripe: success (and a delayed failure) return to success_url, abandon to cancel_url.
-            return reply.redirect(returnPath(s.id, req.body.outcome === 'abandon'), 303);
+            return reply.redirect(keepLang(returnPath(s.id, req.body.outcome === 'abandon'), lang), 303);
           },
         );
       }

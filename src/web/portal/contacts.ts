@@ -5,6 +5,8 @@ import { addContact, listContacts, listVerifiedDomains, MAX_CONTACTS_PER_ACCOUNT
 import type { Services } from '../../services.js';
 import { confirmRemoveBody, contactNotFoundBody, CONTACTS_PATH, contactsBody, EMPTY_FORM, formRefusedBody, type AddForm } from './contacts-pages.js';
 import { CSRF_FIELD, formToken, formTokenMatches, fromOurPages } from './csrf.js';
+import type { Locale } from '../../i18n/index.js';
+import { t } from '../../i18n/index.js';
 import type { RenderPortal } from './layout.js';
 import type { PortalSession } from './session.js';
 
@@ -34,22 +36,22 @@ const listQuery = z.object({ added: z.string().max(20).optional(), removed: z.en
 
 /** The sentences a refused address gets: the API's rules, said for a person at a form. */
 const ADD_ERRORS: Record<AddContactFailure, string> = {
-  invalid_email: 'Enter one email address, such as payables@yourcompany.com.',
-  exists: 'That address is already a billing contact.',
-  limit: `An account can have at most ${MAX_CONTACTS_PER_ACCOUNT} billing contacts: remove one before adding another.`,
+  invalid_email: 'portal.contacts.errors.invalidEmail',
+  exists: 'portal.contacts.errors.exists',
+  limit: 'portal.contacts.errors.limit',
 };
 
 /** The form as typed, checked for what the page can say before the contacts service is asked. */
-function readAddForm(body: z.infer<typeof addBody>): AddForm {
+function readAddForm(body: z.infer<typeof addBody>, l: Locale): AddForm {
   const form: AddForm = { email: (body.email ?? '').trim(), name: (body.name ?? '').trim(), error: null };
-  if (form.email === '') return { ...form, error: { field: 'email', message: 'Enter the email address to add.' } };
-  if (form.email.length > EMAIL_MAX) return { ...form, error: { field: 'email', message: `An email address has at most ${EMAIL_MAX} characters.` } };
-  if (form.name.length > NAME_MAX) return { ...form, error: { field: 'name', message: `A name has at most ${NAME_MAX} characters.` } };
+  if (form.email === '') return { ...form, error: { field: 'email', message: t(l, 'portal.contacts.errors.missing') } };
+  if (form.email.length > EMAIL_MAX) return { ...form, error: { field: 'email', message: t(l, 'portal.contacts.errors.emailTooLong', { max: EMAIL_MAX }) } };
+  if (form.name.length > NAME_MAX) return { ...form, error: { field: 'name', message: t(l, 'portal.contacts.errors.nameTooLong', { max: NAME_MAX }) } };
   return form;
 }
 
 export const contactRoutes =
-  (services: Services, sessionOf: (req: FastifyRequest) => PortalSession, render: RenderPortal): FastifyPluginAsync =>
+  (services: Services, sessionOf: (req: FastifyRequest) => PortalSession, render: RenderPortal, localeOf: (req: FastifyRequest) => Locale): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const { db, config } = services;
@@ -58,14 +60,15 @@ export const contactRoutes =
     /** The list page: after a change (done), or with a refused form and its status. */
     async function listPage(req: FastifyRequest, reply: FastifyReply, o: { form?: AddForm; status?: number; addedId?: string; removed?: boolean }) {
       const session = sessionOf(req);
+      const l = localeOf(req);
       const [contacts, domains] = await Promise.all([listContacts(db, session.accountId), listVerifiedDomains(db, session.accountId)]);
       const form = o.form ?? EMPTY_FORM;
       const added = o.addedId ? (contacts.find((c) => c.id === o.addedId) ?? null) : null;
+      const title = t(l, 'portal.tabs.contacts');
       return render(req, reply, {
-        title: `${form.error ? 'Error: ' : ''}Contacts`,
+        title: form.error ? t(l, 'portal.contacts.errorTitle', { title }) : title,
         tab: 'contacts',
-        heading: 'Billing',
-        body: contactsBody({ contacts, domains, formToken: tokenOf(session), form, done: { added, removed: o.removed === true } }),
+        body: contactsBody({ contacts, domains, formToken: tokenOf(session), form, done: { added, removed: o.removed === true } }, l),
         ...(o.status ? { status: o.status } : {}),
       });
     }
@@ -75,13 +78,19 @@ export const contactRoutes =
       const session = sessionOf(req);
       if (fromOurPages(req, config.publicBaseUrl) && formTokenMatches(config.AUTH_JWT_SECRET, session.token, submitted)) return true;
       req.log.warn({ alert: 'portal_form_refused', accountId: session.accountId, path: req.routeOptions.url }, 'portal form refused: cross-site checks failed');
-      await render(req, reply, { title: 'Form not accepted', tab: 'contacts', heading: 'Billing', body: formRefusedBody(), status: 403 });
+      const l = localeOf(req);
+      await render(req, reply, {
+        title: t(l, 'portal.formRefused.title'),
+        tab: 'contacts',
+        body: formRefusedBody(l, { href: CONTACTS_PATH, label: t(l, 'portal.formRefused.backContacts') }),
+        status: 403,
+      });
       return false;
     }
 
     /** The account's contact with this id, or the 404 page (sent) and null. */
     const notFound = (req: FastifyRequest, reply: FastifyReply) =>
-      render(req, reply, { title: 'Contact not found', tab: 'contacts', heading: 'Billing', body: contactNotFoundBody(), status: 404 });
+      render(req, reply, { title: t(localeOf(req), 'portal.contacts.notFound'), tab: 'contacts', body: contactNotFoundBody(localeOf(req)), status: 404 });
 
     /** "Remove x?" for the account's contact with this id (the 404 page when it has none). */
     async function confirmPage(req: FastifyRequest, reply: FastifyReply, id: string) {
@@ -89,7 +98,8 @@ export const contactRoutes =
       const [contacts, domains] = await Promise.all([listContacts(db, session.accountId), listVerifiedDomains(db, session.accountId)]);
       const contact = contacts.find((c) => c.id === id);
       if (!contact) return notFound(req, reply);
-      return render(req, reply, { title: `Remove ${contact.email}?`, tab: 'contacts', heading: 'Billing', body: confirmRemoveBody(contact, tokenOf(session), domains) });
+      const l = localeOf(req);
+      return render(req, reply, { title: t(l, 'portal.contacts.confirmTitle', { email: contact.email }), tab: 'contacts', body: confirmRemoveBody(contact, tokenOf(session), domains, l) });
     }
 
     r.get(CONTACTS_PATH, { schema: { hide: true, querystring: listQuery } }, async (req, reply) =>
@@ -98,11 +108,12 @@ export const contactRoutes =
 
     r.post(CONTACTS_PATH, { config: { limit: 'contactWrites' }, schema: { hide: true, body: addBody } }, async (req, reply) => {
       if (!(await formAccepted(req, reply, req.body[CSRF_FIELD]))) return reply;
-      const form = readAddForm(req.body);
+      const l = localeOf(req);
+      const form = readAddForm(req.body, l);
       if (form.error) return listPage(req, reply, { form, status: 400 });
       const session = sessionOf(req);
       const out = await addContact(db, session, { email: form.email, name: form.name || null });
-      if (!out.ok) return listPage(req, reply, { form: { ...form, error: { field: 'email', message: ADD_ERRORS[out.reason] } }, status: out.reason === 'invalid_email' ? 400 : 409 });
+      if (!out.ok) return listPage(req, reply, { form: { ...form, error: { field: 'email', message: t(l, ADD_ERRORS[out.reason], { max: MAX_CONTACTS_PER_ACCOUNT }) } }, status: out.reason === 'invalid_email' ? 400 : 409 });
       req.log.info({ accountId: session.accountId, contactId: out.contact.id }, 'billing contact added (portal)');
       return reply.redirect(`${CONTACTS_PATH}?added=${encodeURIComponent(out.contact.id)}`, 303);
     });

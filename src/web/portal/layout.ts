@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, raw, type Raw } from '../../format/html.js';
+import { t, type Locale } from '../../i18n/index.js';
 import { page } from '../page.js';
+import { CSRF_FIELD } from './csrf.js';
 import type { PortalSession } from './session.js';
 
 /**
@@ -75,6 +77,9 @@ export const PORTAL_CSS = `
   .who { margin-left:auto; display:flex; gap:.75rem; align-items:center; font-size:.9rem; }
   .who form { margin:0; }
   .link-btn { background:none; border:1px solid rgba(255,255,255,.6); color:#fff; border-radius:6px; padding:.25rem .7rem; font:inherit; cursor:pointer; white-space:nowrap; }
+  .lang { display:flex; gap:.25rem; align-items:center; }
+  .lang button { background:none; border:1px solid transparent; color:#fff; border-radius:6px; padding:.25rem .5rem; font:inherit; cursor:pointer; text-decoration:underline; }
+  .lang button[aria-current="true"] { border-color:rgba(255,255,255,.6); font-weight:700; text-decoration:none; }
   main.portal { max-width:1080px; margin:1.5rem auto 6rem; padding:0 1rem; }
   main.portal h1 { font-size:1.6rem; margin:0 0 1rem; }
   main.portal h2 { font-size:1.15rem; margin:1.5rem 0 .5rem; }
@@ -131,30 +136,61 @@ export const FAVICON = raw('<link rel="icon" href="data:,">');
 export type PortalTab = 'overview' | 'invoices' | 'payments' | 'credits' | 'contacts';
 
 const TABS: ReadonlyArray<{ id: PortalTab; label: string; href: string }> = [
-  { id: 'overview', label: 'Overview', href: '/portal/billing' },
-  { id: 'invoices', label: 'Invoices', href: '/portal/billing/invoices' },
-  { id: 'payments', label: 'Payments', href: '/portal/billing/payments' },
-  { id: 'credits', label: 'Credits', href: '/portal/billing/credits' },
-  { id: 'contacts', label: 'Contacts', href: '/portal/billing/contacts' },
+  { id: 'overview', label: 'portal.tabs.overview', href: '/portal/billing' },
+  { id: 'invoices', label: 'portal.tabs.invoices', href: '/portal/billing/invoices' },
+  { id: 'payments', label: 'portal.tabs.payments', href: '/portal/billing/payments' },
+  { id: 'credits', label: 'portal.tabs.credits', href: '/portal/billing/credits' },
+  { id: 'contacts', label: 'portal.tabs.contacts', href: '/portal/billing/contacts' },
 ];
+
+/** The language switch's path (routes.ts). */
+export const LANGUAGE_PATH = '/portal/language';
+
+/** The switch's choices, each named in its own language. */
+const LANGUAGES: ReadonlyArray<{ locale: Locale; label: string }> = [
+  { locale: 'en-CA', label: 'portal.language.english' },
+  { locale: 'fr-CA', label: 'portal.language.french' },
+];
+
+/**
+ * English / Français: a form post (works without JavaScript) carrying this session's form token
+ * and the page to come back to; the current language is marked.
+ */
+function languageSwitch(locale: Locale, formToken: string, back: string): Raw {
+  return html`<form class="lang" method="post" action="${LANGUAGE_PATH}" aria-label="${t(locale, 'portal.language.label')}">
+        <input type="hidden" name="${CSRF_FIELD}" value="${formToken}">
+        <input type="hidden" name="next" value="${back}">
+        ${LANGUAGES.map(
+          (l) =>
+            html`<button type="submit" name="locale" value="${l.locale}" lang="${l.locale}"${raw(l.locale === locale ? ' aria-current="true"' : '')}>${t(l.locale, l.label)}</button>`,
+        )}
+      </form>`;
+}
 
 export interface PortalPageOptions {
   title: string;
   session: PortalSession;
+  locale: Locale;
+  /** This session's form token (csrf.ts), for the language switch. */
+  formToken: string;
+  /** The page's own path and query, where the language switch comes back to. */
+  path: string;
   accountName: string;
   /** The Billing tab to mark current; null for pages below a tab (an invoice). */
   tab: PortalTab | null;
-  /** The page's h1; omit when the body brings its own (the invoice view). */
-  heading?: string;
+  /** The page's h1; null or omitted when the body brings its own (the invoice view). */
+  heading?: string | null;
   body: Raw;
   head?: Raw;
 }
 
 /** What a signed-in route renders (the portal adds the session, the account's name and the headers). */
 export interface PortalRender {
+  /** The page's own title (the layout adds the portal's). */
   title: string;
   tab: PortalTab | null;
-  heading?: string;
+  /** The page's h1: "Billing" in the page's locale when omitted; null when the body brings its own (the invoice view). */
+  heading?: string | null;
   body: Raw;
   head?: Raw;
   status?: number;
@@ -163,30 +199,32 @@ export interface PortalRender {
 /** Sends a signed-in portal page for this request. */
 export type RenderPortal = (req: FastifyRequest, reply: FastifyReply, o: PortalRender) => Promise<FastifyReply>;
 
-/** A signed-in portal page: header, Billing tabs, the body, and the assistant widget. */
+/** A signed-in portal page: header (with the language switch), Billing tabs, the body, and the assistant widget. */
 export function portalPage(o: PortalPageOptions): string {
+  const l = o.locale;
   const who = o.session.userName ? `${o.session.userName} · ${o.accountName}` : o.accountName;
-  const body = html`<a class="skip" href="#content">Skip to main content</a>
+  const body = html`<a class="skip" href="#content">${t(l, 'portal.layout.skip')}</a>
 <header class="site">
   <div class="site-inner">
-    <a class="logo" href="/portal/billing">Randmar Reseller Portal</a>
-    <nav aria-label="Portal">
-      <ul><li><a href="/portal/billing" aria-current="page">Billing</a></li></ul>
+    <a class="logo" href="/portal/billing">${t(l, 'portal.layout.brand')}</a>
+    <nav aria-label="${t(l, 'portal.layout.siteNav')}">
+      <ul><li><a href="/portal/billing" aria-current="page">${t(l, 'portal.layout.billing')}</a></li></ul>
     </nav>
     <div class="who">
       <span>${who} (${o.session.accountId})</span>
-      <form method="post" action="/portal/sign-out"><button class="link-btn" type="submit">Sign out</button></form>
+      ${languageSwitch(l, o.formToken, o.path)}
+      <form method="post" action="/portal/sign-out"><button class="link-btn" type="submit">${t(l, 'portal.layout.signOut')}</button></form>
     </div>
   </div>
 </header>
 <main id="content" class="portal">
   ${o.heading ? html`<h1>${o.heading}</h1>` : ''}
-  <nav class="tabs" aria-label="Billing sections">
-    ${TABS.map((t) => html`<a href="${t.href}"${raw(t.id === o.tab ? ' aria-current="page"' : '')}>${t.label}</a>`)}
+  <nav class="tabs" aria-label="${t(l, 'portal.layout.sections')}">
+    ${TABS.map((tab) => html`<a href="${tab.href}"${raw(tab.id === o.tab ? ' aria-current="page"' : '')}>${t(l, tab.label)}</a>`)}
   </nav>
   ${o.body}
 </main>
-<footer class="site-foot">Questions about an invoice? Ask the Billing Assistant (bottom right), or open the invoice and choose Pay Now to pay on our secure payment page.</footer>
-<script src="/widget.js" data-token="${o.session.token}" defer></script>`;
-  return page(o.title, body, { head: html`${FAVICON}<style>${raw(PORTAL_CSS)}</style>${o.head ?? raw('')}` });
+<footer class="site-foot">${t(l, 'portal.layout.footer')}</footer>
+<script src="/widget.js" data-token="${o.session.token}" data-locale="${l}" defer></script>`;
+  return page(t(l, 'portal.layout.title', { page: o.title }), body, { locale: l, head: html`${FAVICON}<style>${raw(PORTAL_CSS)}</style>${o.head ?? raw('')}` });
 }

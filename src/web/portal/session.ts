@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { signSessionToken, type Session } from '../../identity/session.js';
 import { resellerTokenSession } from '../../http/ops-auth.js';
 import { UnauthorizedError } from '../../errors.js';
+import { isLocale, localeFromAcceptLanguage, pickLocale, type Locale } from '../../i18n/index.js';
 
 /**
  * The portal session: the same HS256 portal JWT the API accepts as a Bearer token, kept in an
@@ -41,8 +42,34 @@ export async function startPortalSession(config: Config, reply: FastifyReply, cl
   void reply.header('set-cookie', `${PORTAL_COOKIE}=${token}; ${cookieAttributes(config, PORTAL_SESSION_SECONDS)}`);
 }
 
+/** Ends the session and forgets its language choice. */
 export function endPortalSession(config: Config, reply: FastifyReply): void {
-  void reply.header('set-cookie', `${PORTAL_COOKIE}=; ${cookieAttributes(config, 0)}`);
+  void reply.header('set-cookie', [`${PORTAL_COOKIE}=; ${cookieAttributes(config, 0)}`, `${LOCALE_COOKIE}=; ${cookieAttributes(config, 0)}`]);
+}
+
+/**
+ * The language switch's choice, part of the portal session: a cookie beside the session's, with
+ * the same attributes and lifetime, cleared at sign-out. Not signed: it only picks the words, and
+ * anything but en-CA or fr-CA is ignored.
+ */
+export const LOCALE_COOKIE = 'ba_portal_locale';
+
+export function rememberLocale(config: Config, reply: FastifyReply, locale: Locale): void {
+  void reply.header('set-cookie', `${LOCALE_COOKIE}=${locale}; ${cookieAttributes(config, PORTAL_SESSION_SECONDS)}`);
+}
+
+/** The language chosen with the portal's switch, or null. */
+export function chosenLocale(req: FastifyRequest): Locale | null {
+  const v = readCookie(req, LOCALE_COOKIE);
+  return isLocale(v) ? v : null;
+}
+
+/**
+ * The locale of a portal page: the switch's choice, then the token's `locale` claim, then the
+ * request's Accept-Language, then en-CA.
+ */
+export function portalLocale(req: FastifyRequest, session: Pick<Session, 'locale'> | null | undefined): Locale {
+  return pickLocale(chosenLocale(req), session?.locale, localeFromAcceptLanguage(req.headers['accept-language']));
 }
 
 export interface PortalSession extends Session {
