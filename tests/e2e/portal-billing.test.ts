@@ -169,7 +169,7 @@ describeWithBrowser('portal Billing pages (browser)', () => {
     const page = await newPage(browser);
     await signInWithCookie(page, e2e, 'R10042');
     await page.goto(`${e2e.baseUrl}/portal/billing`);
-    await Promise.all([page.waitForNavigation(), page.click('.who button[type="submit"]')]);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/portal/sign-out"] button')]);
     expect(new URL(page.url()).pathname).toBe('/portal/sign-in');
     await page.goto(`${e2e.baseUrl}/portal/billing`);
     expect(new URL(page.url()).pathname).toBe('/portal/sign-in');

@@ -58,7 +58,11 @@ describe('portal in production', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain('$2,494.96');
     const signOut = await app.inject({ method: 'POST', url: '/portal/sign-out' });
-    expect(String(signOut.headers['set-cookie'])).toMatch(/^ba_portal=; Path=\/portal; HttpOnly; SameSite=Lax; Max-Age=0; Secure$/);
+    // Sign-out ends the session and forgets its language choice.
+    expect(signOut.headers['set-cookie']).toEqual([
+      'ba_portal=; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+      'ba_portal_locale=; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+    ]);
   });
 
   it('follows only portal paths after sign-in (no open redirect)', () => {

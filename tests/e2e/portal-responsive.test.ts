@@ -233,6 +233,8 @@ describeWithBrowser('the portal, the pay page and the sandbox checkout on a phon
         await page.setViewport({ ...PHONE, width });
         for (const [, path] of PORTAL_PAGES) {
           await page.goto(`${e2e.baseUrl}${path}`);
+          // The widget builds its launcher once its messages (in the page's language) have loaded.
+          await page.waitForSelector(W.launcher, { visible: true });
           await expectFits(page, `${width} px ${path}`, { widget: true, axe: false });
         }
         for (const [what, url] of [
