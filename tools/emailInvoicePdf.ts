@@ -73,6 +73,8 @@ export const emailInvoicePdf = defineTool({
     .strict(),
   result: emailInvoicePdfResult,
   effect: 'side-effecting',
+  // Adds an email to an outside mailbox; nothing is overwritten. Not idempotent: the duplicate window (EMAIL_DUPLICATE_WINDOW_MINUTES) holds back a repeat only for a while.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   approval: {
     // Explicit: the one address is typed in this message, and the invoice is named there or is the
     // one invoice a pronoun/ordinal resolves to; the message does not withhold the action.
