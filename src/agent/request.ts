@@ -2,12 +2,17 @@ import type { UserRequest } from '../../tools/types.js';
 import type { DialogueContext } from './context.js';
 import { readRecipients } from '../mail/recipients.js';
 import { analyze, type Analysis } from './language/analyze.js';
+import { readMessage } from './language/message.js';
 import { extract } from './offline/text.js';
 import { refIn, resolveRef } from './references.js';
 
-/** The server's reading of the user's current message: what it names, and whether it withholds an action. */
+/**
+ * The server's reading of the user's current message: what it names, and whether it withholds an
+ * action. A French message is read in the engine's vocabulary ("envoyez-la" names the invoice in
+ * focus as "send it" does); the addresses are always the ones typed.
+ */
 export function buildUserRequest(text: string, context: DialogueContext | null, analysis: Analysis = analyze(text)): UserRequest {
-  const x = extract(text);
+  const x = extract(readMessage(text).engineText);
   let referencedInvoice: string | null = null;
   if (x.invoiceNumbers.length === 0) {
     const r = resolveRef(refIn(x.text, [], x.amounts), context);

@@ -1,4 +1,5 @@
 import { englishLexicon, englishTokenizer } from './en.js';
+import { readMessage } from './message.js';
 import type { Action, Lexicon, Phrase, Token, Tokenizer } from './types.js';
 
 /**
@@ -184,11 +185,14 @@ export function analyzeWith(lang: Language, text: string): Analysis {
 const recent = new Map<string, Analysis>();
 const RECENT_MAX = 64;
 
-/** Analyses a user message (English today; the lexicon/tokenizer pair is per language). */
+/**
+ * Analyses a user message. A French message is read through readMessage() first ("N'envoyez pas
+ * IN7654321" → "do not send IN7654321"), so the same rules and the same English lexicon decide.
+ */
 export function analyze(text: string): Analysis {
   const hit = recent.get(text);
   if (hit) return hit;
-  const a = analyzeWith(LANGUAGES.en, text);
+  const a = analyzeWith(LANGUAGES.en, readMessage(text).engineText);
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
   recent.set(text, a);
   return a;

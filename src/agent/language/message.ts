@@ -1,16 +1,32 @@
 import type { Language } from '../../i18n/locales.js';
+import { detectLanguage } from './detect.js';
+import { readFrench } from './fr-read.js';
 
 /**
  * A user message as the offline engine reads it: its language (the reply follows it) and the text
  * the intent steps read. English is read as typed; French is mapped onto the engine's concept
- * vocabulary by the French lexicon (fr.ts), so every intent, negation rule and date reader is
- * written once.
+ * vocabulary by the French lexicon and reader (fr.ts, fr-read.ts), so every intent, negation rule
+ * and date reader is written once. Email addresses, invoice numbers and references are kept as typed.
  */
 export interface ReadMessage {
   language: Language;
   engineText: string;
 }
 
-export function readMessage(text: string): ReadMessage {
-  return { language: 'en', engineText: text };
+const recent = new Map<string, ReadMessage>();
+const RECENT_MAX = 128;
+
+/**
+ * Reads one user message. `fallback` is the conversation's language, taken by a message that does
+ * not tell ("IN7654321", "ap@mycompany.com", "ok"); such a message reads the same in both.
+ */
+export function readMessage(text: string, fallback: Language = 'en'): ReadMessage {
+  const key = `${fallback}\u0000${text}`;
+  const hit = recent.get(key);
+  if (hit) return hit;
+  const language = detectLanguage(text, fallback);
+  const read: ReadMessage = language === 'fr' ? { language, engineText: readFrench(text) } : { language, engineText: text };
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(key, read);
+  return read;
 }

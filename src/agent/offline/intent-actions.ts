@@ -97,7 +97,7 @@ export function howPayingWorks({ t, ref }: Clause): Draft | null {
     if (/\b(what happens|after i pay|once i pay|when i pay|after paying|after (?:my |the )?payment|once (?:my |the )?payment|how long)\b/.test(t) && /\b(pay|paying|payment|paid)\b/.test(t)) {
       return { kind: 'policy', topic: 'whenPaid' };
     }
-    if (/\bstatus(?:es)?\b.{0,20}\b(mean|means|meaning)\b|\b(explain|what are) (?:the )?(?:invoice )?statuses\b/.test(t)) return { kind: 'policy', topic: 'statuses' };
+    if (/\bstatus(?:es)?\b.{0,20}\b(mean|means|meaning)\b|\b(?:mean|means|meaning) (?:of )?(?:the |your )?(?:invoice )?status(?:es)?\b|\b(explain|what are) (?:the )?(?:invoice )?statuses\b/.test(t)) return { kind: 'policy', topic: 'statuses' };
   }
   return null;
 }

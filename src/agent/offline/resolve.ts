@@ -108,8 +108,11 @@ export function resolveDraft(d: Draft, ctx: Context): Intent {
       return act('show', d.ref, ctx, { to: null, cardNote: false });
     case 'pay':
       return act('pay', d.ref, ctx, { to: null, cardNote: d.cardNote });
-    case 'email':
-      return act('email', d.ref, ctx, { to: d.to, cardNote: false, bulk: d.bulk, sameAddress: d.sameAddress });
+    case 'email': {
+      // "to ap@… please" answering "which address?": the invoice asked about.
+      const asked = ctx.pending?.kind === 'address' && d.ref.kind === 'none' && d.to && !d.bulk ? ctx.pending.invoiceNumber : null;
+      return act('email', asked ? { kind: 'numbers', numbers: [asked] } : d.ref, ctx, { to: d.to, cardNote: false, bulk: d.bulk, sameAddress: d.sameAddress });
+    }
     case 'yes':
       if (ctx.pending?.kind === 'offer_pay_overdue') return { kind: 'payAll', scope: 'overdue' };
       return { kind: 'chat', what: 'ack' };
@@ -237,6 +240,8 @@ export function parseMessage(raw: string, today: string): Draft[] {
   let commaSplit = false;
   if (clauses.length < 2 && whole.kind === 'withheld') {
     clauses = raw.split(/\s*,\s*/).filter((c) => c.trim().length > 0);
+    // "show me IN7654321 without emailing it": the read before "without".
+    if (clauses.length < 2) clauses = raw.split(/\s+(?=without\b)/i).filter((c) => c.trim().length > 0);
     commaSplit = true;
   }
   if (clauses.length < 2) return [whole];

@@ -213,6 +213,11 @@ const VOCAB = [
   'goodbye',
 ];
 const VOCAB_SET = new Set(VOCAB);
+
+/** A word the engine reads as it is (its vocabulary, or a shorthand it expands), e.g. an English word inside a French message. */
+export function isEngineWord(word: string): boolean {
+  return VOCAB_SET.has(word) || (word.length >= 3 && Object.hasOwn(REPLACE, word));
+}
 const ENGLISH_NEAR_VOCAB: ReadonlySet<string> = new Set(ENGLISH_WORDS_NEAR_VOCAB);
 
 /**
