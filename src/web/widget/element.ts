@@ -60,8 +60,8 @@ const iconButton = (label: string, path: string): HTMLButtonElement => h('button
 export class BillingAssistantElement extends HTMLElement {
   readonly #root: ShadowRoot;
   readonly #shell = h('div', { class: 'root' });
-  // Built by configure once the language is known (it may take the token): open() waits for
-  // them, and everything else needs the API client, which comes after them.
+  // Built by configure once the language is known (it may take the token) and its messages are
+  // in: open() before then waits for them, and everything else needs the API client, made after.
   #launcher!: HTMLButtonElement;
   #panel!: HTMLElement;
   #list!: MessageList;
@@ -148,7 +148,10 @@ export class BillingAssistantElement extends HTMLElement {
     this.#syncLive();
   };
 
-  /** Connects the widget to the API. Called once by `init` (or the script tag). */
+  /**
+   * Picks the language (data-locale, the token's claim, the browser's), loads its messages, builds
+   * the launcher and the panel and connects them to the API. Called once by `init` (or the script tag).
+   */
   async configure(opts: WidgetOptions): Promise<void> {
     const base = new URL(opts.apiBase, document.baseURI).href;
     let token: string | null = null;
