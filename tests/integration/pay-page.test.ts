@@ -196,4 +196,109 @@ describe('pay page (/pay/<token>)', () => {
       }
     });
   });
+  describe('in French (Accept-Language, or a lang parameter outside the signature)', () => {
+    const NBSP = '\u00a0';
+    const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+    const FR_PAY_FORM = /<form method="post" action="\/pay\/([A-Za-z0-9._-]+)\/checkout">\s*<button class="button" type="submit">Payer ([\d\u00a0,]+\u00a0\$) maintenant<\/button>/;
+
+    it('Accept-Language: fr-CA shows the invoice in French: Payer with a French amount, French dates and status', async () => {
+      const token = payToken('IN7654321');
+      const res = await t.app.inject({ url: `/pay/${token}`, headers: { 'accept-language': 'fr-CA,fr;q=0.9' } });
+      expect(res.statusCode).toBe(200);
+      expectPageHeaders(res);
+      const body = res.body;
+      expect(body).toContain('<html lang="fr-CA">');
+      expect(body).toContain('<title>Facture IN7654321</title>');
+      expect(body).toMatch(/<h1>Facture IN7654321 <span class="status status-overdue">En retard<\/span><\/h1>/);
+      expect(body).toContain('Émise le 21 oct. 2026 · Échéance le 20 nov. 2026');
+      expect(body).toContain(`(4 × 308,64${NBSP}$)`);
+      expect(body).toMatch(new RegExp(`Montant dû \\(CAD\\)</th><td class="num"><strong>1${NBSP}234,56${NBSP}\\$</strong>`));
+      const form = FR_PAY_FORM.exec(body);
+      expect(form?.[1]).toBe(token);
+      expect(form?.[2]).toBe(`1${NBSP}234,56${NBSP}$`);
+      expect(body).toContain('Nous ne demandons jamais les données de carte dans le clavardage ni par courriel.');
+      // No lang parameter: the form posts no language of its own (the next page reads the header again).
+      expect(body).not.toContain('name="lang"');
+      for (const english of ['Pay ', 'Amount due', 'Issued', 'Overdue']) expect(body, english).not.toContain(english);
+    });
+
+    it('what was paid and credited, in French', async () => {
+      const partial = await t.app.inject({ url: `/pay/${payToken('IN7654322')}`, headers: { 'accept-language': 'fr' } });
+      expect(partial.body).toMatch(new RegExp(`Paiements</th><td class="num">−500,00${NBSP}\\$`));
+      expect(partial.body).toContain('En retard (partiellement payée)');
+      expect(FR_PAY_FORM.exec(partial.body)?.[2]).toBe(`480,00${NBSP}$`);
+      const paid = await t.app.inject({ url: `/pay/${payToken('IN7653310')}`, headers: { 'accept-language': 'fr-CA' } });
+      expect(paid.body).toMatch(new RegExp(`Crédits</th><td class="num">−120,00${NBSP}\\$`));
+      expect(paid.body).toContain('Aucun montant n’est dû sur cette facture.');
+      expect(paid.body).toMatch(/status-paid">Payée</);
+    });
+
+    it('a lang parameter wins over Accept-Language, is carried by the Pay form, and is not part of the signature', async () => {
+      const token = payToken('IN7654321');
+      for (const lang of ['fr-CA', 'fr']) {
+        const res = await t.app.inject({ url: `/pay/${token}?lang=${lang}`, headers: { 'accept-language': 'en-CA' } });
+        expect(res.statusCode, lang).toBe(200);
+        expect(FR_PAY_FORM.exec(res.body)?.[1], lang).toBe(token);
+        expect(res.body, lang).toContain('<input type="hidden" name="lang" value="fr-CA">');
+      }
+      const english = await t.app.inject({ url: `/pay/${token}?lang=en-CA`, headers: { 'accept-language': 'fr-CA' } });
+      expect(PAY_FORM.exec(english.body)?.[2]).toBe('$1,234.56');
+      // Anything else is ignored: the header decides.
+      for (const junk of ['de-DE', '<script>', 'fr-CA-x']) {
+        const res = await t.app.inject({ url: `/pay/${token}?lang=${encodeURIComponent(junk)}`, headers: { 'accept-language': 'en-CA' } });
+        expect(res.statusCode, junk).toBe(200);
+        expect(PAY_FORM.exec(res.body)?.[2], junk).toBe('$1,234.56');
+        expect(res.body, junk).not.toContain('name="lang"');
+      }
+    });
+
+    it('bad links are refused in French too', async () => {
+      const expired = await t.app.inject({ url: `/pay/${payToken('IN7654321', 'R10042', -60)}`, headers: { 'accept-language': 'fr-CA' } });
+      expect(expired.statusCode).toBe(403);
+      expect(expired.body).toContain('<h1>Ce lien de paiement a expiré</h1>');
+      expect(expired.body).toContain('Demandez-en un nouveau à l’Assistant de facturation (par exemple «\u00a0Payer la facture IN7654321\u00a0»)');
+      expect(expired.body).toContain('<strong>Facturation → Factures</strong>');
+      const { kid, payload, sig } = split(payToken('IN7654321'));
+      const tampered = await t.app.inject({ url: `/pay/v1.${kid}.${payload}.${sig.slice(0, 20)}?lang=fr-CA` });
+      expect(tampered.statusCode).toBe(403);
+      expect(tampered.body).toContain('<h1>Ce lien n’est pas valide</h1>');
+      expect(tampered.body).not.toMatch(/IN7654321<|Maple Leaf|<form/);
+    });
+
+    it('Pay keeps the language through the sandbox checkout and back to the return page', async () => {
+      const token = payToken('IN7654320');
+      const paid = await t.app.inject({ method: 'POST', url: `/pay/${payToken('IN7650001')}/checkout`, headers: FORM, payload: 'lang=fr-CA' });
+      expect(paid.statusCode).toBe(409);
+      expect(paid.body).toContain('<h1>La facture IN7650001 est déjà payée</h1>');
+
+      const start = await t.app.inject({ method: 'POST', url: `/pay/${token}/checkout`, headers: FORM, payload: 'lang=fr-CA' });
+      expect(start.statusCode).toBe(303);
+      const sandboxUrl = new URL(String(start.headers.location), 'http://localhost');
+      expect(sandboxUrl.pathname).toMatch(/^\/sandbox\/checkout\/cs_sandbox_/);
+      expect(sandboxUrl.searchParams.get('lang')).toBe('fr-CA');
+      const sandbox = await t.app.inject({ url: `${sandboxUrl.pathname}${sandboxUrl.search}` });
+      expect(sandbox.statusCode).toBe(200);
+      expect(sandbox.body).toContain('<html lang="fr-CA">');
+      expect(sandbox.body).toContain('<h1>Paiement en bac à sable</h1>');
+      expect(sandbox.body).toContain(`Réussite${NBSP}: payer 640,00${NBSP}$`);
+      expect(sandbox.body).toContain('<input type="hidden" name="lang" value="fr-CA">');
+      // Without a lang parameter the sandbox page follows Accept-Language.
+      const byHeader = await t.app.inject({ url: sandboxUrl.pathname, headers: { 'accept-language': 'en-CA' } });
+      expect(byHeader.body).toContain('<h1>Sandbox checkout</h1>');
+
+      const done = await t.app.inject({ method: 'POST', url: sandboxUrl.pathname, headers: FORM, payload: 'outcome=success&lang=fr-CA' });
+      expect(done.statusCode).toBe(303);
+      const back = String(done.headers.location);
+      expect(back).toMatch(/^\/pay\/return\?session_id=cs_sandbox_[A-Za-z0-9]+&lang=fr-CA$/);
+      const ret = await t.app.inject({ url: back });
+      expect(ret.statusCode).toBe(200);
+      expect(ret.body).toContain('<h1>La facture IN7654320 est payée</h1>');
+      expect(ret.body).toContain('Voir la facture IN7654320');
+      expect(ret.body).toContain('Tableau de bord de facturation');
+      expect(ret.body).toMatch(/status-paid">Payée</);
+      const unknown = await t.app.inject({ url: '/pay/return?session_id=cs_sandbox_nothing', headers: { 'accept-language': 'fr-CA' } });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.body).toContain('Nous n’avons pas trouvé ce paiement');
+    });
+  });
 });

@@ -69,7 +69,7 @@ export const paymentRoutes =
             case 'redirect':
               req.log.info({ sessionId: start.sessionId, invoiceNumber: claims.invoiceNumber, reused: start.reused }, 'checkout session');
               // Our own sandbox page keeps the language asked for; the processor's page gets its URL untouched.
-              return reply.header('cache-control', 'no-store').redirect(start.url.startsWith(`${services.config.publicBaseUrl}/sandbox/`) ? keepLang(start.url, lang) : start.url, 303);
+              return reply.header('cache-control', 'no-store').redirect(start.url.startsWith('/sandbox/checkout/') ? keepLang(start.url, lang) : start.url, 303);
             case 'not_found':
               return reply.code(404).headers(PAGE_HEADERS).send(notFoundPage(locale));
             case 'not_payable':
