@@ -229,15 +229,19 @@ describe('the engine answers in the language of each message', () => {
     throw new Error('too many rounds');
   }
 
-  it('answers a French question in French after English ones, then English again', async () => {
+  it('answers a French question in French after English ones, then English again; a bare number in the conversation\'s language', async () => {
     const first = await turn([], 'What is my balance?');
     expect(first.reply).toMatch(/^Your current balance is \$2,494\.96: /);
     const second = await turn(first.messages, 'Quel est mon solde ?');
     expect(second.reply).toMatch(new RegExp(`^Votre solde actuel est de 2${NBSP}494,96${NBSP}\\$${NBSP}: `));
     const third = await turn(second.messages, 'Montrez-moi la facture IN7654321');
     expect(third.reply).toContain('échéance le 20 nov. 2026');
-    const fifth = await turn(third.messages, 'show me invoice IN7654322');
+    const fourth = await turn(third.messages, 'IN7654323');
+    expect(fourth.reply).toMatch(/^La facture IN7654323 \(émise le /);
+    const fifth = await turn(fourth.messages, 'show me invoice IN7654322');
     expect(fifth.reply).toMatch(/^Invoice IN7654322 \(issued /);
+    const sixth = await turn(fifth.messages, 'IN7654320');
+    expect(sixth.reply).toMatch(/^Invoice IN7654320 \(issued /);
   });
 
   it('gives the first-turn help in English when there is no message', () => {

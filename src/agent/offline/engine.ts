@@ -1,4 +1,4 @@
-import { DEFAULT_LOCALE, localeOf } from '../../i18n/locales.js';
+import { DEFAULT_LOCALE, localeOf, type Language } from '../../i18n/locales.js';
 import { parseContext, type DialogueContext, type EngineNote } from '../context.js';
 import { readMessage } from '../language/message.js';
 import type { ChatMessage, ChatModel, ModelRequest, ModelResponse, ToolCall, ToolSpec } from '../types.js';
@@ -50,6 +50,8 @@ function parseJson(text: string): unknown {
 interface TurnState {
   /** The user's current message. */
   text: string;
+  /** The user's earlier messages, oldest first (the conversation's language). */
+  earlier: string[];
   /** The dialogue state stored with the last answer (null at the start of a conversation). */
   dialogue: DialogueContext | null;
   /** Tool rounds already run in this turn. */
@@ -98,7 +100,8 @@ function readTurn(messages: ChatMessage[]): TurnState | null {
       outcomes.set(call.intent, byRound);
     }
   }
-  return { text, dialogue, rounds, outcomes };
+  const earlier = messages.slice(0, lastUser).flatMap((m) => (m.role === 'user' ? [m.content] : []));
+  return { text, earlier, dialogue, rounds, outcomes };
 }
 
 /** Streams text in small word groups, as a model would. */
@@ -126,6 +129,13 @@ function goingInCircles(intents: Intent[], prev: EngineNote | null): { intents: 
   return { intents, unanswered: { key, count } };
 }
 
+/** The language of the conversation so far: each message's, or the one before it when a message does not tell ("IN7654321", "ok"). */
+function conversationLanguage(earlier: readonly string[]): Language {
+  let language: Language = 'en';
+  for (const text of earlier) language = readMessage(text, language).language;
+  return language;
+}
+
 /** One engine step, exposed for tests: the intents it understood, and either tool calls or the reply. */
 export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today: string): OfflineTurn {
   const state = readTurn(req.messages);
@@ -133,7 +143,7 @@ export function offlineStep(req: Pick<ModelRequest, 'messages' | 'tools'>, today
   const canEmail = tools.has(EMAIL_TOOL);
   const compose: ComposeOptions = { canEmail };
   if (!state) return { intents: [{ kind: 'help' }], calls: [], text: composeIntent(sayIn(DEFAULT_LOCALE), { kind: 'help' }, [], compose), note: null };
-  const message = readMessage(state.text);
+  const message = readMessage(state.text, conversationLanguage(state.earlier));
   const say = sayIn(localeOf(message.language));
   const circles = goingInCircles(resolveMessage(message.engineText, today, canEmail, state.dialogue), state.dialogue?.note ?? null);
   const intents = circles.intents;
