@@ -15,6 +15,7 @@ import { ask, launchBrowser, newPage, openWidget, signInWithCookie, startE2eApp,
  *   docs/dashboard.png, docs/widget.png               desktop, 1280 × 800
  *   docs/dashboard-phone.png, docs/widget-phone.png   phone, 390 × 844 CSS pixels at 2× (780 × 1688 image)
  *   docs/widget-fr.png                                 desktop, the widget in French (a fr-CA user's token)
+ *   docs/dashboard-fr.png                              desktop, the dashboard after choosing Français in the portal's header
  */
 
 const SHOTS = [
@@ -77,6 +78,26 @@ async function shootWidgetFrench(browser: Browser, e2e: E2eApp): Promise<void> {
   await context.close();
 }
 
+// ---- the portal's dashboard in French (issue 13) ----
+const DASHBOARD_FR = 'docs/dashboard-fr.png';
+
+/** The dashboard after choosing Français with the header's language switch, at desktop size. */
+async function shootFrenchDashboard(browser: Browser, e2e: E2eApp): Promise<void> {
+  const context = await browser.createBrowserContext();
+  const page = await newPage(context as unknown as Browser, SHOTS[0].viewport as never);
+  await signInWithCookie(page, e2e, 'R10042');
+  await page.goto(`${e2e.baseUrl}/portal/billing`);
+  await Promise.all([page.waitForNavigation(), page.click('form.lang button[value="fr-CA"]')]);
+  const balance = await page.$eval('[data-stat="balance"] dt', (dt) => dt.textContent);
+  if (balance !== 'Solde actuel') throw new Error(`the dashboard is not in French: ${String(balance)}`);
+  await page.waitForSelector(W.launcher, { visible: true });
+  // No focus ring on the switch's button in the picture.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.screenshot({ path: projectPath(DASHBOARD_FR) });
+  if (page.errors.length > 0) throw new Error(`page errors: ${page.errors.join('; ')}`);
+  await context.close();
+}
+
 const pglite = await PGlite.create('memory://');
 const database = await openDatabase({ pglite });
 await migrateToLatest(database.db);
@@ -88,6 +109,8 @@ try {
   for (const shot of SHOTS) await shoot(browser, e2e, shot);
   await shootWidgetFrench(browser, e2e);
   process.stdout.write(`wrote ${[...SHOTS.flatMap((s) => [s.dashboard, s.widget]), 'docs/widget-fr.png'].join(', ')}\n`);
+  await shootFrenchDashboard(browser, e2e);
+  process.stdout.write(`wrote ${DASHBOARD_FR}\n`);
 } finally {
   await browser.close();
   await e2e.close();

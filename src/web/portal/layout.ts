@@ -23,14 +23,15 @@ export const PORTAL_HEADERS = {
  * Phones and small tablets: the page never scrolls sideways. Tables become one card per row
  * (pure CSS: display:block/grid on the table's parts; each cell's label comes from its data-label
  * attribute, so the cells' text stays what the table shows on a desktop), the Billing tabs wrap as
- * pills, the header wraps. The rows keep their table roles in the markup (Safari drops
- * a table's semantics once its parts are not display:table-*).
+ * pills, the header wraps (the name on its own line, the language switch and Sign out below). The
+ * rows keep their table roles in the markup (Safari drops a table's semantics once its parts are
+ * not display:table-*).
  */
 const PORTAL_PHONE_CSS = `
   @media (max-width: 44rem) {
     .site-inner { padding:.5rem .75rem; gap:.25rem 1rem; }
-    .who { margin-left:0; width:100%; justify-content:space-between; font-size:.85rem; }
-    .who span { min-width:0; overflow-wrap:anywhere; }
+    .who { margin-left:0; width:100%; justify-content:space-between; flex-wrap:wrap; row-gap:.35rem; font-size:.85rem; }
+    .who > span { flex:1 1 100%; min-width:0; overflow-wrap:anywhere; }
     main.portal { margin-top:1rem; padding:0 .75rem; }
     main.portal h1 { font-size:1.35rem; margin-bottom:.5rem; }
     .tabs { gap:.4rem; border-bottom:0; margin-bottom:1rem; }
