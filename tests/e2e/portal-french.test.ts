@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/index.js';
-import { describeWithBrowser } from '../helpers/browser.js';
+import { describeWithBrowser, pdfText } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/db.js';
 import { artifactPath, launchBrowser, newPage, runAxe, serious, startE2eApp, W, type E2eApp } from '../helpers/e2e.js';
 
@@ -83,6 +83,19 @@ describeWithBrowser('portal in French: the language switch (browser)', () => {
       await Promise.all([page.waitForNavigation(), page.click('tr[data-payment="PAY-300205"] a[href="/portal/billing/invoices/IN7654322"]')]);
       expect(await text(page, '.actions a.button:not(.secondary)')).toBe('Payer la facture IN7654322');
       expect(await widgetLocale(page)).toBe('fr-CA');
+      // Download PDF gives the French invoice (the portal's choice travels with the session cookie).
+      const pdf = await page.evaluate(async () => {
+        const res = await fetch('/portal/billing/invoices/IN7654322/pdf');
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        let bin = '';
+        for (const b of bytes) bin += String.fromCharCode(b);
+        return { status: res.status, language: res.headers.get('content-language'), base64: btoa(bin) };
+      });
+      expect(pdf.status).toBe(200);
+      expect(pdf.language).toBe('fr-CA');
+      const pdfWords = pdfText(Buffer.from(pdf.base64, 'base64'), { layout: false });
+      expect(pdfWords).toContain('Facture IN7654322');
+      expect(pdfWords).toContain('Montant dû (CAD)');
 
       // Pay Now opens the pay page in the portal's language.
       await Promise.all([page.waitForNavigation(), page.click('.actions a.button:not(.secondary)')]);
@@ -134,4 +147,4 @@ describeWithBrowser('portal in French: the language switch (browser)', () => {
     },
     T,
   );
-});
+}, { pdftotext: true });

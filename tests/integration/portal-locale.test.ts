@@ -99,6 +99,10 @@ describe('portal pages in en-CA and fr-CA', () => {
     const invoice = await t.app.inject({ url: '/portal/billing/invoices/IN7654321', headers: fr });
     expect(invoice.body).toContain('<title>Facture IN7654321 · Facturation · Portail des revendeurs</title>');
     expect(invoice.body).toContain('Télécharger le PDF');
+    // The invoice itself (the PDF's template) is in French too, with its phone labels.
+    expect(invoice.body).toContain('Date de facturation');
+    expect(invoice.body).toContain('Montant dû (CAD)');
+    expect(invoice.body).toContain('"Prix unitaire"');
     expect(invoice.body).toMatch(/<a class="button" href="[^"]+\?lang=fr-CA">Payer<span class="sr-only"> la facture IN7654321<\/span><\/a>/);
     const contacts = await t.app.inject({ url: '/portal/billing/contacts', headers: fr });
     expect(contacts.body).toContain('Ajouter un contact de facturation');

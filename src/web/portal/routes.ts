@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FIXTURE_ACCOUNTS } from '../../billing/fixture.js';
 import { type InvoiceSummary } from '../../billing/queries.js';
 import { normalizeInvoiceNumber } from '../../billing/invoice-number.js';
-import { INVOICE_CSS, invoiceBody } from '../../documents/invoice-html.js';
+import { invoiceBody, invoiceCss } from '../../documents/invoice-html.js';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { devOutboxRoutes } from '../dev-outbox.js';
@@ -221,13 +221,13 @@ export const portalRoutes =
         const viewUrl = payLink(accountId, inv.number, l);
         // The PDF's template, as a section of this page (its <main> becomes an <article>: the
         // page has one main landmark).
-        const doc = invoiceBody(inv, { payUrl: viewUrl, timeZone: config.BILLING_TIME_ZONE }).html.replace(/^<main class="invoice">/, '<article class="invoice">').replace(/<\/main>\s*$/, '</article>');
+        const doc = invoiceBody(inv, { payUrl: viewUrl, timeZone: config.BILLING_TIME_ZONE, locale: l }).html.replace(/^<main class="invoice">/, '<article class="invoice">').replace(/<\/main>\s*$/, '</article>');
         return render(req, reply, {
           title: t(l, 'portal.invoice.title', { number: inv.number }),
           tab: null,
           heading: null,
           body: html`${invoiceActions(inv.number, payUrl, l)}<div class="invoice-sheet">${raw(doc)}</div>`,
-          head: html`<style>${raw(INVOICE_CSS)}</style>`,
+          head: html`<style>${raw(invoiceCss(l))}</style>`,
         });
       });
 
@@ -235,11 +235,14 @@ export const portalRoutes =
         const { accountId } = sessionOf(req);
         const number = normalizeInvoiceNumber(req.params.number);
         try {
-          const doc = number ? await services.documents.pdf(accountId, number) : null;
+          // The PDF in the page's language (the portal's choice, the claim, Accept-Language).
+          const locale = localeOf(req);
+          const doc = number ? await services.documents.pdf(accountId, number, locale) : null;
           if (!doc) return invoiceNotFound(req, reply);
           return reply
             .headers({
               'content-type': 'application/pdf',
+              'content-language': locale,
               'content-disposition': `attachment; filename="${doc.filename}"`,
               'cache-control': 'private, no-store',
               'x-content-type-options': 'nosniff',
