@@ -22,7 +22,8 @@ interface Proposal {
   approval: { id: string; url: string | null; summary: string };
 }
 
-const proposalOf = (r: CallToolResult) => {
+const proposalOf = (result: unknown) => {
+  const r = result as CallToolResult;
   expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
   return r.structuredContent as unknown as Proposal;
 };

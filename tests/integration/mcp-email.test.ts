@@ -31,7 +31,8 @@ interface Proposal {
   approval: { id: string; summary: string; expiresAt: string; via: string; url: string | null };
 }
 
-function proposalOf(r: CallToolResult): Proposal {
+function proposalOf(result: unknown): Proposal {
+  const r = result as CallToolResult;
   expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
   return r.structuredContent as unknown as Proposal;
 }
@@ -73,7 +74,7 @@ describeWithBrowser('MCP: emailInvoicePdf, approved in the client or on the appr
 
   it('an outsider is refused: nothing proposed, nothing sent', async () => {
     const client = await h.client({ capabilities: { elicitation: { form: {} } }, onElicit: () => ({ action: 'accept' }) });
-    const r = await client.callTool(email('IN7654321', 'billing-archive@evil.example'));
+    const r = (await client.callTool(email('IN7654321', 'billing-archive@evil.example'))) as CallToolResult;
     expect(r.isError).toBe(true);
     const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
     expect(text).toMatch(/billing-archive@evil\.example/);

@@ -31,7 +31,8 @@ const PARTNER_ORIGIN = 'https://assistant.partner.example';
 
 type Structured = Record<string, unknown> & { cards: Array<Record<string, unknown>> };
 
-function structured(r: CallToolResult): Structured {
+function structured(result: unknown): Structured {
+  const r = result as CallToolResult;
   expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
   // The same JSON as text, for clients that read only text.
   const text = r.content.find((c) => c.type === 'text');
@@ -39,7 +40,8 @@ function structured(r: CallToolResult): Structured {
   return r.structuredContent as Structured;
 }
 
-function errorText(r: CallToolResult): string {
+function errorText(result: unknown): string {
+  const r = result as CallToolResult;
   expect(r.isError).toBe(true);
   expect(r.structuredContent).toBeUndefined();
   const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -74,7 +76,7 @@ describe('MCP: tools over Streamable HTTP with the SDK client', () => {
   });
   afterAll(async () => h?.close());
 
-  const call = async (name: string, args: Record<string, unknown>, accountId = 'R10042') => (await h.client({ accountId })).callTool({ name, arguments: args });
+  const call = async (name: string, args: Record<string, unknown>, accountId = 'R10042') => (await (await h.client({ accountId })).callTool({ name, arguments: args })) as CallToolResult;
 
   describe('the protocol', () => {
     it('serves revision 2025-11-25, stateless: no Mcp-Session-Id, and GET/DELETE answer 405', async () => {
