@@ -50,17 +50,20 @@ const BOTH = new Set(
    plan extension report note notes memo page service question questions contact client clients second six minute moment place present
    recent direct double correct incorrect possible important complete continue change charge charger ignore ignores detail details item
    items transaction transactions information instruction instructions option options chat bot robot bug super top excellent mode modes
-   sold solder sue sues fact facts agent aide assistance assistant attend attends arrive arrives article articles active actives
+   sold solder sue sues fact facts agent assistance assistant attend attends arrive arrives article articles active actives
    activation car chair comment commence conversation copies correspond danger decide decides difference global grand idiot instant
    lien lieu marcher mars maximum minimum nickel passes payable payee payees plus pendant precedent premier recurrent ridicule resume
    reception reporter salutations section signifies suite tableau taper technique telephone unique urgent venues veritable confirmation
    font fond formidable impeccable fumes fusses desire depot entente adhesion inscription expedition reclamation reel reprises es est
-   c d e j l m n s t y re la ma son ton en sept sep oct nov dec jan fin art`
+   c d e j l m n s t y re ma son ton en sept sep oct nov dec jan fin art`
     .split(/\s+/)
     .filter(Boolean),
 );
 
-const FRENCH_WORDS: ReadonlySet<string> = new Set([...FRENCH_STOPWORDS, ...LEXICON_WORDS, 'svp', 'stp', 'merci', 'bonjour', 'salut', 'oui', 'ouais', 'koi', 'chu', 'jai', 'cest', 'nenvoyez', 'facture', 'courriel']);
+/** French evidence: the library's stop words and the lexicon's words ("no", as in "facture no 7654320", is English first). */
+const FRENCH_WORDS: ReadonlySet<string> = new Set(
+  [...FRENCH_STOPWORDS, ...LEXICON_WORDS, 'svp', 'stp', 'merci', 'bonjour', 'salut', 'oui', 'ouais', 'koi', 'chu', 'jai', 'cest', 'nenvoyez', 'facture', 'courriel'].filter((w) => w !== 'no'),
+);
 
 const DIACRITIC = /[àâäçéèêëîïôöûùüÿœæ]/i;
 const ELISION = /^(?:[ldjnmtsc]|qu|jusqu|lorsqu|puisqu|quelqu)'[a-zàâäçéèêëîïôöûùüÿœh]/i;
@@ -80,9 +83,19 @@ export function detect(text: string): Detection {
   let s = normalizeTyped(text);
   // Email addresses are no evidence ("info@banque.fr" in an English message).
   for (const span of [...recipientSpans(s)].reverse()) s = `${s.slice(0, span.start)} ${s.slice(span.end)}`;
-  s = s.replace(/https?:\/\/\S+/g, ' ').replace(NOT_WORDS, ' ');
+  s = s.replace(/https?:\/\/\S+/g, ' ');
   let french = 0;
   let english = 0;
+  // French ordinals ("2e", "1er", "3ème") and English ones ("2nd", "3rd").
+  s = s.replace(/\b\d{1,2}(?:er|re|ère|e|ème|eme|è)\b/gi, () => {
+    french += 1;
+    return ' ';
+  });
+  s = s.replace(/\b\d{1,2}(?:st|nd|rd|th)\b/gi, () => {
+    english += 1;
+    return ' ';
+  });
+  s = s.replace(NOT_WORDS, ' ');
   for (const raw of s.split(/[^\p{L}']+/u)) {
     const w = raw.replace(/^'+|'+$/g, '').toLowerCase();
     if (!w) continue;

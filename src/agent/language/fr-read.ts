@@ -172,6 +172,11 @@ class Reader {
         if (en) (DIRECT.has(n) ? this.direct : this.objects).push(en);
         continue;
       }
+      // ---- a question by its words or its "?": "comment je paie ?" → "how do i pay?", "je suis en retard ?" → "am i overdue?"
+      if (!this.invert && unit.toks.length === 1 && n in SUBJECTS && !['c', 'ca', 'cela', 'ce'].includes(n)) {
+        const afterQuestionWord = prevChunk?.tag === 'q' && /^(?:how|when|where|why|how much|what|which)$/.test(prevChunk.en) && (this.out.length === 1 || this.out[this.out.length - 2]?.tag === 'punct');
+        if (afterQuestionWord || (t.sentenceStart && this.sentenceAsks(u))) this.invert = true;
+      }
       // ---- a subject held for a question ("est-ce que je peux" → "can i")
       if (this.invert && unit.toks.length === 1 && n in SUBJECTS) {
         const j = this.next(u, (x) => x.t.norm === 'ne' || x.t.norm === 'n' || (x.toks.length === 1 && CLITIC.has(x.t.norm)));
@@ -223,6 +228,8 @@ class Reader {
     if (particle && PARTICLES.has(normOf(particle))) {
       this.negation = { unit: k, kind: normOf(particle) };
       this.consumed.add(k);
+      // "n'envoyez plus rien", "ne … jamais personne": the second particle is "anything", "anyone".
+      if (['rien', 'personne', 'aucun', 'aucune'].includes(normOf(U[k + 1]))) this.consumed.add(k + 1);
       return;
     }
     // "n'envoyez IN… à personne", "n'envoyez ça ni à X ni à Y": the particle comes later in the clause.
@@ -298,6 +305,17 @@ class Reader {
     if (verb.cls === 'devoir' && infinitiveFollows && en === 'owe') en = 'have to';
     const toBefore = infinitiveFollows && /^(?:need|needs|would like|like|want|wants|wanted|prefer|would rather)$/.test(en);
     const words: string[] = [];
+    // Adverbs between a modal and its infinitive come before the modal in English ("dois-je encore payer" → "do i still have to pay").
+    const pre: string[] = [];
+    if (infinitiveFollows && verb.cls !== 'plain') {
+      for (let j = last + 1; j < U.length && !isVerb(U[j]) && !isPunct(U[j]); j++) {
+        const b = normOf(U[j]);
+        if (b === 'encore' || b === 'toujours' || b === 'deja') {
+          pre.push(b === 'deja' ? 'already' : 'still');
+          this.consumed.add(j);
+        }
+      }
+    }
     const subj = subject ? [subject] : [];
     const aux = /^(?:am|is|are|was|were|be|been|has|have|had|can|could|will|would|should|must|will have|would have|will be|would be|would like|need to|will be able to|have to)$/.test(en) || en.startsWith('will ') || en.startsWith('would ');
     if (neg) {
@@ -314,6 +332,9 @@ class Reader {
         words.push(head!, ...subj, not, ...tail);
       } else if (never) words.push(...subj, 'never', en);
       else words.push('do', ...subj, not, en.replace(/^wants$/, 'want'));
+    } else if (subject && (en === 'have to' || (verb.cls === 'avoir' && !participle && /^(?:have|has)$/.test(en)))) {
+      // "dois-je payer" → "do i have to pay", "ai-je des crédits" → "do i have any credits".
+      words.push('do', subject, en.replace(/^has$/, 'have'));
     } else if (subject) {
       if (aux || (verb.cls !== 'plain' && verb.cls !== 'devoir')) {
         const [head, ...tail] = en.split(' ');
@@ -323,6 +344,12 @@ class Reader {
         words.push(head!, subject, ...tail);
       } else words.push('do', subject, en);
     } else words.push(en);
+    if (pre.length) {
+      const head = en.split(' ')[0]!;
+      let at = words.length - 1;
+      while (at > 0 && !words[at]!.startsWith(head)) at--;
+      words.splice(at, 0, ...pre);
+    }
     if (verb.cls === 'avoir' && neg && !participle && normOf(U[last + 1 + (neg.unit === last + 1 ? 1 : 0)]) === 'besoin') {
       // "n'a pas besoin de" → "does not need".
       words.splice(words.length - 1, 1, 'need');
@@ -357,6 +384,15 @@ class Reader {
     return last;
   }
 
+  /** The sentence of unit u ends with "?". */
+  private sentenceAsks(u: number): boolean {
+    for (let j = u; j < this.units.length; j++) {
+      const x = this.units[j]!;
+      if (x.t.kind === 'punct' && /^[?!.…\n]|^\.{2,}$/.test(x.t.value)) return x.t.value === '?';
+    }
+    return false;
+  }
+
   private rest(from: number): string {
     return this.units
       .slice(from)
@@ -383,8 +419,9 @@ class Reader {
       if ((/^\p{Lu}/u.test(unit.t.value) && !unit.t.sentenceStart) || isEngineWord(unit.t.norm)) this.emit({ en: unit.t.value, tag: 'x' });
       return;
     }
-    // The ordinal "1er" before a month is the day ("le 1er septembre" → "1 september").
-    if (e.tag === 'ord' && /^\d/.test(unit.t.norm) && nextU?.e?.tag === 'month') {
+    // The ordinal "1er" before a month, or in a range of days, is the day ("le 1er septembre" → "1 september", "du 1er au 15").
+    const dayContext = /^(?:du|le|depuis|depuis le|entre|avant le|apres le|a partir du|des le)$/.test(normOf(U[u - 1])) && (nextU?.e?.tag === 'month' || /^(?:au|a|et)$/.test(nextU?.t.norm ?? ''));
+    if (e.tag === 'ord' && /^\d/.test(unit.t.norm) && (nextU?.e?.tag === 'month' || dayContext)) {
       this.emit({ en: unit.t.norm.replace(/\D+$/, ''), tag: 'numeral', value: Number.parseInt(unit.t.norm, 10) });
       return;
     }
@@ -484,6 +521,23 @@ const countOf = (c: Chunk | undefined) => (c ? (c.tag === 'numeral' ? (c.value ?
 /** English word order over the chunks: adjectives before nouns, counts and "last", dates, "the … one". */
 function reorder(chunks: Chunk[]): Chunk[] {
   let c = chunks.filter((x) => x.tag !== 'skip' && x.en !== '');
+  // "mes factures à payer" are unpaid ones; "factures à payer ce mois-ci" are due in a period.
+  const hasPeriod = c.some((x) => x.tag === 'period' || x.tag === 'month' || x.keep === 'date');
+  c = c.map((x, i) => {
+    if (x.en !== 'to pay' || x.tag !== 'x' || c[i - 1]?.tag !== 'n') return x;
+    if (/balance/.test(c[i - 1]!.en)) return { en: 'due', tag: 'x' };
+    return /invoice|amount|total|bill/.test(c[i - 1]!.en) ? { en: hasPeriod ? 'due' : 'unpaid', tag: 'adj' } : x;
+  });
+  // In a question about what statuses mean, "à payer" is the status ("la différence entre en retard et à payer").
+  if (c.some((x) => /mean|difference/.test(x.en))) c = c.map((x) => (x.en === 'to pay' && x.tag === 'x' ? { en: 'due', tag: 'adj' } : x));
+  // "30 jours de plus", "2 semaines supplémentaires" → "30 more days".
+  for (let i = 0; i + 2 < c.length; i++) {
+    if (countOf(c[i]) !== null && c[i + 1]!.tag === 'unit' && (c[i + 2]!.en === 'more' || (c[i + 2]!.en === 'of' && c[i + 3]?.en === 'more'))) {
+      c.splice(i + 1, c[i + 2]!.en === 'more' ? 2 : 3, { en: 'more', tag: 'x' }, { ...c[i + 1]!, en: c[i + 1]!.plural ?? c[i + 1]!.en });
+    }
+  }
+  // "ma dernière facture" is the latest one; "la dernière" is the last of a list.
+  c = c.map((x, i) => (x.en === 'last' && x.tag === 'ord' && /^(?:my|our|your)$/.test(c[i - 1]?.en ?? '') ? { ...x, en: 'latest' } : x));
   // "celles qui sont en retard" → "the ones overdue" (then "the overdue ones").
   c = c.filter((x, i) => !(x.tag === 'rel' && /^(?:is|are|was|were)$/.test(c[i + 1]?.en ?? '') && (c[i + 2]?.tag === 'adj' || c[i + 2]?.tag === 'sup')) && !(/^(?:is|are|was|were)$/.test(x.en) && c[i - 1]?.tag === 'rel' && (c[i + 1]?.tag === 'adj' || c[i + 1]?.tag === 'sup') && c[i - 2]?.tag === 'n'));
   c = c.filter((x, i) => !(x.tag === 'rel' && c[i - 1]?.tag === 'n' && (c[i + 1]?.tag === 'adj' || c[i + 1]?.tag === 'sup')));
@@ -521,12 +575,20 @@ function reorder(chunks: Chunk[]): Chunk[] {
   for (let i = 0; i + 1 < c.length; i++) {
     if (countOf(c[i]) !== null && c[i + 1]!.en === 'last') c.splice(i, 2, c[i + 1]!, c[i]!);
   }
-  // "il y a 2 mois" → "2 months ago".
+  // "il y a 2 mois" → "2 months ago"; "depuis 3 mois" → "last 3 months".
   for (let i = 0; i + 2 < c.length; i++) {
-    if (c[i]!.en === 'there is' && countOf(c[i + 1]) !== null && c[i + 2]!.tag === 'unit') {
+    if (c[i]!.en === 'there is' && (countOf(c[i + 1]) !== null || c[i + 1]!.en === 'a') && c[i + 2]!.tag === 'unit') {
       c.splice(i, 3, c[i + 1]!, c[i + 2]!, { en: 'ago', tag: 'x' });
+    } else if (c[i]!.en === 'since' && countOf(c[i + 1]) !== null && c[i + 2]!.tag === 'unit') {
+      c.splice(i, 1, { en: 'in the last', tag: 'prep' });
     }
   }
+  // "du 1 au 15 octobre" → "from 1 october to 15 october".
+  for (let i = 0; i + 3 < c.length; i++) {
+    if (c[i]!.tag === 'numeral' && /^(?:to|and)$/.test(c[i + 1]!.en) && c[i + 2]!.tag === 'numeral' && c[i + 3]!.tag === 'month') c.splice(i + 1, 0, { ...c[i + 3]! });
+  }
+  // "entre le 2026-10-01 et le 2026-10-15": no article before a date.
+  c = c.filter((x, i) => !(x.en === 'the' && c[i + 1]?.keep === 'date'));
   // Plural nouns and units after a count or a plural article.
   for (let i = 0; i < c.length; i++) {
     const x = c[i]!;

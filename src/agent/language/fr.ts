@@ -1,4 +1,5 @@
 import { NormalizerFr, StemmerFr, StopwordsFr, TokenizerFr } from '@nlpjs/lang-fr';
+import { normalizeTyped, recipientSpans } from '../../mail/recipients.js';
 import { editDistance } from '../offline/text.js';
 import type { Token, Tokenizer } from './types.js';
 
@@ -323,8 +324,8 @@ const WORDS: Row[] = [
   ['total', 'total', 'n'],
   ['frais', 'fee', 'n'],
   ["frais d'ouverture|frais d'ouverture de compte|frais d'activation|frais de démarrage|frais d'adhésion|frais d'inscription|frais uniques|frais unique", 'opening fee', 'n'],
-  ['lien', 'link', 'n', 'links'],
-  ['liens', 'links', 'n'],
+  ['lien', 'payment link', 'n', 'payment links'],
+  ['liens', 'payment links', 'n'],
   ['lien de paiement|lien pour payer|lien de payement|lien sécurisé', 'payment link', 'n', 'payment links'],
   ['liens de paiement|liens pour payer', 'payment links', 'n'],
   ['carte', 'card', 'n', 'cards'],
@@ -461,6 +462,7 @@ const WORDS: Row[] = [
   ['prêt|prête|prêts|prêtes', 'ready', 'adj'],
   ['possible', 'possible', 'adj'],
   ['à jour', 'up to date', 'adj'],
+  ['en règle|en ordre|en bon état|en bonne santé|en règle avec vous', 'in good standing', 'x'],
   ['en ligne', 'online', 'adj'],
   ['automatique|automatiques|automatiquement', 'automatic', 'adj'],
   ['bancaire|bancaires', 'bank', 'adj'],
@@ -473,6 +475,8 @@ const WORDS: Row[] = [
   ['seul|seule|unique', 'single', 'adj'],
   ['vrai|vraie|réel|réelle|véritable', 'real', 'adj'],
   ['urgent|urgente|pressé', 'urgent', 'adj'],
+  ['remboursable|remboursables|non remboursable|non remboursables', 'refundable', 'x'],
+  ['supplémentaire|supplémentaires|additionnel|additionnels|additionnelle|additionnelles|de plus|en plus', 'more', 'x'],
   ['mensuel|mensuelle|mensuelles', 'monthly', 'adj'],
 
   // ---- superlatives ("la plus élevée" → "the largest one")
@@ -543,6 +547,8 @@ const WORDS: Row[] = [
   ['l\'année prochaine|l\'an prochain|année prochaine', 'next year', 'period'],
   ['depuis le début de l\'année|depuis le début de cette année|depuis le 1er janvier|depuis janvier de cette année|cumul annuel|à ce jour cette année|jusqu\'ici cette année|jusqu\'à maintenant cette année', 'year to date', 'period'],
   ['la fin du mois|fin du mois|la fin de ce mois|fin de mois', 'the end of the month', 'period'],
+  ['début du mois|le début du mois|début de ce mois|le début de ce mois|début du mois courant', 'the start of this month', 'period'],
+  ['solde à payer|solde dû|solde restant|solde restant dû|solde impayé', 'balance due', 'n'],
   ['t1|1er trimestre|premier trimestre', 'q1', 'period'],
   ['t2|2e trimestre|deuxième trimestre|second trimestre', 'q2', 'period'],
   ['t3|3e trimestre|troisième trimestre', 'q3', 'period'],
@@ -625,10 +631,13 @@ const WORDS: Row[] = [
   ['y a-t-il|y a t il|y a t-il|est-ce qu\'il y a|est ce qu il y a|y\'a-t-il|il y a-t-il', 'are there', 'q'],
   ['il y a|y a|il y avait', 'there is', 'x'],
   ['où en est|où en sont|où en suis-je|où en sommes-nous|où est-ce que j\'en suis|où j\'en suis|où on en est', 'where do i stand with', 'q'],
-  ['ça veut dire quoi|ça signifie quoi|que veut dire|que signifie|que signifient|que veulent dire|qu\'est-ce que ça veut dire|qu\'est-ce que veut dire|c\'est quoi la différence entre|quelle est la différence entre', 'what does it mean', 'q'],
+  ['ça veut dire quoi|ça signifie quoi|que veut dire|que signifie|que signifient|que veulent dire|qu\'est-ce que ça veut dire|qu\'est-ce que veut dire', 'what does it mean', 'q'],
+  ['c\'est quoi la différence entre|quelle est la différence entre|quelle différence entre|la différence entre', 'what is the difference between', 'q'],
   ['qu\'est-ce qui se passe|que se passe-t-il|qu\'arrive-t-il|que se passera-t-il|qu\'est-ce qui va se passer|qu\'est-ce qui arrive après|qu\'est-ce qui arrive quand', 'what happens', 'q'],
   ['qu\'est-ce qui se passerait|que se passerait-il|qu\'arriverait-il|qu\'est-ce qui arriverait', 'what would happen', 'q'],
   ['combien de temps', 'how long', 'q'],
+  ['quel montant|quelle somme|quel est le total', 'how much', 'q'],
+  ['comment fonctionne le paiement|comment fonctionnent les paiements|comment ça marche pour payer|comment payer|comment on paie|comment on paye|comment fait-on pour payer|comment faire pour payer', 'how do i pay', 'q'],
   ['comment ça marche|comment ça fonctionne|comment cela fonctionne|comment fonctionne', 'how does it work', 'q'],
 
   // ---- prepositions and conjunctions
@@ -705,15 +714,21 @@ const WORDS: Row[] = [
   // ---- small talk, yes and no
   ['bonjour|bonsoir|salut|allô|allo|coucou|bon matin|hello|hey|yo|bonjour à vous|re-bonjour', 'hello', 'x'],
   ['merci|merci beaucoup|merci bien|mille mercis|merci infiniment|merci à vous', 'thanks', 'x'],
-  ['au revoir|bonne journée|bonne soirée|à la prochaine|à plus tard|à bientôt|bye|ciao|salutations', 'bye', 'x'],
-  ['c\'est tout|ce sera tout|ça sera tout|rien d\'autre|c\'est tout pour moi', 'that is all', 'x'],
+  ['au revoir|bonne journée|bonne soirée|à la prochaine|à plus tard|à bientôt|bye|ciao|salutations|à plus|a plus|à+|bonne fin de journée', 'bye', 'x'],
+  ['c\'est tout|ce sera tout|ça sera tout|rien d\'autre|c\'est tout pour moi', 'nothing else', 'x'],
   ['oui|ouais|ouep|ouaip|oui oui|mais oui|ben oui|bien oui', 'yes', 'x'],
   ['oui svp|oui s\'il vous plaît|oui merci|oui s\'il vous plait|volontiers|avec plaisir', 'yes please', 'x'],
   ['non|nan|nenni', 'no', 'x'],
   ['non merci|non, merci', 'no thanks', 'x'],
   ['d\'accord|dac|ok|entendu|bien reçu|compris|c\'est noté|noté', 'okay', 'x'],
   ['parfait|super|génial|excellent|formidable|impeccable|très bien|top|nickel', 'great', 'x'],
-  ['ça marche|ça me va|c\'est bon|ça va|ça me convient|c\'est parfait|ça roule|c\'est beau', 'sounds good', 'x'],
+  ['ça marche|ça me va|c\'est bon|ça me convient|c\'est parfait|ça roule|c\'est beau', 'sounds good', 'x'],
+  ['ça va|comment ça va|comment allez-vous|ça va bien', 'how are you', 'x'],
+  ['ça marche pas|ça fonctionne pas|ça ne marche pas|ça ne fonctionne pas|rien ne marche|rien ne fonctionne', 'it does not work', 'x'],
+  ['je n\'arrive pas à payer|j\'arrive pas à payer|n\'arrive pas à payer|arrive pas à payer|je ne parviens pas à payer|ne parviens pas à payer|on n\'arrive pas à payer|nous n\'arrivons pas à payer|impossible de payer|le paiement ne passe pas|paiement ne passe pas|le paiement passe pas|mon paiement ne passe pas', 'my payment does not go through', 'x'],
+  ['je peux faire quoi|on peut faire quoi|qu\'est-ce que je peux faire|que puis-je faire|que peut-on faire', 'what can i do', 'x'],
+  ['je suis de|je suis d|nous sommes de|nous sommes d|on est de|je travaille pour|je travaille chez|je fais partie de', 'i am from', 'x'],
+  ['capitale', 'capital of', 'x'],
   ['bien sûr|évidemment|certainement|absolument|tout à fait|exactement|sans problème|sans faute', 'absolutely', 'x'],
   ['vas-y|allez-y|go|allons-y|envoyez donc|on y va|procédez|procède', 'go ahead', 'x'],
   ['faites-le|fais-le|fais le|faites le|faites donc|faites ça|fais ça', 'do it', 'x'],
@@ -726,12 +741,15 @@ const WORDS: Row[] = [
   ['pas maintenant|pas tout de suite|pas pour l\'instant|pas pour le moment', 'not now', 'x'],
   ['pas aujourd\'hui', 'not today', 'x'],
   ['pas encore', 'not yet', 'neg'],
+  ['pas', 'not', 'neg'],
   ['pas besoin|aucun besoin|inutile de|pas nécessaire|pas la peine', 'no need', 'x'],
   ['j\'ai changé d\'avis|changé d\'avis|je change d\'avis', 'changed my mind', 'x'],
   ['je m\'en occupe|je vais m\'en occuper|je le ferai moi-même|je vais le faire moi-même|je m\'arrangerai', 'i will do it myself', 'x'],
   ['j\'en ai marre|marre|ras le bol|ras-le-bol|j\'en ai assez', 'fed up', 'x'],
   ['perte de temps', 'waste of time', 'x'],
-  ['ça sert à rien|ça ne sert à rien|sert à rien', 'useless', 'x'],
+  ['ça sert à rien|ça ne sert à rien|sert à rien|servez à rien|ne servez à rien|ne sert à rien|servez à rien du tout|tu sers à rien|tu ne sers à rien', 'useless', 'x'],
+  ['contient une erreur|contient des erreurs|comporte une erreur|comporte des erreurs|a une erreur|il y a une erreur|il y a des erreurs|y a une erreur', 'is wrong', 'x'],
+  ['surtout|de grâce|par pitié', '', 'x'],
   ['comme d\'habitude', '', 'x'],
   ['je veux dire|c\'est-à-dire|je voulais dire', 'i mean', 'x'],
 ];
@@ -831,7 +849,7 @@ const VERBS: VerbRow[] = [
     fut: 'paier|payer',
     forms: { paie: 'pay', paies: 'pay', paient: 'pay', paye: 'pay', payes: 'pay', payent: 'pay', payez: 'pay', payons: 'pay', payiez: 'pay', payions: 'pay', payer: 'pay', payr: 'pay', paier: 'pay', payé: 'paid' },
   },
-  { fr: 'régler', base: 'settle', past: 'settled', pp: 'réglé', forms: { règle: 'settle', règles: 'settle', règlent: 'settle', réglez: 'settle', réglons: 'settle' } },
+  { fr: 'régler', base: 'settle', past: 'paid', pp: 'réglé', forms: { règle: 'settle', règles: 'settle', règlent: 'settle', réglez: 'settle', réglons: 'settle' } },
   { fr: 'acquitter|solder|rembourser la dette', base: 'pay off', past: 'paid', pp: 'acquitté' },
   { fr: 'effectuer un paiement|faire un paiement|faire le paiement|effectuer le paiement|procéder au paiement|faire un versement|effectuer un versement', base: 'make a payment', past: 'made a payment' },
   { fr: 'rembourser', base: 'refund', past: 'refunded', pp: 'remboursé', forms: { rembourse: 'refund', remboursez: 'refund', remboursons: 'refund', remboursent: 'refund', rembourses: 'refund' } },
@@ -893,6 +911,9 @@ const VERBS: VerbRow[] = [
   { fr: 'activer|configurer|mettre en place', base: 'set up', past: 'set up', pp: 'activé' },
   { fr: 'enregistrer|sauvegarder|conserver', base: 'save', past: 'saved', pp: 'enregistré' },
   { fr: 'manquer|oublier de payer', base: 'miss', past: 'missed', pp: 'manqué' },
+  { fr: 'marquer|indiquer comme|afficher comme', base: 'mark', past: 'marked', pp: 'marqué' },
+  { fr: 'refuser|rejeter|décliner', base: 'decline', past: 'declined', pp: 'refusé' },
+  { fr: 'refléter|apparaître|paraître|mettre à jour le solde', base: 'show', past: 'reflected', pp: 'reflété', forms: { apparaisse: 'appear', apparaît: 'appears', apparait: 'appears' } },
   { fr: 'confirmer', base: 'confirm', past: 'confirmed', pp: 'confirmé' },
   { fr: 'approuver|valider|autoriser', base: 'approve', past: 'approved', pp: 'approuvé' },
   { fr: 'continuer|poursuivre', base: 'go on', past: 'gone on', pp: 'continué' },
@@ -1158,7 +1179,8 @@ export function negationScope(tokens: readonly FrToken[], isVerb: (i: number) =>
 /** The French Tokenizer (types.ts): tokens with their stem as lemma and structural negation scope. */
 export const frenchTokenizer: Tokenizer = {
   tokenize(text: string): Token[] {
-    const toks = tokenizeFr(text, []);
+    const s = normalizeTyped(text);
+    const toks = tokenizeFr(s, recipientSpans(s));
     const isVerb = (i: number) => entryAt(toks, i)?.tag === 'v';
     const neg = negationScope(toks, isVerb);
     return toks.map((t, i) => ({

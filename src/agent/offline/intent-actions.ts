@@ -31,7 +31,7 @@ export function otherAccount({ raw, x, whole }: Clause): Draft | null {
     /\b(switch|change|swap)\s+(?:to\s+)?(?:a\s+|another\s+|the\s+other\s+)?(accounts?|customers?|company|companies)\b/.test(whole) ||
     /\b(log|sign|logged|signed)\s*(?:in|on)\s+as\b|\bon behalf of\b|\bimpersonate\b|\bi am (?:the |an )?(?:admin|administrator|superuser|owner of (?:account|another))\b/.test(whole) ||
     namesAnotherParty(raw) ||
-    /\b(all|every|each)\s+(?:the\s+|other\s+)?(accounts?|customers?|resellers?|clients?|companies)\b|\beveryone\b|\beverybody\b/.test(whole)
+    /\b(all|every|each)\s+(?:of\s+)?(?:the\s+|other\s+|your\s+)?(accounts?|customers?|resellers?|clients?|companies)\b|\beveryone\b|\beverybody\b/.test(whole)
   ) {
     return { kind: 'otherAccount' };
   }

@@ -40,22 +40,26 @@ export function invoicesByNumber({ t, ref, period, to, dateField }: Clause): Dra
 }
 
 /** Help; yes / no. */
-export function helpOrAnswer({ t }: Clause): Draft | null {
+export function helpOrAnswer({ t, whole }: Clause): Draft | null {
   if (
-    /^(?:help|help me|menu|options|commands|\?+)[\s!.?]*$/.test(t) ||
+    // A lone "?" asks for help; "in july?" left as "?" once its period is read does not.
+    /^(?:help|help me|menu|options|commands)[\s!.?]*$/.test(t) ||
+    /^\?+[\s!.?]*$/.test(whole) ||
     /\b(what can you do|what do you do|what can i (?:ask|do)|how (?:does|do) (?:this|you) work|who are you|what are you|what are your (?:capabilities|features|commands)|how can you help|what (?:kind of )?(?:things|questions) can|can you help|help me with|what is this|what should i ask|list of commands|what are you able|how does (?:billing|this|it|the assistant) work|how do i use (?:this|you))\b/.test(t)
   ) {
     if (!BALANCE_WORD.test(t) && !INVOICE_WORD.test(t) && !PAYMENT_NOUN.test(t) && !CREDIT_WORD.test(t)) return { kind: 'help' };
   }
-  if (YES.test(t)) return { kind: 'yes' };
-  if (NO.test(t)) return { kind: 'no' };
+  // "yes, please", "no, thanks": the comma changes nothing.
+  const bare = t.replace(/\s*,\s*/g, ' ');
+  if (YES.test(bare)) return { kind: 'yes' };
+  if (NO.test(bare)) return { kind: 'no' };
   return null;
 }
 
 /** "how much is left on it?", "what do I still owe on that one?": about the invoice in focus, not the account. */
 export function leftOnOneInvoice({ t, ref }: Clause): Draft | null {
   const oneInvoiceRef = ref.kind === 'ordinal' || (ref.kind === 'pronoun' && !ref.plural) || ref.kind === 'superlative' || ref.kind === 'status' || ref.kind === 'other';
-  if (oneInvoiceRef && /\b(on|for|of) (?:it|that|this|that one|this one|the invoice|that invoice|this invoice|that bill)\b/.test(t)) return { kind: 'show', ref };
+  if (oneInvoiceRef && /\b(on|for|of) (?:it|that|this|that one|this one|the invoice|that invoice|this invoice|that bill|the (?:\w+ ){1,2}(?:one|invoice|bill))\b/.test(t)) return { kind: 'show', ref };
   return null;
 }
 

@@ -59,9 +59,13 @@ export function statusIn(t: string): StatusFilter | null {
 /** "haven't been paid", "not yet paid", "aren't paid": the invoices that are unpaid (negation read by the NLP layer). */
 export function negatedPaid(t: string): string {
   if (!/\bnot\b/.test(t) || !/\b(paid|settled)\b/.test(t)) return t;
-  const a = analyze(t);
-  if (!a.isNegated('paid') && !a.isNegated('settled')) return t;
-  return t.replace(/\b(?:(?:have|has|had|are|is|were|was|be)\s+)?not\s+(?:we\s+|i\s+|you\s+)?(?:yet\s+|been\s+|fully\s+|already\s+)*(?:paid|settled)\b/g, 'unpaid');
+  // With its auxiliary the phrase is negated on its face ("have not yet been paid": wink-nlp's scope misses that one).
+  const withAux = /\b(?:have|has|had|are|is|were|was|be)\s+not\s+(?:we\s+|i\s+|you\s+)?(?:yet\s+|been\s+|fully\s+|already\s+)*(?:paid|settled)\b/g;
+  const out = t.replace(withAux, 'unpaid');
+  if (!/\bnot\b/.test(out) || !/\b(paid|settled)\b/.test(out)) return out;
+  const a = analyze(out);
+  if (!a.isNegated('paid') && !a.isNegated('settled')) return out;
+  return out.replace(/\bnot\s+(?:we\s+|i\s+|you\s+)?(?:yet\s+|been\s+|fully\s+|already\s+)*(?:paid|settled)\b/g, 'unpaid');
 }
 
 
