@@ -39,7 +39,7 @@ export interface ApprovalFormView {
 
 function shell(locale: Locale, heading: string, body: Raw): string {
   const head = html`<style>${raw(APPROVAL_CSS)}</style><link rel="icon" href="data:,">`;
-  return page(`${heading} · ${t(locale, 'mcp.approval.title')}`, html`<main><div class="panel"><h1>${heading}</h1>${body}</div></main>`, { head });
+  return page(`${heading} · ${t(locale, 'mcp.approval.title')}`, html`<main><div class="panel"><h1>${heading}</h1>${body}</div></main>`, { head, locale });
 }
 
 const back = (locale: Locale) => html`<p class="back-links"><a href="/portal/billing">${t(locale, 'mcp.approval.back')}</a></p>`;

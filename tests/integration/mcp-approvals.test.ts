@@ -93,6 +93,7 @@ describe('MCP approval page', () => {
   it("in the user's language (the token's locale claim)", async () => {
     const p = await followUp('fr-CA');
     const form = await formOf(p.approval.url!, await cookie('fr-CA'));
+    expect(form.html).toContain('<html lang="fr-CA">');
     expect(form.html).toContain('Approuver une demande de votre assistant IA');
     expect(form.html).toContain('Transmettre votre');
     expect(form.html).toContain('>Approuver</button>');

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { localeFromAcceptLanguage, pickLocale, t, type Locale } from '../../i18n/index.js';
+import { t, type Locale } from '../../i18n/index.js';
 import type { Session } from '../../identity/session.js';
 import { LinkError, MAX_LINK_TOKEN_LENGTH } from '../../links/signer.js';
 import { MAX_USER_WORDS, userWords } from '../../mcp/call.js';
@@ -10,7 +10,7 @@ import type { McpProposalStatus } from '../../mcp/tables.js';
 import type { Services } from '../../services.js';
 import { approvalFormPage, approvalMessagePage } from '../../web/mcp-approval-page.js';
 import { CSRF_FIELD, formToken, formTokenMatches, fromOurPages } from '../../web/portal/csrf.js';
-import { portalSession, type PortalSession } from '../../web/portal/session.js';
+import { portalLocale, portalSession, type PortalSession } from '../../web/portal/session.js';
 import { PAGE_HEADERS } from '../../web/routes.js';
 import { mcpDeps } from './mcp.js';
 
@@ -66,7 +66,8 @@ export const mcpApprovalRoutes =
       req.session = { accountId: s.accountId, userId: s.userId, userName: s.userName, locale: s.locale ?? null };
     });
 
-    const localeOf = (req: FastifyRequest): Locale => pickLocale(sessions.get(req)?.locale, localeFromAcceptLanguage(req.headers['accept-language']));
+    // The portal's language: its switch, then the token's claim, then Accept-Language.
+    const localeOf = (req: FastifyRequest): Locale => portalLocale(req, sessions.get(req));
     const send = (reply: FastifyReply, status: number, pageHtml: string) => reply.code(status).headers(PAGE_HEADERS).send(pageHtml);
     const message = (reply: FastifyReply, status: number, locale: Locale, heading: string, text: string, o: { back?: boolean } = {}) =>
       send(reply, status, approvalMessagePage(locale, t(locale, heading), text, o));
