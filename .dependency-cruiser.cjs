@@ -7,7 +7,7 @@
  *   domain      src/billing, src/audit, src/eventlog
  *   services    src/documents, src/mail, src/payments, src/followups, src/ops-webhooks
  *   tools       tools/
- *   agent       src/agent
+ *   agent       src/agent, src/mcp (the MCP server: runs the tools for a client over MCP)
  *   doors       src/http, src/web, src/app.ts, src/server.ts, src/services.ts, src/bootstrap.ts, src/cli
  */
 const FOUNDATION = '^src/(config|errors|paths)\\.ts$|^src/(format|i18n|identity|links|events|redaction)/';
@@ -28,7 +28,7 @@ module.exports = {
       name: 'lower-layers-never-import-the-doors',
       severity: 'error',
       comment: 'tools/, src/agent, src/billing, src/db and every service below them never import src/http or src/web (nor the composition root).',
-      from: { path: '^tools/|^src/(agent|billing|db|audit|eventlog|documents|mail|payments|followups|ops-webhooks|format|i18n|identity|links|events|redaction)/|^migrations/' },
+      from: { path: '^tools/|^src/(agent|mcp|billing|db|audit|eventlog|documents|mail|payments|followups|ops-webhooks|format|i18n|identity|links|events|redaction)/|^migrations/' },
       to: { path: DOORS },
     },
     {
@@ -76,7 +76,7 @@ module.exports = {
       severity: 'error',
       comment: 'Documents, mail, payments, follow-ups and outbound webhooks serve the tools and the agent, not the other way round.',
       from: { path: '^src/(documents|mail|payments|followups|ops-webhooks)/' },
-      to: { path: '^tools/|^src/agent/' },
+      to: { path: '^tools/|^src/(agent|mcp)/' },
     },
     {
       name: 'documents-never-import-mail-payments-followups',
@@ -90,7 +90,14 @@ module.exports = {
       severity: 'error',
       comment: 'The agent runs the tools; a tool never reaches up into the loop, the models or the chat service.',
       from: { path: '^tools/' },
-      to: { path: '^src/agent/' },
+      to: { path: '^src/(agent|mcp)/' },
+    },
+    {
+      name: 'mcp-and-agent-stay-apart',
+      severity: 'error',
+      comment: 'Two callers of the tools side by side: the chat (src/agent) and the MCP server (src/mcp) share the tools and the layers below, never each other.',
+      from: { path: '^src/(agent|mcp)/' },
+      to: { path: '^src/(agent|mcp)/', pathNot: '^src/$1/' },
     },
     {
       name: 'widget-bundle-stays-in-the-browser',

@@ -192,6 +192,8 @@ export interface AuditLogTable {
   error: string | null;
   latency_ms: number | null;
   details: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** Tool calls only: 'chat', or 'mcp' (src/mcp; no conversation or message). Null for other actions. */
+  channel: 'chat' | 'mcp' | null;
 }
 
 /** A read-only view: the 'tool_call' rows of audit_log, with the columns the table of that name had. */
@@ -395,10 +397,58 @@ export interface OpsImportsTable {
   finished_at: Timestamp | null;
 }
 
+/** What a client declared at `initialize`, by the SHA-256 (hex) of its bearer token, until the token expires. */
+export interface McpClientsTable {
+  token_hash: string;
+  account_id: string;
+  user_id: string;
+  protocol_version: string;
+  capabilities: ColumnType<Record<string, unknown>, string, string>;
+  client_info: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+}
+
+export type McpProposalStatus = 'pending' | 'approved' | 'declined' | 'cancelled' | 'expired';
+
+/** A side effect proposed over MCP, approved at most once (an elicitation or the approval page). */
+export interface McpProposalsTable {
+  id: string;
+  /** The approval link's reference (AP + 7). */
+  ref: string;
+  account_id: string;
+  user_id: string;
+  tool: string;
+  arguments: ColumnType<unknown, string, string>;
+  status: ColumnType<McpProposalStatus, McpProposalStatus | undefined, McpProposalStatus>;
+  decided_via: 'elicitation' | 'page' | null;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+  /** What the approved call reported. */
+  outcome: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
+/** An elicitation request sent to a client, and the client's answer (which may reach another replica). */
+export interface McpElicitationsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  mode: 'form' | 'url';
+  proposal_id: string | null;
+  answer: ColumnType<unknown, string | null | undefined, string | null>;
+  answered_at: Timestamp | null;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
   audit_log: AuditLogTable;
+  mcp_clients: McpClientsTable;
+  mcp_proposals: McpProposalsTable;
+  mcp_elicitations: McpElicitationsTable;
   tool_call_audit: ToolCallAuditTable;
   chat_proposals: ChatProposalsTable;
   follow_ups: FollowUpsTable;

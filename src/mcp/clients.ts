@@ -2,7 +2,6 @@ import { sql, type Kysely } from 'kysely';
 import { ClientCapabilitiesSchema, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { DB } from '../db/schema.js';
 import { scrubCardNumbers } from '../redaction/card-data.js';
-import { mcpDb } from './tables.js';
 import type { ClientElicitation, McpCaller } from './types.js';
 
 /**
@@ -16,7 +15,7 @@ import type { ClientElicitation, McpCaller } from './types.js';
 const shortText = (v: unknown) => (typeof v === 'string' ? scrubCardNumbers(v).slice(0, 100) : null);
 
 export async function rememberClient(db: Kysely<DB>, caller: McpCaller, init: InitializeRequest['params'], expiresAt: Date, now: Date): Promise<void> {
-  const m = mcpDb(db);
+  const m = db;
   const parsed = ClientCapabilitiesSchema.safeParse(init.capabilities);
   // Only what the server acts on is kept.
   const capabilities = parsed.success && parsed.data.elicitation ? { elicitation: parsed.data.elicitation } : {};
@@ -48,7 +47,7 @@ export async function rememberClient(db: Kysely<DB>, caller: McpCaller, init: In
 
 /** The elicitation modes this token's client declared (none when it never initialized with it, or the record expired). */
 export async function clientElicitation(db: Kysely<DB>, caller: McpCaller, now: Date): Promise<ClientElicitation> {
-  const row = await mcpDb(db)
+  const row = await db
     .selectFrom('mcp_clients')
     .select('capabilities')
     .where('token_hash', '=', caller.tokenHash)

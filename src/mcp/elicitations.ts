@@ -5,7 +5,6 @@ import { ElicitResultSchema, JSONRPCErrorResponseSchema, JSONRPCResultResponseSc
 import type { DB } from '../db/schema.js';
 import type { Session } from '../identity/session.js';
 import { redactJson } from './redact.js';
-import { mcpDb } from './tables.js';
 
 /**
  * Elicitations across replicas. The server sends `elicitation/create` on the SSE stream of the
@@ -32,7 +31,7 @@ export async function openElicitation(
   o: { mode: 'form' | 'url'; proposalId: string | null; expiresAt: Date },
 ): Promise<string> {
   const id = `${ID_PREFIX}${randomUUID()}`;
-  await mcpDb(db)
+  await db
     .insertInto('mcp_elicitations')
     .values({ id, account_id: session.accountId, user_id: session.userId, mode: o.mode, proposal_id: o.proposalId, expires_at: o.expiresAt })
     .execute();
@@ -51,7 +50,7 @@ function outcomeOf(answer: unknown): ElicitOutcome {
 
 /** Waits for the answer to elicitation `id` until `until`, or until `signal` aborts. */
 export async function awaitAnswer(db: Kysely<DB>, id: string, o: { until: Date; signal: AbortSignal; pollMs: number; now: () => Date }): Promise<ElicitOutcome> {
-  const m = mcpDb(db);
+  const m = db;
   for (;;) {
     if (o.signal.aborted) return { kind: 'aborted' };
     const row = await m.selectFrom('mcp_elicitations').select(['answer', 'answered_at']).where('id', '=', id).executeTakeFirst();
@@ -79,7 +78,7 @@ export async function recordAnswer(db: Kysely<DB>, session: Session, message: un
   const answer = ok.success
     ? { result: redactJson(ok.data.result).value }
     : { error: { code: err!.data!.error.code, message: String(err!.data!.error.message).slice(0, 200) } };
-  const updated = await mcpDb(db)
+  const updated = await db
     .updateTable('mcp_elicitations')
     .set({ answer: JSON.stringify(answer), answered_at: now })
     .where('id', '=', id)

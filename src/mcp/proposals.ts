@@ -3,11 +3,10 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AnyTool } from '../../tools/registry.js';
 import type { Card } from '../../tools/cards.js';
 import { recordAudit, userActor } from '../audit/log.js';
-import type { DB } from '../db/schema.js';
+import type { DB, McpProposalsTable, McpProposalStatus } from '../db/schema.js';
 import type { Locale } from '../i18n/locales.js';
 import type { Session } from '../identity/session.js';
 import { runTool } from './run.js';
-import { mcpDb, type McpProposalsTable, type McpProposalStatus } from './tables.js';
 import { mcpToolContext, type McpDeps } from './types.js';
 
 /**
@@ -86,7 +85,7 @@ async function audit(db: Kysely<DB>, session: Session, p: McpProposal, callId: s
 
 /** Stores a proposal for `session` (arguments already validated and redacted) and audits it as needs_approval. */
 export async function createProposal(deps: McpDeps, session: Session, tool: AnyTool, args: Record<string, unknown>, latencyMs: number): Promise<McpProposal> {
-  const m = mcpDb(deps.db);
+  const m = deps.db;
   const expiresAt = new Date(deps.now().getTime() + deps.proposalTtlMs);
   const id = randomUUID();
   // A reference is 35 random bits: a clash is rare, and then another is drawn.
@@ -107,7 +106,7 @@ export async function createProposal(deps: McpDeps, session: Session, tool: AnyT
 }
 
 export async function proposalByRef(db: Kysely<DB>, accountId: string, ref: string): Promise<McpProposal | null> {
-  const row = await mcpDb(db).selectFrom('mcp_proposals').selectAll().where('ref', '=', ref).where('account_id', '=', accountId).executeTakeFirst();
+  const row = await db.selectFrom('mcp_proposals').selectAll().where('ref', '=', ref).where('account_id', '=', accountId).executeTakeFirst();
   return row ? toProposal(row) : null;
 }
 
@@ -120,7 +119,7 @@ const TARGET: Record<Decision['kind'], McpProposalStatus> = { approve: 'approved
  */
 export async function settleProposal(deps: McpDeps, session: Session, locale: Locale, proposal: McpProposal, decision: Decision, via: 'elicitation' | 'page'): Promise<Settlement> {
   if (proposal.accountId !== session.accountId || proposal.userId !== session.userId) throw new Error('settleProposal: not this session\'s proposal');
-  const m = mcpDb(deps.db);
+  const m = deps.db;
   const at = deps.now();
   const target = decision.kind === 'approve' && proposal.expiresAt.getTime() <= at.getTime() ? 'expired' : TARGET[decision.kind];
   const row = await m

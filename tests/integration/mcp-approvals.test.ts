@@ -1,16 +1,10 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { PORTAL_COOKIE } from '../../src/web/portal/session.js';
 import { rawPost, startMcp, type McpHarness } from './mcp-harness.js';
 
 // The catalogue's mcp area (src/i18n/catalogue/mcp.ts), registered here until catalogue/index.ts lists it.
-vi.mock('../../src/i18n/catalogue/index.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../../src/i18n/catalogue/index.js')>();
-  const { mcp } = await import('../../src/i18n/catalogue/mcp.js');
-  return { ...m, AREAS: { ...m.AREAS, mcp }, messagesFor: (l: 'en-CA' | 'fr-CA') => ({ ...m.messagesFor(l), mcp: mcp[l] }) };
-});
-
 /**
  * The approval page beyond emailing (mcp-email.test.ts): a request to the accounts-receivable team
  * approved with the person's own words (required, card numbers removed), the page in the user's

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { PORTAL_COOKIE } from '../../src/web/portal/session.js';
@@ -9,12 +9,6 @@ import { emailSends, outboxRows } from '../helpers/mail.js';
 import { startMcp, type McpHarness } from './mcp-harness.js';
 
 // The catalogue's mcp area (src/i18n/catalogue/mcp.ts), registered here until catalogue/index.ts lists it.
-vi.mock('../../src/i18n/catalogue/index.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../../src/i18n/catalogue/index.js')>();
-  const { mcp } = await import('../../src/i18n/catalogue/mcp.js');
-  return { ...m, AREAS: { ...m.AREAS, mcp }, messagesFor: (l: 'en-CA' | 'fr-CA') => ({ ...m.messagesFor(l), mcp: mcp[l] }) };
-});
-
 /**
  * Must show 2 of the MCP issue: emailInvoicePdf over MCP. An allowed recipient is sent once (the
  * outbox), an outsider is refused and nothing is proposed; a client that can elicit is asked in

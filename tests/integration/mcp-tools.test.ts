@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { discoverOAuthProtectedResourceMetadata, extractResourceMetadataUrl } from '@modelcontextprotocol/sdk/client/auth.js';
 import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
@@ -11,12 +11,6 @@ import { signOperatorToken, OPS_SCOPES } from '../../src/identity/operator.js';
 import { rawPost, startMcp, type McpHarness } from './mcp-harness.js';
 
 // The catalogue's mcp area (src/i18n/catalogue/mcp.ts), registered here until catalogue/index.ts lists it.
-vi.mock('../../src/i18n/catalogue/index.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../../src/i18n/catalogue/index.js')>();
-  const { mcp } = await import('../../src/i18n/catalogue/mcp.js');
-  return { ...m, AREAS: { ...m.AREAS, mcp }, messagesFor: (l: 'en-CA' | 'fr-CA') => ({ ...m.messagesFor(l), mcp: mcp[l] }) };
-});
-
 /**
  * Must show 1 of the MCP issue: the SDK's own client over Streamable HTTP against the app on a
  * port. The registry's tools listed once each (no account parameter anywhere), every read tool for

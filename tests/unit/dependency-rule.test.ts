@@ -51,7 +51,8 @@ const GOOD: Record<string, string> = {
   'src/mail/service.ts': "import { q } from '../billing/queries.js';\nexport const mail = q;\n",
   'tools/getBalance.ts': "import { q } from '../src/billing/queries.js';\nimport type { Session } from '../src/identity/session.js';\nexport const t = (s: Session) => [q, s];\n",
   'src/agent/loop.ts': "import { t } from '../../tools/getBalance.js';\nexport const loop = t;\n",
-  'src/http/routes/chat.ts': "import { loop } from '../../agent/loop.js';\nexport const route = loop;\n",
+  'src/mcp/server.ts': "import { t } from '../../tools/getBalance.js';\nexport const mcp = t;\n",
+  'src/http/routes/chat.ts': "import { loop } from '../../agent/loop.js';\nimport { mcp } from '../../mcp/server.js';\nexport const route = [loop, mcp];\n",
   'src/web/page.ts': "import { route } from '../http/routes/chat.js';\nexport const page = route;\n",
   'src/web/widget/cards.ts': "import { formatMoney } from '../../format/money.js';\nimport type { Session } from '../../identity/session.js';\nexport const card = (s: Session) => [formatMoney, s];\n",
 };
@@ -69,6 +70,9 @@ const BAD: Array<[rule: string, file: string, source: string]> = [
   ['widget-bundle-stays-in-the-browser', 'src/web/widget/bad.ts', "import fs from 'node:fs';\nexport const x = fs;\n"],
   ['widget-bundle-imports-format-and-types-only', 'src/web/widget/bad2.ts', "import { q } from '../../billing/queries.js';\nexport const x = q;\n"],
   ['eventlog-imports-only-storage-and-foundation', 'src/eventlog/bad.ts', "import { q } from '../billing/queries.js';\nexport const x = q;\n"],
+  ['mcp-and-agent-stay-apart', 'src/mcp/bad.ts', "import { loop } from '../agent/loop.js';\nexport const x = loop;\n"],
+  ['mcp-and-agent-stay-apart', 'src/agent/bad2.ts', "import { mcp } from '../mcp/server.js';\nexport const x = mcp;\n"],
+  ['tools-never-import-the-agent', 'tools/bad3.ts', "import { mcp } from '../src/mcp/server.js';\nexport const x = mcp;\n"],
   ['no-circular', 'src/billing/cycle-a.ts', "import { b } from './cycle-b.js';\nexport const a = () => b;\n"],
 ];
 const CYCLE_PARTNER = { 'src/billing/cycle-b.ts': "import { a } from './cycle-a.js';\nexport const b = () => a;\n" };

@@ -6,7 +6,7 @@ import type { Session } from '../../identity/session.js';
 import { LinkError, MAX_LINK_TOKEN_LENGTH } from '../../links/signer.js';
 import { MAX_USER_WORDS, userWords } from '../../mcp/call.js';
 import { proposalByRef, settleProposal, type McpProposal } from '../../mcp/proposals.js';
-import type { McpProposalStatus } from '../../mcp/tables.js';
+import type { McpProposalStatus } from '../../db/schema.js';
 import type { Services } from '../../services.js';
 import { approvalFormPage, approvalMessagePage } from '../../web/mcp-approval-page.js';
 import { CSRF_FIELD, formToken, formTokenMatches, fromOurPages } from '../../web/portal/csrf.js';

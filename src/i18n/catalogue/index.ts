@@ -3,6 +3,7 @@ import { cards } from './cards.js';
 import { chat } from './chat.js';
 import { documents } from './documents.js';
 import { engine } from './engine.js';
+import { mcp } from './mcp.js';
 import { pay } from './pay.js';
 import { portal } from './portal.js';
 import { status } from './status.js';
@@ -14,7 +15,7 @@ import type { Area, Messages } from './types.js';
  * `area.path` (for example `status.overdue`). tests/unit/i18n-catalogue.test.ts fails when a key
  * is missing in a language, lacks a plural form the language needs, or is used nowhere.
  */
-export const AREAS = { cards, chat, documents, engine, pay, portal, status, widget } satisfies Record<string, Area>;
+export const AREAS = { cards, chat, documents, engine, mcp, pay, portal, status, widget } satisfies Record<string, Area>;
 
 export type AreaName = keyof typeof AREAS;
 
