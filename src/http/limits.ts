@@ -3,9 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, 
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
-import { html } from '../format/html.js';
-import { page } from '../web/page.js';
-import { PAGE_HEADERS } from '../web/routes.js';
+import { errorPageLocale, PAGE_HEADERS, tooManyRequestsPage } from '../web/routes.js';
 
 /**
  * Rate limits on every route, by family (README "Rate limits"). `@fastify/rate-limit` counts (its
@@ -85,14 +83,6 @@ export function limitKey(req: FastifyRequest): string {
   return `${family}:${limitSubject(req, family)}`;
 }
 
-function limitPage(retryAfter: number): string {
-  return page(
-    'Too many requests',
-    html`<main><div class="panel"><h1>Too many requests</h1>
-      <p>Please wait ${String(retryAfter)} seconds, then try again.</p></div></main>`,
-  );
-}
-
 /** Browsers get a page; the API, scripts and anything else the JSON error shape. */
 function wantsPage(req: FastifyRequest): boolean {
   return !req.url.startsWith('/v1/') && (req.headers.accept ?? '').includes('text/html');
@@ -136,7 +126,7 @@ function limitHook(check: Check, storeFailed: (err: unknown) => void): onRequest
     if (!limit.isExceeded) return;
     const retryAfter = Math.max(1, limit.ttlInSeconds);
     if (wantsPage(req)) {
-      return reply.code(429).headers(PAGE_HEADERS).header('retry-after', String(retryAfter)).send(limitPage(retryAfter));
+      return reply.code(429).headers(PAGE_HEADERS).header('retry-after', String(retryAfter)).send(tooManyRequestsPage(retryAfter, errorPageLocale(req)));
     }
     throw new RateLimitedError(`Too many ${TOO_MANY[limitFamily(req)]}; try again in ${retryAfter} s`, retryAfter);
   };

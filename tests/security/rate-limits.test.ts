@@ -206,6 +206,16 @@ describe('pages: per account when signed in, per IP otherwise, answered as a pag
     expect((await page('/portal/billing/payments', { cookie: `${PORTAL_COOKIE}=${await t.token(OTHER)}` })).statusCode).toBe(200);
   });
 
+  it('the 429 page speaks the page\'s language: French for a French browser on a public page', async () => {
+    const fr = { 'accept-language': 'fr-CA,fr;q=0.9' };
+    let limited;
+    for (let i = 0; i < 6; i++) limited = await page('/pay/not-a-token', fr, '198.51.100.61');
+    expect(limited!.statusCode).toBe(429);
+    expect(limited!.body).toContain('<html lang="fr-CA"');
+    expect(limited!.body).toMatch(/<title>Trop de demandes<\/title>/);
+    expect(limited!.body).toMatch(/Veuillez patienter \d+\u00a0secondes?, puis réessayer/);
+  });
+
   it('the portal PDF spends the account\'s PDF budget, like the API one', async () => {
     const theirs = { cookie: `${PORTAL_COOKIE}=${await t.token(OTHER)}` };
     const pdf = `/portal/billing/invoices/${NO_SUCH_INVOICE}/pdf`;
