@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCases } from '../../evals/lib.js';
 import { detect, detectLanguage } from '../../src/agent/language/detect.js';
-import { readMessage } from '../../src/agent/language/message.js';
+import { conversationLanguage, readMessage } from '../../src/agent/language/message.js';
 
 const CASES = path.resolve(import.meta.dirname, '../../evals/cases');
 
@@ -86,6 +86,13 @@ describe('language detection', () => {
       expect(detectLanguage(m)).toBe('en');
     }
     expect(readMessage('IN7654321', 'fr')).toEqual({ language: 'fr', engineText: 'IN7654321' });
+  });
+
+  it('the conversation language is that of the latest user message that tells', () => {
+    expect(conversationLanguage([])).toBe('en');
+    expect(conversationLanguage(['Quelles sont mes factures impayées ?', 'IN7654321'])).toBe('fr');
+    expect(conversationLanguage(['Quelles sont mes factures impayées ?', 'show me the second one', 'ap@mycompany.com'])).toBe('en');
+    expect(readMessage('IN7654320', conversationLanguage(['payez celle-là'])).language).toBe('fr');
   });
 
   it('does not count an address or an invoice number as words', () => {

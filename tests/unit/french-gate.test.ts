@@ -36,6 +36,11 @@ describe('the side-effect gate reads French', () => {
       "Si j'envoyais IN7654321 à ap@mycompany.com, qu'est-ce qui se passerait ?",
       'Envoyez IN7654321 à ap@mycompany.com. En fait, laissez tomber.',
       'N’ENVOYEZ PAS IN7654321 À ap@mycompany.com',
+      "N'envoyez surtout pas IN7654321 à ap@mycompany.com",
+      'envoie surtout pas IN7654321 à ap@mycompany.com',
+      'Il ne faut pas envoyer IN7654321 à ap@mycompany.com',
+      "Vous n'avez pas à envoyer IN7654321 à ap@mycompany.com",
+      'Je ne souhaite pas que la facture IN7654321 soit envoyée à ap@mycompany.com',
     ]) {
       const req = buildUserRequest(m, null);
       expect(req.withholds('email'), m).toBe(true);

@@ -1,4 +1,5 @@
 import { englishLexicon, englishTokenizer } from './en.js';
+import { frenchNegatedActions } from './fr.js';
 import { readMessage } from './message.js';
 import type { Action, Lexicon, Phrase, Token, Tokenizer } from './types.js';
 
@@ -181,6 +182,20 @@ export function analyzeWith(lang: Language, text: string): Analysis {
   };
 }
 
+/** An analysis where the given actions are negated (a French negation read from its structure). */
+function withNegated(a: Analysis, negated: ReadonlySet<Action>): Analysis {
+  if (negated.size === 0) return a;
+  const mood = (action: Action): Mood => (negated.has(action) && a.mood(action) !== 'cancelled' && a.mood(action) !== 'hypothetical' ? 'negated' : a.mood(action));
+  return {
+    ...a,
+    mood,
+    withholds: (action) => (negated.has(action) ? true : a.withholds(action)),
+    affirmation: false,
+    asksForPerson: a.asksForPerson && !negated.has('followup'),
+    mentionsPerson: a.mentionsPerson && !negated.has('followup'),
+  };
+}
+
 /** The offline engine reads the same message once per tool round and per clause: recent analyses are reused. */
 const recent = new Map<string, Analysis>();
 const RECENT_MAX = 64;
@@ -192,7 +207,9 @@ const RECENT_MAX = 64;
 export function analyze(text: string): Analysis {
   const hit = recent.get(text);
   if (hit) return hit;
-  const a = analyzeWith(LANGUAGES.en, readMessage(text).engineText);
+  const read = readMessage(text);
+  const english = analyzeWith(LANGUAGES.en, read.engineText);
+  const a = read.language === 'fr' ? withNegated(english, frenchNegatedActions(text)) : english;
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
   recent.set(text, a);
   return a;

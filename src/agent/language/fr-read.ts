@@ -30,7 +30,7 @@ interface Unit {
 
 interface Chunk {
   en: string;
-  tag: Tag | 'kept' | 'punct' | 'numeral' | 'rel' | 'skip';
+  tag: Tag | 'kept' | 'punct' | 'numeral' | 'rel';
   /** Plural (an article like "les", or a plural noun). */
   many?: boolean;
   plural?: string;
@@ -45,9 +45,11 @@ const SUBJECTS: Record<string, string> = { je: 'i', j: 'i', tu: 'you', il: 'it',
 const OBJECTS: Record<string, string> = { le: 'it', la: 'it', l: 'it', les: 'them', me: 'me', m: 'me', moi: 'me', te: 'you', t: 'you', toi: 'you', nous: 'us', vous: 'you', lui: 'him', leur: 'them', se: '', s: '', y: '', en: '' };
 const CLITIC = new Set(['me', 'm', 'te', 't', 'se', 's', 'le', 'la', 'l', 'les', 'lui', 'leur', 'y', 'en', 'nous', 'vous']);
 const DIRECT = new Set(['le', 'la', 'l', 'les']);
-const PARTICLES = new Set(['pas', 'plus', 'jamais', 'rien', 'personne', 'aucun', 'aucune', 'guere', 'point', 'nullement', 'ni', 'pas encore']);
+const PARTICLES = new Set(['pas', 'plus', 'jamais', 'rien', 'personne', 'aucun', 'aucune', 'guere', 'point', 'nullement', 'ni', 'pas encore', 'surtout pas', 'absolument pas', 'certainement pas', 'pas du tout', 'pas question']);
 /** Words between an auxiliary and its participle ("n'ai pas encore payé", "a déjà été"). */
 const BETWEEN = new Set(['deja', 'encore', 'bien', 'toujours', 'jamais', 'pas', 'plus', 'vraiment', 'tout', 'pas encore', 'finalement', 'enfin', 'aussi']);
+/** Adverbs that may sit between a verb and "pas" ("n'envoyez surtout pas", "je paie vraiment pas"). */
+const ADVERBS = new Set(['surtout', 'vraiment', 'absolument', 'donc', 'meme', 'toujours', 'encore', 'trop', 'bien', 'juste']);
 const DATE_PREPS = new Set(['before', 'after', 'since', 'until', 'by', 'on', 'from', 'to', 'through']);
 
 const isPunct = (u: Unit | undefined) => u?.t.kind === 'punct';
@@ -82,7 +84,6 @@ class Reader {
   /** A particle that negates the next verb ("ne … pas"), and whether it was consumed. */
   private negation: { unit: number; kind: string } | null = null;
   private consumed = new Set<number>();
-  private negatedVerbs = new Set<number>();
 
   constructor(private readonly units: Unit[]) {}
 
@@ -235,7 +236,8 @@ class Reader {
     // "n'envoyez IN… à personne", "n'envoyez ça ni à X ni à Y": the particle comes later in the clause.
     for (let j = k; j < U.length && !isPunct(U[j]) && !isVerb(U[j]); j++) {
       const w = normOf(U[j]);
-      if (w === 'personne' || w === 'aucun' || w === 'aucune' || w === 'ni' || w === 'rien' || w === 'jamais') {
+      // "n'envoyez surtout pas": an adverb may sit between the verb and "pas".
+      if (w === 'personne' || w === 'aucun' || w === 'aucune' || w === 'ni' || w === 'rien' || w === 'jamais' || w === 'pas' || w === 'plus' || w === 'pas encore' || w === 'point' || w === 'guere') {
         this.negation = { unit: j, kind: w };
         for (let x = j; x < U.length && !isPunct(U[x]); x++) if (['personne', 'aucun', 'aucune', 'ni', 'rien'].includes(normOf(U[x]))) this.consumed.add(x);
         return;
@@ -274,16 +276,17 @@ class Reader {
     let neg = this.negation;
     this.negation = null;
     if (!neg) {
-      const p = U[last + 1];
+      let q = last + 1;
+      while (ADVERBS.has(normOf(U[q]))) q++;
+      const p = U[q];
       const kind = normOf(p);
       // "plus" only after a subject ("je veux plus payer"); after an imperative it is "more" ("dites-m'en plus").
       const afterSubject = U[u - 1] !== undefined && U[u - 1]!.t.norm in SUBJECTS && !glued.length && !gluedDirect.length;
-      if (p && (kind === 'pas' || kind === 'jamais' || kind === 'pas encore' || kind === 'rien' || (kind === 'plus' && afterSubject && !['de', 'd', 'que', 'qu'].includes(U[last + 2]?.t.norm ?? '')))) {
-        neg = { unit: last + 1, kind };
-        this.consumed.add(last + 1);
+      if (p && PARTICLES.has(kind) && kind !== 'ni' && (kind !== 'plus' || (afterSubject && !['de', 'd', 'que', 'qu'].includes(U[q + 1]?.t.norm ?? '')))) {
+        neg = { unit: q, kind };
+        this.consumed.add(q);
       }
     }
-    if (neg) this.negatedVerbs.add(u);
     // An auxiliary with its participle: "ai payé", "n'ont pas été payées", "est en retard" (no participle).
     let participle: { idx: number; en: string } | null = null;
     if (verb.cls === 'avoir' || verb.cls === 'etre') {
@@ -388,7 +391,7 @@ class Reader {
   private sentenceAsks(u: number): boolean {
     for (let j = u; j < this.units.length; j++) {
       const x = this.units[j]!;
-      if (x.t.kind === 'punct' && /^[?!.…\n]|^\.{2,}$/.test(x.t.value)) return x.t.value === '?';
+      if (x.t.kind === 'punct' && /^[?!.…\n,;]|^\.{2,}$/.test(x.t.value)) return x.t.value === '?';
     }
     return false;
   }
@@ -520,7 +523,7 @@ const countOf = (c: Chunk | undefined) => (c ? (c.tag === 'numeral' ? (c.value ?
 
 /** English word order over the chunks: adjectives before nouns, counts and "last", dates, "the … one". */
 function reorder(chunks: Chunk[]): Chunk[] {
-  let c = chunks.filter((x) => x.tag !== 'skip' && x.en !== '');
+  let c = chunks.filter((x) => x.en !== '');
   // "mes factures à payer" are unpaid ones; "factures à payer ce mois-ci" are due in a period.
   const hasPeriod = c.some((x) => x.tag === 'period' || x.tag === 'month' || x.keep === 'date');
   c = c.map((x, i) => {

@@ -742,6 +742,12 @@ const WORDS: Row[] = [
   ['pas aujourd\'hui', 'not today', 'x'],
   ['pas encore', 'not yet', 'neg'],
   ['pas', 'not', 'neg'],
+  ['il ne faut pas|il faut pas|faut pas|il ne faudrait pas|faudrait pas|pas question de|pas question d|hors de question de|hors de question d', 'do not', 'x'],
+  ['surtout pas|absolument pas|certainement pas|jamais de la vie|hors de question|pas question|ne fais rien|ne faites rien|fais rien|faites rien|non non|non, non', 'no', 'x'],
+  ['c\'est ça|c\'est exact|c\'est correct|exact|correct|tout à fait ça|c\'est juste', 'correct', 'x'],
+  ['est à payer|est à régler|reste à payer ce mois', 'is due', 'x'],
+  ['sont à payer|sont à régler', 'are due', 'x'],
+  ['solder mon compte|solder le compte|régler mon compte|régler mon solde|payer mon solde|payer tout mon solde|payer le solde|régler le solde|acquitter mon solde|payer mon solde au complet', 'pay my whole balance', 'x'],
   ['pas besoin|aucun besoin|inutile de|pas nécessaire|pas la peine', 'no need', 'x'],
   ['j\'ai changé d\'avis|changé d\'avis|je change d\'avis', 'changed my mind', 'x'],
   ['je m\'en occupe|je vais m\'en occuper|je le ferai moi-même|je vais le faire moi-même|je m\'arrangerai', 'i will do it myself', 'x'],
@@ -1045,23 +1051,36 @@ for (const m of [byFirst, byFirstStem]) for (const list of m.values()) list.sort
 /** Every word the lexicon knows, for typo correction and language detection. */
 export const LEXICON_WORDS: ReadonlySet<string> = new Set(entries.flatMap((e) => e.words));
 const LEXICON_STEMS: ReadonlySet<string> = new Set(entries.flatMap((e) => e.stems.flatMap((s) => s ?? [])));
-const TYPO_TARGETS = [...LEXICON_WORDS].filter((w) => w.length >= 5 && /^[a-z]+$/.test(w));
+/** Typo targets by length: a word is only compared with words one or two letters longer or shorter. */
+const TYPO_TARGETS = new Map<number, string[]>();
+for (const w of LEXICON_WORDS) {
+  if (w.length >= 5 && /^[a-z]+$/.test(w)) TYPO_TARGETS.set(w.length, [...(TYPO_TARGETS.get(w.length) ?? []), w]);
+}
+const typoCache = new Map<string, string | null>();
 
 /** A lexicon word the unknown word is a typo of (one edit, two from eight letters), or null. */
 export function frenchTypo(norm: string): string | null {
   if (norm.length < 5 || LEXICON_WORDS.has(norm) || !/^[a-z]+$/.test(norm)) return null;
-  if (stemsFr(norm).some((s) => LEXICON_STEMS.has(s))) return null;
-  const allowed = norm.length >= 8 ? 2 : 1;
+  const cached = typoCache.get(norm);
+  if (cached !== undefined) return cached;
   let best: string | null = null;
-  let bestD = allowed + 1;
-  for (const w of TYPO_TARGETS) {
-    const d = editDistance(norm, w, allowed);
-    if (d < bestD) {
-      best = w;
-      bestD = d;
+  if (!stemsFr(norm).some((s) => LEXICON_STEMS.has(s))) {
+    const allowed = norm.length >= 8 ? 2 : 1;
+    let bestD = allowed + 1;
+    for (let len = norm.length - allowed; len <= norm.length + allowed; len++) {
+      for (const w of TYPO_TARGETS.get(len) ?? []) {
+        const d = editDistance(norm, w, allowed);
+        if (d < bestD) {
+          best = w;
+          bestD = d;
+        }
+      }
     }
+    if (bestD > allowed) best = null;
   }
-  return bestD <= allowed ? best : null;
+  if (typoCache.size > 5000) typoCache.clear();
+  typoCache.set(norm, best);
+  return best;
 }
 
 function wordMatches(t: FrToken, key: string, stems: string[] | null): boolean {
@@ -1161,19 +1180,56 @@ export function negationScope(tokens: readonly FrToken[], isVerb: (i: number) =>
         continue;
       }
       while (tokens[j] && CLITICS.has(tokens[j]!.norm) && !tokens[j]!.hyphen) j++;
-      let k = j + 1;
-      while (tokens[k]?.hyphen) k++;
-      if (tokens[k] && NEG_PARTICLES.has(tokens[k]!.norm)) mark(j);
+      // The particle follows the verb, maybe after glued pronouns or an adverb ("n'envoyez surtout pas"),
+      // or later in the clause ("n'envoyez IN7654321 à personne").
+      for (let k = j + 1; k < tokens.length && tokens[k]!.kind !== 'punct' && !(k > j + 1 && isVerb(k)); k++) {
+        if (NEG_PARTICLES.has(tokens[k]!.norm)) {
+          mark(j);
+          break;
+        }
+      }
     } else if (t.norm === 'sans' || t.norm === 'jamais') {
       mark(i + 1);
-    } else if ((t.norm === 'pas' || t.norm === 'jamais' || t.norm === 'plus') && i > 0 && !scope[i]) {
-      // Spoken: "envoie-la pas", "je paie pas".
+    } else if ((t.norm === 'pas' || t.norm === 'jamais') && i > 0 && !scope[i]) {
+      // Spoken: "envoie-la pas", "je paie pas", "envoie surtout pas".
       let v = i - 1;
-      while (v > 0 && tokens[v]!.hyphen) v--;
-      if (isVerb(v) && !(t.norm === 'plus' && !isVerb(v))) mark(v);
+      while (v > 0 && (tokens[v]!.hyphen || ADVERBS_BEFORE_PAS.has(tokens[v]!.norm))) v--;
+      if (isVerb(v)) mark(v);
     }
   }
   return scope;
+}
+
+const ADVERBS_BEFORE_PAS = new Set(['surtout', 'vraiment', 'absolument', 'donc', 'meme', 'toujours', 'encore', 'trop', 'bien', 'juste']);
+
+/** The English verbs of each action, for reading which actions a French negation's scope covers. */
+const ACTION_VERBS: Record<'email' | 'pay' | 'followup', ReadonlySet<string>> = {
+  email: new Set(['send', 'resend', 'forward', 'share', 'email']),
+  pay: new Set(['pay', 'settle', 'pay off', 'make a payment', 'charge']),
+  followup: new Set(['call', 'contact', 'escalate', 'talk', 'dispute', 'refund', 'postpone', 'extend']),
+};
+
+/**
+ * The actions whose verb is inside a negation's scope in a French message, read from its structure
+ * ("N'envoyez surtout pas IN7654321" → email). The analysis takes these as negated even where the
+ * mapped English reads otherwise: the gate errs on the side of not acting.
+ */
+export function frenchNegatedActions(text: string): Set<'email' | 'pay' | 'followup'> {
+  const s = normalizeTyped(text);
+  const toks = tokenizeFr(s, recipientSpans(s));
+  const verbAt = (i: number) => {
+    const e = entryAt(toks, i);
+    return e?.tag === 'v' ? e : null;
+  };
+  const scope = negationScope(toks, (i) => verbAt(i) !== null);
+  const out = new Set<'email' | 'pay' | 'followup'>();
+  toks.forEach((_t, i) => {
+    if (!scope[i]) return;
+    const base = verbAt(i)?.verb?.base;
+    if (!base) return;
+    for (const [action, verbs] of Object.entries(ACTION_VERBS) as Array<['email' | 'pay' | 'followup', ReadonlySet<string>]>) if (verbs.has(base)) out.add(action);
+  });
+  return out;
 }
 
 /** The French Tokenizer (types.ts): tokens with their stem as lemma and structural negation scope. */

@@ -1,5 +1,5 @@
 import type { Language } from '../../i18n/locales.js';
-import { detectLanguage } from './detect.js';
+import { detect, detectLanguage } from './detect.js';
 import { readFrench } from './fr-read.js';
 
 /**
@@ -29,4 +29,16 @@ export function readMessage(text: string, fallback: Language = 'en'): ReadMessag
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
   recent.set(key, read);
   return read;
+}
+
+/**
+ * The language of a conversation so far, for a message that does not tell: the language of the
+ * latest earlier user message that does, else English. `earlier` is oldest first.
+ */
+export function conversationLanguage(earlier: readonly string[]): Language {
+  for (let i = earlier.length - 1; i >= 0; i--) {
+    const language = detect(earlier[i]!).language;
+    if (language) return language;
+  }
+  return 'en';
 }

@@ -99,7 +99,8 @@ export function paymentsMade({ t, period, hasInvoiceWord }: Clause): Draft | nul
     /\b(have|did|has|had) (?:i|we) (?:already |ever |recently )?(?:paid|pay|made)\b/.test(t) ||
     /\bwhat (?:have|did) (?:i|we) (?:paid|pay)\b|\b(?:i|we) (?:have )?paid so far\b|\bpaid so far\b|\bhow much (?:have|did) (?:i|we) (?:paid|pay|spent|spend)\b/.test(t) ||
     /\b(receipts?|transactions?|transaction history|remittances?|money (?:i|we) (?:sent|paid))\b/.test(t) ||
-    /\bwhen did (?:i|we) (?:last )?pay\b/.test(t);
+    /\bwhen did (?:i|we) (?:last )?pay\b/.test(t) ||
+    /\b(?:receive|received|get|got)\b.{0,12}\b(?:my|our)\s+(?:cheque|check|wire|e ?transfer|bank transfer)\b/.test(t);
   if (paymentsQ && !paidInvoices && !isOverdueQuestion(t)) {
     return { kind: 'payments', period, limit: limitIn(t) ?? (/\bwhen did (?:i|we) last pay\b|\blast payment\b/.test(t) ? 1 : null) };
   }
