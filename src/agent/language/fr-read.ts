@@ -1,6 +1,6 @@
 import { normalizeTyped, recipientSpans } from '../../mail/recipients.js';
 import { isEngineWord } from '../offline/text.js';
-import { entriesFor, entryAt, frenchTypo, hasAccent, isPluralDeterminer, tokenizeFr, type CompiledEntry, type FrToken, type Tag } from './fr.js';
+import { entriesFor, entryAt, frenchTypo, hasAccent, isPluralDeterminer, tokenizeFr, verbEntryAt, type CompiledEntry, type FrToken, type Tag } from './fr.js';
 
 /**
  * Reads a French message into the offline engine's concept vocabulary: the English words its intent
@@ -67,9 +67,14 @@ function guessForm(u: Unit, prev: Unit | undefined): 'base' | 'pp' | 'inf' {
 }
 
 /** The form of a verb unit: the lexicon's, or its ending's and context's when the lexicon found it by stem or without its accent. */
-function formOf(u: Unit, prev: Unit | undefined): 'base' | 'pp' | 'inf' | 'fut' | 'cond' {
+function formOf(u: Unit, prev: Unit | undefined, next?: Unit): 'base' | 'pp' | 'inf' | 'fut' | 'cond' {
   const e = u.e!;
   if (e.form === 'inf') return guessForm(u, prev);
+  // "Payé la IN7654321", "pouvez-vous envoyé la facture": a participle typed for an imperative or an infinitive.
+  if (e.form === 'pp' && e.verb?.cls === 'plain' && next && (next.e?.tag === 'det' || next.t.kind === 'kept' || (next.toks.length === 1 && ['la', 'le', 'les', 'l', 'moi'].includes(next.t.norm)))) {
+    const leads = !prev || prev.t.kind === 'punct' || prev.e?.en === 'please' || (prev.e?.verb !== undefined && ['modal', 'want', 'devoir', 'aller'].includes(prev.e.verb.cls)) || ['de', 'd', 'a', 'pour'].includes(prev.t.norm);
+    if (leads) return 'base';
+  }
   // "conteste" typed for "je conteste" matches the participle "contesté" without its accent: the context decides.
   if (e.form === 'pp' && !hasAccent(u.t.lower) && hasAccent(e.spelled?.[0] ?? '')) return guessForm(u, prev) === 'pp' ? 'pp' : 'base';
   return e.form ?? 'base';
@@ -196,7 +201,7 @@ class Reader {
         }
       }
       if (isVerb(unit)) {
-        const form = formOf(unit, U[u - 1]);
+        const form = formOf(unit, this.head(u - 1), U[u + 1]);
         // A participle after an article or a noun describes it ("les payées", "factures réglées").
         if (form === 'pp' && prevChunk && (prevChunk.tag === 'det' || prevChunk.tag === 'n' || prevChunk.tag === 'adj') && !this.negation && unit.e!.verb!.cls === 'plain') {
           if (unit.e!.verb!.base === 'receive' && prevChunk.tag === 'det') this.emit({ en: 'receipts', tag: 'n', many: true });
@@ -223,7 +228,13 @@ class Reader {
     const v = this.next(u, (x) => x.toks.length === 1 && CLITIC.has(x.t.norm) && !x.t.hyphen);
     const verbUnit = U[v];
     const isA = verbUnit?.t.norm === 'a' && verbUnit.toks.length === 1;
-    if (!isVerb(verbUnit) && !isA) return;
+    if (!verbUnit || verbUnit.t.kind !== 'word') return;
+    // After "ne" comes a verb, even one the lexicon reads first as a noun ("nenvoi pas": "envoi" for "envoie").
+    if (!isVerb(verbUnit) && !isA) {
+      const asVerb = verbUnit.toks.length === 1 ? verbEntryAt(verbUnit.toks, 0) : null;
+      if (!asVerb) return;
+      U[v] = { ...verbUnit, e: { ...asVerb, form: asVerb.form === 'pp' ? 'base' : asVerb.form } };
+    }
     const k = this.next(v, (x) => x.t.hyphen);
     const particle = U[k];
     if (particle && PARTICLES.has(normOf(particle))) {
@@ -255,7 +266,7 @@ class Reader {
     const U = this.units;
     const e = unit.e!;
     const verb = e.verb!;
-    const form = formOf(unit, U[u - 1]);
+    const form = formOf(unit, this.head(u - 1), U[u + 1]);
     let last = u;
     // Pronouns glued after the verb: "envoyez-la", "pouvez-vous", "ai-je".
     let subject = this.subject;
@@ -293,8 +304,10 @@ class Reader {
       let j = last + 1;
       while (j < U.length && (BETWEEN.has(normOf(U[j])) || this.consumed.has(j)) && !isPunct(U[j])) j++;
       const P = U[j];
+      // After an auxiliary, "paye" typed for "payé" is the participle.
+      const unaccentedParticiple = P !== undefined && isVerb(P) && entriesFor(P.t.norm).some((x) => x.form === 'pp' && x.verb?.base === P.e!.verb?.base);
       if (P && isVerb(P)) {
-        if (formOf(P, U[j - 1]) === 'pp' || P.e!.form === 'pp') participle = { idx: j, en: P.e!.en === P.e!.verb!.past ? P.e!.verb!.past : P.e!.en };
+        if (formOf(P, U[j - 1]) === 'pp' || P.e!.form === 'pp' || unaccentedParticiple) participle = { idx: j, en: P.e!.en === P.e!.verb!.past ? P.e!.verb!.past : P.e!.en };
       }
     }
     let en = form === 'pp' ? verb.past : form === 'inf' || (form === 'base' && (e.form === 'inf' || e.form === 'pp')) ? verb.base : e.en;
@@ -385,6 +398,13 @@ class Reader {
     if (objectWords.length) this.emit({ en: objectWords.join(' '), tag: 'obj' });
     if (toBefore) this.emit({ en: 'to', tag: 'prep' });
     return last;
+  }
+
+  /** The unit at or before u that is not glued to a word before it ("pouvez-vous envoyer": "pouvez"). */
+  private head(u: number): Unit | undefined {
+    let j = u;
+    while (j > 0 && this.units[j]?.t.hyphen) j--;
+    return this.units[j];
   }
 
   /** The sentence of unit u ends with "?". */
@@ -643,6 +663,18 @@ function join(chunks: Chunk[]): string {
 }
 
 /** The units of a message: typos corrected, then the longest lexicon entry at each word. */
+/** The spoken question "j'ai-tu payé ?", "c'est-tu payé ?": "tu" after a verb with another subject asks; read as "ai-je payé". */
+function spokenQuestion(tokens: FrToken[]): FrToken[] {
+  const out = [...tokens];
+  for (let i = 2; i < out.length; i++) {
+    const subj = out[i - 2]!;
+    if (out[i]!.norm !== 'tu' || out[i - 1]!.kind !== 'word' || !['je', 'j', 'c', 'ca', 'on', 'il', 'elle', 'ils', 'elles'].includes(subj.norm)) continue;
+    const pronoun = subj.norm === 'j' ? 'je' : subj.norm === 'c' || subj.norm === 'ca' ? 'ce' : subj.norm;
+    out.splice(i - 2, 3, { ...out[i - 1]!, sentenceStart: subj.sentenceStart }, { ...subj, value: pronoun, lower: pronoun, norm: pronoun, hyphen: true, elided: false, sentenceStart: false });
+  }
+  return out;
+}
+
 function unitsOf(tokens: FrToken[]): Unit[] {
   for (const t of tokens) {
     if (t.kind !== 'word' || (/^\p{Lu}/u.test(t.value) && !t.sentenceStart)) continue;
@@ -674,7 +706,7 @@ function unitsOf(tokens: FrToken[]): Unit[] {
 /** A French message in the engine's vocabulary. */
 export function readFrench(text: string): string {
   const s = normalizeTyped(text);
-  const tokens = tokenizeFr(s, recipientSpans(s));
+  const tokens = spokenQuestion(tokenizeFr(s, recipientSpans(s)));
   return join(reorder(new Reader(unitsOf(tokens)).read()));
 }
 

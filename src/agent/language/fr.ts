@@ -187,6 +187,12 @@ function wordsOf(run: string, sentence: number, out: FrToken[]): void {
       wordsOf(rewritten, sentence, out);
       continue;
     }
+    // An elision typed without its apostrophe ("nenvoyez", "lenvoyer"): its letter and the word.
+    const glued = splitGluedElision?.(piece);
+    if (glued) {
+      wordsOf(glued, sentence, out);
+      continue;
+    }
     const parts = piece.split('-').filter((p) => p.length > 0);
     parts.forEach((p, k) => {
       const lower = p.toLowerCase();
@@ -198,6 +204,9 @@ function wordsOf(run: string, sentence: number, out: FrToken[]): void {
     });
   }
 }
+
+/** Set once the lexicon is compiled (the lexicon's own phrases are tokenized before). */
+let splitGluedElision: ((piece: string) => string | null) | null = null;
 
 /** Tokens of a French message (see FrToken). `recipients` are the address spans the mail policy reads in it. */
 export function tokenizeFr(text: string, recipients: ReadonlyArray<{ start: number; end: number }>): FrToken[] {
@@ -1054,6 +1063,16 @@ for (const m of [byFirst, byFirstStem]) for (const list of m.values()) list.sort
 /** Every word the lexicon knows, for typo correction and language detection. */
 export const LEXICON_WORDS: ReadonlySet<string> = new Set(entries.flatMap((e) => e.words));
 const LEXICON_STEMS: ReadonlySet<string> = new Set(entries.flatMap((e) => e.stems.flatMap((s) => s ?? [])));
+splitGluedElision = (piece: string) => {
+  const m = /^([nlmtsdj])([aeiouyhàâéèêîôû].{3,})$/i.exec(piece);
+  if (!m) return null;
+  const whole = normalizeFr(piece.toLowerCase());
+  if (LEXICON_WORDS.has(whole) || stemsFr(piece.toLowerCase()).some((st) => LEXICON_STEMS.has(st))) return null;
+  const rest = m[2]!.toLowerCase();
+  const known = LEXICON_WORDS.has(normalizeFr(rest)) || stemsFr(rest).some((st) => LEXICON_STEMS.has(st));
+  return known ? `${m[1]}'${m[2]}` : null;
+};
+
 /** Typo targets by length: a word is only compared with words one or two letters longer or shorter. */
 const TYPO_TARGETS = new Map<number, string[]>();
 for (const w of LEXICON_WORDS) {
@@ -1061,14 +1080,18 @@ for (const w of LEXICON_WORDS) {
 }
 const typoCache = new Map<string, string | null>();
 
-/** A lexicon word the unknown word is a typo of (one edit, two from eight letters), or null. */
+/** A lexicon word the unknown word is a typo of (one edit, two from ten letters), or null. */
 export function frenchTypo(norm: string): string | null {
-  if (norm.length < 5 || LEXICON_WORDS.has(norm) || !/^[a-z]+$/.test(norm)) return null;
+  if (norm.length < 4 || LEXICON_WORDS.has(norm) || !/^[a-z]+$/.test(norm)) return null;
   const cached = typoCache.get(norm);
   if (cached !== undefined) return cached;
   let best: string | null = null;
-  if (!stemsFr(norm).some((s) => LEXICON_STEMS.has(s))) {
-    const allowed = norm.length >= 8 ? 2 : 1;
+  if (norm.length === 4) {
+    // Four letters: only a letter left out of a five-letter word ("sole" → "solde", "frai" → "frais").
+    const hit = (TYPO_TARGETS.get(5) ?? []).find((w) => [...w].some((_c, i) => w.slice(0, i) + w.slice(i + 1) === norm));
+    best = hit ?? null;
+  } else if (!stemsFr(norm).some((s) => LEXICON_STEMS.has(s))) {
+    const allowed = norm.length >= 10 ? 2 : 1;
     let bestD = allowed + 1;
     for (let len = norm.length - allowed; len <= norm.length + allowed; len++) {
       for (const w of TYPO_TARGETS.get(len) ?? []) {
@@ -1081,6 +1104,7 @@ export function frenchTypo(norm: string): string | null {
     }
     if (bestD > allowed) best = null;
   }
+  if (norm.length === 4 && stemsFr(norm).some((s) => LEXICON_STEMS.has(s))) best = null;
   if (typoCache.size > 5000) typoCache.clear();
   typoCache.set(norm, best);
   return best;
@@ -1141,10 +1165,31 @@ export function entryAt(tokens: readonly FrToken[], i: number): CompiledEntry | 
       const verbLike = VERB_ENDING.test(t.norm) && !NOUN_ENDING.test(t.norm);
       const pick = verbLike ? verbs : others;
       if (pick.length > 0 && new Set(pick.map(conceptOf)).size === 1) return pick[0]!;
+      // Nouns of one family ("facture", "facturation"): the spelling nearest to what was typed, if one is nearest.
+      const distance = (e: CompiledEntry) => editDistance(t.norm, e.words[0]!, 9);
+      const ranked = [...pick].sort((x, y) => distance(x) - distance(y));
+      if (ranked.length > 0 && (ranked.length === 1 || distance(ranked[0]!) < distance(ranked[1]!) || conceptOf(ranked[0]!) === conceptOf(ranked[1]!))) return ranked[0]!;
       return null;
     }
   }
   return best;
+}
+
+/**
+ * The verb a word is, even where the lexicon reads it first as something else: "envoi" typed for
+ * "envoie" is the verb after "n'" ("nenvoi pas"), "entre" after "j'" is "entrer".
+ */
+export function verbEntryAt(tokens: readonly FrToken[], i: number): CompiledEntry | null {
+  const t = tokens[i];
+  if (!t || t.kind !== 'word') return null;
+  const e = entryAt(tokens, i);
+  if (e?.tag === 'v') return e;
+  const exact = (byFirst.get(t.norm) ?? []).find((x) => x.tag === 'v' && x.words.length === 1);
+  if (exact) return exact;
+  const byStem = stemsFr(t.lower)
+    .flatMap((s) => byFirstStem.get(s) ?? [])
+    .filter((x) => x.tag === 'v' && x.words.length === 1);
+  return byStem.length > 0 && new Set(byStem.map((x) => x.verb!.base)).size === 1 ? byStem[0]! : null;
 }
 
 /** Every single-word entry spelled exactly `norm` (a word can be several things: "a" is "à" or "has"). */
@@ -1183,6 +1228,7 @@ export function negationScope(tokens: readonly FrToken[], isVerb: (i: number) =>
         continue;
       }
       while (tokens[j] && CLITICS.has(tokens[j]!.norm) && !tokens[j]!.hyphen) j++;
+      if (!tokens[j] || tokens[j]!.kind !== 'word') continue;
       // The particle follows the verb, maybe after glued pronouns or an adverb ("n'envoyez surtout pas"),
       // or later in the clause ("n'envoyez IN7654321 à personne").
       for (let k = j + 1; k < tokens.length && tokens[k]!.kind !== 'punct' && !(k > j + 1 && isVerb(k)); k++) {
@@ -1220,10 +1266,7 @@ const ACTION_VERBS: Record<'email' | 'pay' | 'followup', ReadonlySet<string>> = 
 export function frenchNegatedActions(text: string): Set<'email' | 'pay' | 'followup'> {
   const s = normalizeTyped(text);
   const toks = tokenizeFr(s, recipientSpans(s));
-  const verbAt = (i: number) => {
-    const e = entryAt(toks, i);
-    return e?.tag === 'v' ? e : null;
-  };
+  const verbAt = (i: number) => verbEntryAt(toks, i);
   const scope = negationScope(toks, (i) => verbAt(i) !== null);
   const out = new Set<'email' | 'pay' | 'followup'>();
   toks.forEach((_t, i) => {
