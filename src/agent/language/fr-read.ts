@@ -162,7 +162,7 @@ class Reader {
       }
       const n = t.norm;
       // ---- negation
-      if ((n === 'ne' || (n === 'n' && t.elided) || n === 'n') && unit.toks.length === 1) {
+      if ((n === 'ne' || n === 'n') && unit.toks.length === 1) {
         this.readNe(u);
         continue;
       }
