@@ -42,6 +42,12 @@ interface Language {
 
 const LANGUAGES: Record<'en', Language> = { en: { tokenizer: englishTokenizer, lexicon: englishLexicon } };
 
+/** Verbs that, negated, decline a thing ("don't need a link"), unlike "don't have" or "never got". */
+const DECLINING_VERBS = new Set(['need', 'want', 'require', 'send', 'give', 'email', 'make', 'create', 'generate']);
+
+/** Verbs that, negated, say a thing is missing ("don't have the link", "never got it"). */
+const MISSING_VERBS = new Set(['have', 'get', 'receive', 'find', 'see']);
+
 const PAY_STATES = new Set(['paid', 'settled', 'unpaid', 'unsettled']);
 
 /** Sentence-initial words skipped before looking for a question opener ("so how do I…", "ok, can you…"). */
@@ -140,6 +146,30 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     return 'request';
   }
 
+  /**
+   * A link (to pay) refused: after a negation cue in its sentence ("no need for a link", "without a
+   * link"), or in a negation's scope whose verb declines it ("don't need/want/send a link"), not one
+   * that says it is missing ("I don't have the link", "never got the link": those still ask).
+   */
+  function linkRefused(): boolean {
+    return tokens.some((t, i) => {
+      if (t.lemma !== 'link' && !/^links?$/.test(t.value.toLowerCase())) return false;
+      if (negCues.some((o) => o.at < i && tokens[o.at]!.sentence === t.sentence)) return true;
+      if (!t.negated) return false;
+      const verb = tokens.slice(0, i).reverse().find((v) => v.sentence === t.sentence && v.negated && DECLINING_VERBS.has(v.lemma));
+      return verb !== undefined;
+    });
+  }
+
+  /** A link said to be missing: in a negation's scope whose verb is having or receiving it ("don't have the link", "never got the link"). */
+  function linkMissing(): boolean {
+    return tokens.some((t, i) => {
+      if (t.lemma !== 'link' && !/^links?$/.test(t.value.toLowerCase())) return false;
+      const verb = tokens.slice(0, i).reverse().find((v) => v.sentence === t.sentence && MISSING_VERBS.has(v.lemma));
+      return verb !== undefined && (verb.negated || tokens.some((n, k) => k < i && n.sentence === t.sentence && (n.lemma === 'never' || n.lemma === 'not')));
+    });
+  }
+
   const moods = new Map<Action, Mood>();
   function mood(action: Action): Mood {
     const cached = moods.get(action);
@@ -150,6 +180,12 @@ export function analyzeWith(lang: Language, text: string): Analysis {
       const each = at.map(occurrenceMood);
       m = each.includes('request') ? 'request' : each[0]!;
     }
+    // "I'll pay it Friday, no need for a link", "we'll settle it, don't need a payment link": a
+    // refused link is a refusal of what paying here means, wherever the pay word stands.
+    // "I don't have the link to pay IN…", "never got the payment link": a missing link is asked for.
+    if (action === 'pay' && linkMissing()) {
+      if (m === 'negated') m = 'request';
+    } else if (action === 'pay' && m !== 'absent' && linkRefused()) m = 'negated';
     moods.set(action, m);
     return m;
   }

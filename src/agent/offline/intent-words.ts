@@ -100,7 +100,7 @@ export function handoffTopicIn(t: string): 'dispute' | 'extension' | 'refund' | 
     /\b(dispute|disputing|contest|contesting|overcharged|overbilled|double charged|double billed|charged twice|billed twice|billing error|wrongly charged|incorrectly charged|duplicate (?:charge|invoice|billing|bill))\b/.test(t) ||
     /\b(charged|invoiced|billed|charging|billing|invoicing)\b.{0,25}\b(twice|two times|double|again for)\b/.test(t) ||
     /\b(does not|do not|did not|doesnt) (?:match|add up|look right|reflect)\b|\bfor (?:stuff|items|goods|things|equipment|an order) (?:we|i) (?:returned|sent back|cancell?ed|never got)\b/.test(t) ||
-    /\b(is|it is|its|looks|seems|are|was) (?:all |completely |totally )?(?:wrong|incorrect|not right|off)\b|\b(?:do not|did not|can not) recogni[sz]e\b|\b(mistake|error) (?:on|in|with)\b|\bnever (?:ordered|received|got)\b|\bdid not (?:order|receive|get)\b|\bshould not (?:have been|be) (?:charged|billed)\b/.test(t)
+    /\b(is|it is|its|looks|seems|are|was) (?:all |completely |totally )?(?:wrong|incorrect|not right|off)\b|\b(?:do not|did not|can not) recogni[sz]e\b|\b(mistake|error) (?:on|in|with)\b|\bnever (?:ordered|received|got)\b(?! (?:the |a |my |any |your )?(?:secure )?(?:payment |pay )?links?\b)|\bdid not (?:order|receive|get)\b(?! (?:the |a |my |any |your )?(?:secure )?(?:payment |pay )?links?\b)|\bshould not (?:have been|be) (?:charged|billed)\b/.test(t)
   ) {
     return 'dispute';
   }
