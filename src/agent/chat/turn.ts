@@ -5,7 +5,7 @@ import { deriveContext } from '../context.js';
 import { t } from '../../i18n/index.js';
 import { localeOf } from '../../i18n/locales.js';
 import { analyze } from '../language/analyze.js';
-import { readMessage } from '../language/message.js';
+import { conversationLanguage, readMessage } from '../language/message.js';
 import { runTurn, type TurnResult } from '../loop.js';
 import { buildUserRequest } from '../request.js';
 import type { ChatMessage, TurnEvent } from '../types.js';
@@ -144,9 +144,11 @@ export async function sendMessage(deps: ChatDeps, session: Session, conversation
   if (deps.logPrompts) deps.logger?.debug({ conversationId, userText }, 'chat message');
 
   // Answers written here follow the language of the user's message (cards follow the user's locale).
-  const replyLocale = localeOf(readMessage(userText).language);
+  // A message with no words of either language ("ok", "IN7654321") keeps the conversation's.
+  const language = readMessage(userText, conversationLanguage(past.filter((m) => m.role === 'user').map((m) => m.text))).language;
+  const replyLocale = localeOf(language);
   if (guard.found) {
-    const out = await cardPolicyAnswer(deps, session, conversationId, userText, past, readMessage(userText).language);
+    const out = await cardPolicyAnswer(deps, session, conversationId, userText, past, language);
     const userMessage = { id: userMessageId, role: 'user' as const, text: userText, cards: [], redacted: true };
     return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'policy', rewrites: guard.rewrites, ...out }, onEvent);
   }
