@@ -72,6 +72,10 @@ export async function startE2eApp(opts: { database: Database; env?: Record<strin
       PORT: String(port),
       PUBLIC_BASE_URL: baseUrl,
       CHAT_RATE_LIMIT_PER_MINUTE: '1000',
+      // A browser test loads many pages from one address within a minute, and each page load asks
+      // for /widget.js and the widget's messages (public, per IP); the limits have their own tests.
+      RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
+      RATE_LIMIT_READS_PER_MINUTE: '100000',
       ...opts.env,
     });
     const app = await buildApp({ config, database: opts.database, clock: fixedClock(TEST_TODAY), ...(opts.model ? { model: opts.model } : {}) });

@@ -41,7 +41,7 @@ const ENGLISH_IN_FRENCH_FILES = new Set([
 ]);
 
 /** Turns with no word of either language: they take the conversation's language. */
-const NEUTRAL = new Set(['IN7654321', 'accounting@mycompany.com']);
+const NEUTRAL = new Set(['IN7654321', 'accounting@mycompany.com', 'ok']);
 
 describe('language detection', () => {
   const english = userMessages(englishFiles);
