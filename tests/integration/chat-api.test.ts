@@ -262,7 +262,7 @@ describe('chat API (offline model)', () => {
         // The server (not a model) minted the pay link: that call is audited like any other.
         const audit = await auditRows(t, reply.id);
         expect(audit.map((a) => [a.name, a.arguments, a.outcome])).toStrictEqual([['createPaymentLink', { invoiceNumber: 'IN7654321' }, 'ok']]);
-        expect(JSON.stringify(audit)).not.toMatch(/4111/);
+        expect(JSON.stringify(audit)).not.toMatch(/4111[\s-]*1111/);
         // Nothing anywhere in the conversation holds the number.
         const all = await t.app.services.db.selectFrom('chat_messages').select('text').where('conversation_id', '=', conv).execute();
         expect(all.map((m) => m.text).join('\n')).not.toMatch(/4111|1111/);
