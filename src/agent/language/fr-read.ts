@@ -46,6 +46,14 @@ const OBJECTS: Record<string, string> = { le: 'it', la: 'it', l: 'it', les: 'the
 const CLITIC = new Set(['me', 'm', 'te', 't', 'se', 's', 'le', 'la', 'l', 'les', 'lui', 'leur', 'y', 'en', 'nous', 'vous']);
 const DIRECT = new Set(['le', 'la', 'l', 'les']);
 const PARTICLES = new Set(['pas', 'plus', 'jamais', 'rien', 'personne', 'aucun', 'aucune', 'guere', 'point', 'nullement', 'ni', 'pas encore', 'surtout pas', 'absolument pas', 'certainement pas', 'pas du tout', 'pas question']);
+
+/**
+ * A negation particle, or a "not now" phrase that holds one ("ne la payez pas tout de suite",
+ * "payez-la pas maintenant"): the negation closes there, and "now" adds nothing to it.
+ */
+function isParticle(unit: { e?: { en?: string } | null } | undefined, kind: string): boolean {
+  return PARTICLES.has(kind) || (kind.startsWith('pas ') && unit?.e?.en === 'not now');
+}
 /** Words between an auxiliary and its participle ("n'ai pas encore payé", "a déjà été"). */
 const BETWEEN = new Set(['deja', 'encore', 'bien', 'toujours', 'jamais', 'pas', 'plus', 'vraiment', 'tout', 'pas encore', 'finalement', 'enfin', 'aussi']);
 /** Adverbs that may sit between a verb and "pas" ("n'envoyez surtout pas", "je paie vraiment pas"). */
@@ -124,7 +132,7 @@ class Reader {
   private aIsVerb(u: number): boolean {
     const p = this.units[u - 1];
     const n = this.units[u + 1];
-    if (n && (n.t.hyphen || PARTICLES.has(normOf(n)) || (isVerb(n) && (n.e!.form === 'pp' || guessForm(n, undefined) === 'pp')) || n.t.norm === 'besoin' || n.e?.en === 'overpaid' || n.e?.en === 'no need')) return true;
+    if (n && (n.t.hyphen || isParticle(n, normOf(n)) || (isVerb(n) && (n.e!.form === 'pp' || guessForm(n, undefined) === 'pp')) || n.t.norm === 'besoin' || n.e?.en === 'overpaid' || n.e?.en === 'no need')) return true;
     if (n && (n.t.kind === 'kept' || n.e?.tag === 'det' || n.e?.tag === 'n')) return false;
     return p !== undefined && (p.t.norm in SUBJECTS || ['qui', 'ne', 'n', 'y'].includes(p.t.norm));
   }
@@ -220,7 +228,7 @@ class Reader {
   private readNe(u: number): void {
     const U = this.units;
     const first = U[u + 1];
-    if (first && PARTICLES.has(normOf(first))) {
+    if (first && isParticle(first, normOf(first))) {
       this.negation = { unit: u + 1, kind: normOf(first) };
       this.consumed.add(u + 1);
       return;
@@ -237,7 +245,7 @@ class Reader {
     }
     const k = this.next(v, (x) => x.t.hyphen);
     const particle = U[k];
-    if (particle && PARTICLES.has(normOf(particle))) {
+    if (particle && isParticle(particle, normOf(particle))) {
       this.negation = { unit: k, kind: normOf(particle) };
       this.consumed.add(k);
       // "n'envoyez plus rien", "ne … jamais personne": the second particle is "anything", "anyone".
@@ -293,7 +301,7 @@ class Reader {
       const kind = normOf(p);
       // "plus" only after a subject ("je veux plus payer"); after an imperative it is "more" ("dites-m'en plus").
       const afterSubject = U[u - 1] !== undefined && U[u - 1]!.t.norm in SUBJECTS && !glued.length && !gluedDirect.length;
-      if (p && PARTICLES.has(kind) && kind !== 'ni' && (kind !== 'plus' || (afterSubject && !['de', 'd', 'que', 'qu'].includes(U[q + 1]?.t.norm ?? '')))) {
+      if (p && isParticle(p, kind) && kind !== 'ni' && (kind !== 'plus' || (afterSubject && !['de', 'd', 'que', 'qu'].includes(U[q + 1]?.t.norm ?? '')))) {
         neg = { unit: q, kind };
         this.consumed.add(q);
       }
