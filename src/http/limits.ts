@@ -108,20 +108,26 @@ type Check = ReturnType<FastifyInstance['createRateLimit']>;
  * 401 before anything is counted. Our hook instead of the plugin's own: the plugin's per-route
  * config gives every route its own counter, and it can only answer with an error, never a page.
  */
-function limitHook(check: Check, storeFailed: (err: unknown) => void): onRequestHookHandler {
+/** Counts a request; null when the store failed (logged: requests then go through). */
+function counter(check: Check, storeFailed: (err: unknown) => void): (req: FastifyRequest) => Promise<Awaited<ReturnType<Check>> | null> {
+  return async (req) => {
+    try {
+      return await check(req);
+    } catch (err) {
+      storeFailed(err);
+      return null;
+    }
+  };
+}
+
+function limitHook(count: ReturnType<typeof counter>): onRequestHookHandler {
   const counted = new WeakSet<FastifyRequest>();
   return async function rateLimitHook(req: FastifyRequest, reply: FastifyReply) {
     // A GET route's automatic HEAD twin carries the hook too: count a request once.
     if (counted.has(req)) return;
     counted.add(req);
-    let limit: Awaited<ReturnType<Check>>;
-    try {
-      limit = await check(req);
-    } catch (err) {
-      storeFailed(err);
-      return;
-    }
-    if (limit.isAllowed) return;
+    const limit = await count(req);
+    if (!limit || limit.isAllowed) return;
     void reply.headers({ 'x-ratelimit-limit': limit.max, 'x-ratelimit-remaining': limit.remaining, 'x-ratelimit-reset': limit.ttlInSeconds });
     if (!limit.isExceeded) return;
     const retryAfter = Math.max(1, limit.ttlInSeconds);
@@ -187,21 +193,18 @@ export async function registerLimits(app: FastifyInstance, config: Config): Prom
     ...(redis ? { redis, nameSpace: config.RATE_LIMIT_REDIS_PREFIX } : {}),
   });
   const check = app.createRateLimit();
-  const storeFailed = storeFailureLog(app.log);
-  const hook = limitHook(check, storeFailed);
+  const count = counter(check, storeFailureLog(app.log));
+  const hook = limitHook(count);
   // The same counters as the hook (same store, key and budgets), for the family named.
   app.decorate('spendLimit', async (req: FastifyRequest, family: LimitFamily) => {
     spending.set(req, family);
-    let limit: Awaited<ReturnType<Check>>;
+    let limit;
     try {
-      limit = await check(req);
-    } catch (err) {
-      storeFailed(err);
-      return;
+      limit = await count(req);
     } finally {
       spending.delete(req);
     }
-    if (limit.isAllowed || !limit.isExceeded) return;
+    if (!limit || limit.isAllowed || !limit.isExceeded) return;
     const retryAfter = Math.max(1, limit.ttlInSeconds);
     throw new RateLimitedError(`Too many ${TOO_MANY[family]}; try again in ${retryAfter} s`, retryAfter);
   });

@@ -46,10 +46,6 @@ export function translator(locale: Locale): Translate {
   return (key, vars) => t(locale, key, vars);
 }
 
-/** Whether `key` exists in `locale` (for code that chooses between a message and a fallback). */
-export function hasMessage(locale: Locale, key: string): boolean {
-  return i18n().exists(key, { lng: locale });
-}
 
 /** An invoice status as people read it in `locale` ("Overdue (partially paid)", "En retard (partiellement payée)"). */
 export function statusLabel(locale: Locale, status: string, partiallyPaid = false): string {

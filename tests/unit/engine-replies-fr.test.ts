@@ -29,9 +29,14 @@ vi.mock('../../src/agent/language/message.js', () => {
     'Montrez-moi la facture IN7654321': 'show me invoice IN7654321',
   };
   // A bare invoice number says nothing about the language: it takes the conversation's.
+  const tells = (text: string) => !/^IN\d{7}$/.test(text);
   return {
     readMessage: (text: string, fallback = 'en') =>
-      text in FRENCH ? { language: 'fr', engineText: FRENCH[text] } : { language: /^IN\d{7}$/.test(text) ? fallback : 'en', engineText: text },
+      text in FRENCH ? { language: 'fr', engineText: FRENCH[text] } : { language: tells(text) ? 'en' : fallback, engineText: text },
+    conversationLanguage: (earlier: readonly string[]) => {
+      const last = [...earlier].reverse().find(tells);
+      return last !== undefined && last in FRENCH ? 'fr' : 'en';
+    },
   };
 });
 

@@ -144,11 +144,11 @@ export async function sendMessage(deps: ChatDeps, session: Session, conversation
   if (deps.logPrompts) deps.logger?.debug({ conversationId, userText }, 'chat message');
 
   // Answers written here follow the language of the user's message (cards follow the user's locale).
-  // A message with no words of either language ("ok", "IN7654321") keeps the conversation's.
-  const language = readMessage(userText, conversationLanguage(past.filter((m) => m.role === 'user').map((m) => m.text))).language;
-  const replyLocale = localeOf(language);
+  // What the server answers itself follows the message's language; a message with no words of
+  // either language ("ok", "IN7654321") keeps the conversation's. Model turns detect it themselves.
+  const replyLanguage = () => readMessage(userText, conversationLanguage(past.filter((m) => m.role === 'user').map((m) => m.text))).language;
   if (guard.found) {
-    const out = await cardPolicyAnswer(deps, session, conversationId, userText, past, language);
+    const out = await cardPolicyAnswer(deps, session, conversationId, userText, past, replyLanguage());
     const userMessage = { id: userMessageId, role: 'user' as const, text: userText, cards: [], redacted: true };
     return deliverAnswer(deps, session, conversationId, { userMessage, assistantId, model: 'policy', rewrites: guard.rewrites, ...out }, onEvent);
   }
@@ -159,6 +159,7 @@ export async function sendMessage(deps: ChatDeps, session: Session, conversation
   const proposed = (lastContext(past)?.proposals.length ?? 0) > 0;
   const pending = proposed ? await pendingProposals(deps.db, conversationId) : [];
   if (proposed && (analysis.affirmation || analysis.refusal)) {
+    const replyLocale = localeOf(replyLanguage());
     // A yes/no to the last answer's confirm card: decided here; if it was already decided or expired, say so.
     const out: Settled =
       pending.length > 0

@@ -1,6 +1,6 @@
-import { DEFAULT_LOCALE, localeOf, type Language } from '../../i18n/locales.js';
+import { DEFAULT_LOCALE, localeOf } from '../../i18n/locales.js';
 import { parseContext, type DialogueContext, type EngineNote } from '../context.js';
-import { readMessage } from '../language/message.js';
+import { conversationLanguage, readMessage } from '../language/message.js';
 import type { ChatMessage, ChatModel, ModelRequest, ModelResponse, ToolCall, ToolSpec } from '../types.js';
 import { composeIntent, pendingOf, type ComposeOptions } from './compose.js';
 import { sayIn } from './compose-common.js';
@@ -127,13 +127,6 @@ function goingInCircles(intents: Intent[], prev: EngineNote | null): { intents: 
   const count = prev?.unanswered?.key === key ? prev.unanswered.count + 1 : 1;
   if (count >= 3) return { intents: [{ kind: 'handoff', topic: 'other', number: null, reason: 'circles' }], unanswered: null };
   return { intents, unanswered: { key, count } };
-}
-
-/** The language of the conversation so far: each message's, or the one before it when a message does not tell ("IN7654321", "ok"). */
-function conversationLanguage(earlier: readonly string[]): Language {
-  let language: Language = 'en';
-  for (const text of earlier) language = readMessage(text, language).language;
-  return language;
 }
 
 /** One engine step, exposed for tests: the intents it understood, and either tool calls or the reply. */

@@ -17,8 +17,6 @@ import type { Area, Messages } from './types.js';
  */
 export const AREAS = { cards, chat, documents, engine, mcp, pay, portal, status, widget } satisfies Record<string, Area>;
 
-export type AreaName = keyof typeof AREAS;
-
 /** The catalogue of one locale, as i18next resources (`{ area: { key: text } }`). */
 export function messagesFor(locale: Locale): Messages {
   const out: Messages = {};
