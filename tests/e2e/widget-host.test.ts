@@ -201,7 +201,15 @@ describeWithBrowser('widget on a hostile host page (browser)', () => {
         e2e.baseUrl,
         token,
       );
-      await page.waitForSelector(`${W.panel}:not([hidden])`);
+      // Under a loaded machine the messages fetch and the first paint can be slow: wait longer, and
+      // when it never opens, say what the page saw (its console, failed requests, the element's state).
+      await page.waitForSelector(`${W.panel}:not([hidden])`, { timeout: 40_000 }).catch(async (err: unknown) => {
+        const state = await page.evaluate(() => {
+          const el = document.querySelector('billing-assistant');
+          return el ? `mounted; shadow: ${el.shadowRoot?.innerHTML.slice(0, 300) ?? 'none'}` : 'not mounted';
+        });
+        throw new Error(`the panel never opened (${state}); page saw: ${JSON.stringify([...page.errors, ...page.warnings])}`, { cause: err });
+      });
       const input = await page.waitForSelector(W.input, { visible: true });
       await input!.type('What is my current account balance?');
       await page.keyboard.press('Enter');

@@ -127,14 +127,17 @@ export async function startHostServer(pages: Record<string, string>, port?: numb
 }
 
 /** A new page with a desktop viewport that records console errors and uncaught exceptions. */
-export async function newPage(browser: Browser, viewport = { width: 1280, height: 860 }): Promise<Page & { errors: string[] }> {
-  const page = (await browser.newPage()) as Page & { errors: string[] };
+export async function newPage(browser: Browser, viewport = { width: 1280, height: 860 }): Promise<Page & { errors: string[]; warnings: string[] }> {
+  const page = (await browser.newPage()) as Page & { errors: string[]; warnings: string[] };
   page.errors = [];
+  page.warnings = [];
   await page.setViewport(viewport);
   page.on('pageerror', (err) => page.errors.push(`pageerror: ${err instanceof Error ? err.message : String(err)}`));
   page.on('console', (msg) => {
     // Failed loads are reported below with their URL.
     if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) page.errors.push(`console: ${msg.text()}`);
+    // Kept apart (not failures): what a test prints when something it waits for never comes.
+    if (msg.type() === 'warn') page.warnings.push(`console.warn: ${msg.text()}`);
   });
   page.on('response', (res) => {
     // Browsers ask every origin for /favicon.ico; pages we don't own (the pay page) may not have one.
