@@ -2,7 +2,7 @@
  * The layer rule (ARCHITECTURE.md has the picture). Checked in CI by `npm run lint:deps`;
  * tests/unit/dependency-rule.test.ts proves each rule fails on a deliberate bad import.
  *
- *   foundation  src/{config,errors,paths}.ts, src/format, src/i18n, src/identity, src/links, src/events, src/redaction
+ *   foundation  src/{config,errors,paths}.ts, src/format, src/i18n, src/identity, src/links, src/events, src/redaction, src/telemetry
  *   storage     src/db, migrations
  *   domain      src/billing, src/audit, src/eventlog
  *   services    src/documents, src/mail, src/payments, src/followups, src/ops-webhooks
@@ -10,7 +10,7 @@
  *   agent       src/agent, src/mcp (the MCP server: runs the tools for a client over MCP)
  *   doors       src/http, src/web, src/app.ts, src/server.ts, src/services.ts, src/bootstrap.ts, src/cli
  */
-const FOUNDATION = '^src/(config|errors|paths)\\.ts$|^src/(format|i18n|identity|links|events|redaction)/';
+const FOUNDATION = '^src/(config|errors|paths)\\.ts$|^src/(format|i18n|identity|links|events|redaction|telemetry)/';
 const STORAGE = '^src/db/|^migrations/';
 const DOORS = '^src/(http|web|cli)/|^src/(app|server|services|bootstrap)\\.ts$';
 
@@ -28,7 +28,7 @@ module.exports = {
       name: 'lower-layers-never-import-the-doors',
       severity: 'error',
       comment: 'tools/, src/agent, src/billing, src/db and every service below them never import src/http or src/web (nor the composition root).',
-      from: { path: '^tools/|^src/(agent|mcp|billing|db|audit|eventlog|documents|mail|payments|followups|ops-webhooks|format|i18n|identity|links|events|redaction)/|^migrations/' },
+      from: { path: '^tools/|^src/(agent|mcp|billing|db|audit|eventlog|documents|mail|payments|followups|ops-webhooks|format|i18n|identity|links|events|redaction|telemetry)/|^migrations/' },
       to: { path: DOORS },
     },
     {

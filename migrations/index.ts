@@ -10,6 +10,8 @@ import * as opsIdempotency from './20261201040000_ops_idempotency.js';
 import * as events from './20261201050000_events.js';
 import * as opsImport from './20261201060000_ops_import.js';
 import * as mcp from './20261201070000_mcp.js';
+import * as eventsNotify from './20261201080000_events_notify.js';
+import * as feedback from './20261201090000_feedback.js';
 
 /**
  * Every migration, listed explicitly (Kysely's FileMigrationProvider cannot import `.ts` under
@@ -27,4 +29,6 @@ export const migrations: Record<string, Migration> = {
   '20261201050000_events': events,
   '20261201060000_ops_import': opsImport,
   '20261201070000_mcp': mcp,
+  '20261201080000_events_notify': eventsNotify,
+  '20261201090000_feedback': feedback,
 };

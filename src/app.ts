@@ -20,13 +20,17 @@ import { contactRoutes } from './http/routes/contacts.js';
 import { followUpRoutes } from './http/routes/follow-ups.js';
 import { documentRoutes } from './http/routes/documents.js';
 import { chatEventRoutes } from './http/routes/chat-events.js';
+import { feedbackRoutes } from './http/routes/feedback.js';
 import { mcpApprovalRoutes } from './http/routes/mcp-approvals.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { paymentRoutes } from './http/routes/payments.js';
 import type { PaymentsOptions } from './payments/service.js';
 import { healthRoutes } from './http/routes/health.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import { fastifyTracing, flushTracing } from './telemetry/tracing.js';
 import { registerCors } from './http/cors.js';
 import { registerLimits } from './http/limits.js';
+import { trackEventStreams } from './http/sse.js';
 import { portalRoutes } from './web/portal/routes.js';
 import { widgetRoutes } from './web/widget-bundle.js';
 import { createServices, type Services } from './services.js';
@@ -89,6 +93,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('services', services);
 
   // Tier 1: infrastructure.
+  // Request spans when tracing is on (src/telemetry/tracing.ts), before any route; spans still batched are sent on close.
+  const tracing = fastifyTracing();
+  if (tracing) {
+    await app.register(tracing);
+    app.addHook('onClose', flushTracing);
+  }
   // The PDF pool's browsers (launched lazily) close with the app.
   app.addHook('onClose', async () => services.pdf.close());
   // Outbound webhooks (OPS_WEBHOOK_URLS): the worker runs from ready until close begins (before the database closes).
@@ -97,6 +107,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     app.addHook('onReady', async () => webhooks.start());
     app.addHook('preClose', async () => webhooks.stop());
   }
+  // Cross-replica events (src/eventlog/relay.ts): from ready until close begins. Open event streams
+  // are told to reconnect (`retry:`) when the app closes (src/http/sse.ts).
+  app.addHook('onReady', async () => services.relay.start());
+  app.addHook('preClose', async () => services.relay.stop());
+  trackEventStreams(app);
   if (opts.closeDatabase) app.addHook('onClose', async () => opts.database.close());
   await app.register(swagger, {
     openapi: {
@@ -118,6 +133,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // Tier 3: routes.
   await app.register(healthRoutes(services));
+  await app.register(metricsRoutes(config));
   await app.register(webRoutes(services));
   await app.register(paymentRoutes(services));
   // The assistant widget bundle and the portal's Billing pages (which embed it).
@@ -137,6 +153,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await v1.register(followUpRoutes(services), { prefix: '/billing' });
       await v1.register(chatRoutes(services), { prefix: '/chat' });
       await v1.register(chatEventRoutes(services), { prefix: '/chat' });
+      await v1.register(feedbackRoutes(services), { prefix: '/chat' });
     },
     { prefix: '/v1' },
   );

@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import { seedFixture } from './billing/fixture.js';
 import type { Config } from './config.js';
-import { hasData, migrateToLatest, openDatabase, type Database } from './db/index.js';
+import { hasData, migrateToLatest, openDatabase, type Database, type DB } from './db/index.js';
 import { acquireDataDirLock } from './db/lock.js';
 import { clockFor } from './services.js';
 
@@ -49,15 +50,46 @@ export async function openConfiguredDatabase(config: Config, onIdleError?: (err:
   };
 }
 
-/** Migrates (AUTO_MIGRATE) and loads the demo fixture into an empty database (AUTO_SEED). */
+/**
+ * The start-up lock (a PostgreSQL session advisory lock; its own key, not Kysely's migration lock):
+ * replicas starting together on an empty database migrate and seed one after the other, so the
+ * first does the work and the others find it done. Held on one connection for the whole step and
+ * released with it even if the process dies.
+ */
+export const STARTUP_LOCK_KEY = 4_612_817_300_118_260_001n;
+
+/**
+ * Runs `fn` under the start-up lock on one connection (PostgreSQL); PGlite belongs to this
+ * process alone (src/db/lock.ts), so there it runs as is.
+ */
+export async function underStartupLock<T>(database: Database, fn: (db: Kysely<DB>) => Promise<T>): Promise<T> {
+  if (database.kind !== 'postgres') return fn(database.db);
+  return database.db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${STARTUP_LOCK_KEY}::bigint)`.execute(conn);
+    try {
+      return await fn(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(${STARTUP_LOCK_KEY}::bigint)`.execute(conn);
+    }
+  });
+}
+
+/**
+ * Migrates (AUTO_MIGRATE) and loads the demo fixture into an empty database (AUTO_SEED), under the
+ * start-up lock: N replicas starting on an empty database migrate and seed it once.
+ */
 export async function prepareDatabase(config: Config, database: Database, log: (msg: string) => void): Promise<void> {
-  if (config.AUTO_MIGRATE) {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) log(`migrations applied: ${applied.join(', ')}`);
-  }
-  if (config.AUTO_SEED && config.NODE_ENV !== 'production' && !(await hasData(database.db))) {
-    const today = clockFor(config).today();
-    await seedFixture(database.db, today);
-    log(`empty database: loaded the demo fixture as of ${today}`);
-  }
+  const seed = config.AUTO_SEED && config.NODE_ENV !== 'production';
+  if (!config.AUTO_MIGRATE && !seed) return;
+  await underStartupLock(database, async (db) => {
+    if (config.AUTO_MIGRATE) {
+      const applied = await migrateToLatest(db);
+      if (applied.length > 0) log(`migrations applied: ${applied.join(', ')}`);
+    }
+    if (seed && !(await hasData(db))) {
+      const today = clockFor(config).today();
+      await seedFixture(db, today);
+      log(`empty database: loaded the demo fixture as of ${today}`);
+    }
+  });
 }

@@ -38,6 +38,7 @@ const envSchema = z
       .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
       .optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    EVENTS_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5000).describe('backstop poll of the cross-replica event relay (it reads at once on a notification)'),
     PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
     AUTO_MIGRATE: bool.default(true),
     AUTO_SEED: bool.default(true),
@@ -100,7 +101,16 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected 1-64 of [A-Za-z0-9:_.-]')
       .default('billing-assistant:rate-limit:'),
-    LOG_PROMPTS: bool.default(false),
+    LOG_PROMPTS: bool.default(false).describe('prompts in the debug log and message text, tool arguments and results on trace spans'),
+
+    // Traces and metrics (src/telemetry; README "Traces and metrics").
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional().describe('OTLP/HTTP base URL (traces go to its /v1/traces); unset = no traces'),
+    OTEL_SERVICE_NAME: z.string().min(1).default('billing-assistant'),
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .optional()
+      .describe('Bearer token GET /metrics requires in production; unset in production = /metrics answers 404'),
 
     CORS_ORIGINS: z.string().default('').describe('comma-separated origins allowed to call the API'),
 
@@ -181,7 +191,7 @@ export type Config = Readonly<
 >;
 
 /** Variables that belong to us: anything else in the environment is ignored, ours must be known. */
-const OUR_PREFIXES = ['AUTH_', 'OPS_', 'LINK_', 'AGENT_', 'CHAT_', 'RATE_LIMIT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_', 'MCP_'];
+const OUR_PREFIXES = ['AUTH_', 'OPS_', 'LINK_', 'AGENT_', 'CHAT_', 'RATE_LIMIT_', 'PGLITE_', 'DATABASE_', 'BILLING_', 'OPENAI_', 'AUTO_', 'STRIPE_', 'CHECKOUT_', 'RESEND_', 'MAIL_', 'EMAIL_', 'PDF_', 'OUTBOX_', 'CHROMIUM_', 'AR_TEAM_', 'MCP_', 'METRICS_'];
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -1,3 +1,4 @@
+import './telemetry/register.js'; // first: tracing must start before pg loads (src/telemetry/register.ts)
 import { buildApp } from './app.js';
 import { openConfiguredDatabase, prepareDatabase } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';

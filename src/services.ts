@@ -19,6 +19,8 @@ import { mailerFor, type Mailer } from './mail/index.js';
 import { createMailService, type MailService } from './mail/service.js';
 import { createFollowUpService, type FollowUpService } from './followups/service.js';
 import { webhookWorkerFor, type WebhookWorker } from './ops-webhooks/worker.js';
+import { createPaymentEventBus } from './events/payments.js';
+import { createEventRelay, type EventRelay } from './eventlog/relay.js';
 
 /** Everything a door needs, built once and injected (no module reads process.env or opens resources). */
 export interface Services {
@@ -42,6 +44,11 @@ export interface Services {
   followUps: FollowUpService;
   /** Outbound webhooks of the event feed (null without OPS_WEBHOOK_URLS); the app starts and stops it. */
   opsWebhooks: WebhookWorker | null;
+  /**
+   * Carries the event log to this process's payment event bus (`payments.bus`), whichever replica
+   * recorded the event (src/eventlog/relay.ts); the app starts it when ready and stops it on close.
+   */
+  relay: EventRelay;
 }
 
 export function clockFor(config: Config): Clock {
@@ -130,7 +137,11 @@ export function createServices(deps: {
     proposalTtlMs: config.PROPOSAL_TTL_MINUTES * 60_000,
     ...(deps.now ? { now: deps.now } : {}),
   });
-  const payments = createPaymentsService({ db, config, clock, billing, log, ...deps.payments });
+  // Payment events reach the chat streams only through the event log: the relay reads it (on a
+  // notification, after this process commits a payment, and on a backstop poll) and publishes here.
+  const bus = deps.payments?.bus ?? createPaymentEventBus({ onListenerError: (err) => log.error({ err }, 'payment event listener failed') });
+  const relay = createEventRelay({ db, listen: deps.database.listen, bus, log, pollMs: config.EVENTS_POLL_MS });
+  const payments = createPaymentsService({ db, config, clock, billing, log, ...deps.payments, bus, committed: () => relay.poke() });
   const opsWebhooks = webhookWorkerFor(config, db, log);
-  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat, pdf, documents, mail, payments, followUps, opsWebhooks };
+  return { config, db, dbKind: deps.database.kind, clock, billing, links, registry, model, prompt, chat, pdf, documents, mail, payments, followUps, opsWebhooks, relay };
 }

@@ -6,6 +6,7 @@ import { DEFAULT_LOCALE } from '../i18n/locales.js';
 import type { EngineNote, ExecutedCall } from './context.js';
 import { AppError } from '../errors.js';
 import type { LinkSigner } from '../links/signer.js';
+import { traceModelCall, traceToolCall, traceTurn } from '../telemetry/genai.js';
 import { ModelError, type Card, type ChatMessage, type ChatModel, type ToolCall, type TurnEvent } from './types.js';
 
 /** One tool call as the audit table records it. */
@@ -220,7 +221,12 @@ async function executeCall(opts: TurnOptions, call: ToolCall, seen: Set<string>)
  * tool results only, each invoice shown once (card-set.ts); URLs the model typed that the server
  * did not mint are removed.
  */
-export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
+export function runTurn(opts: TurnOptions): Promise<TurnResult> {
+  // A span per turn, model call and tool call (GenAI semantic conventions), and the turn metrics.
+  return traceTurn({ modelId: opts.model.id, conversationId: opts.ctx.conversationId, userText: opts.userText }, () => loop(opts));
+}
+
+async function loop(opts: TurnOptions): Promise<TurnResult> {
   const messages: ChatMessage[] = [{ role: 'system', content: opts.systemPrompt }, ...opts.history, { role: 'user', content: opts.userText }];
   const records: ToolCallRecord[] = [];
   const executedCalls: ExecutedCall[] = [];
@@ -265,7 +271,11 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     let resp;
     roundText = '';
     try {
-      resp = await opts.model.respond({ messages, tools: [...opts.registry.specs], ...(opts.signal ? { signal: opts.signal } : {}) }, push);
+      resp = await traceModelCall(
+        opts.model.id,
+        () => messages,
+        () => opts.model.respond({ messages, tools: [...opts.registry.specs], ...(opts.signal ? { signal: opts.signal } : {}) }, push),
+      );
       flush();
     } catch (err) {
       flush();
@@ -284,7 +294,7 @@ export async function runTurn(opts: TurnOptions): Promise<TurnResult> {
     }
 
     messages.push({ role: 'assistant', content: resp.content || null, toolCalls: resp.toolCalls });
-    const outcomes = await Promise.all(resp.toolCalls.map((c) => executeCall(opts, c, seen)));
+    const outcomes = await Promise.all(resp.toolCalls.map((c) => traceToolCall(c, opts.registry.get(c.name) !== undefined, () => executeCall(opts, c, seen))));
     for (const [i, o] of outcomes.entries()) {
       records.push(o.record);
       if (severalNamed && o.refusal && !refusals.includes(o.refusal)) refusals.push(o.refusal);

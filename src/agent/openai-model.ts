@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { annotateModelEndpoint, annotateModelResponse } from '../telemetry/genai.js';
 import { ModelError, type ChatMessage, type ChatModel, type ModelRequest, type ModelResponse, type ToolCall, type ToolSpec } from './types.js';
 
 export interface OpenAIModelOptions {
@@ -49,6 +50,8 @@ export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
   return {
     id: `openai:${opts.model}`,
     async respond(req: ModelRequest, onTextDelta?: (t: string) => void): Promise<ModelResponse> {
+      // On the loop's `chat {model}` span (src/telemetry/genai.ts): which server, which response.
+      annotateModelEndpoint(opts.baseURL, client.baseURL);
       try {
         const stream = await client.chat.completions.create(
           {
@@ -63,7 +66,9 @@ export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
         let content = '';
         const calls = new Map<number, { id: string; name: string; arguments: string }>();
         let usage: ModelResponse['usage'];
+        let response: { id: string; model: string } | undefined;
         for await (const chunk of stream) {
+          response ??= { id: chunk.id, model: chunk.model };
           if (chunk.usage) {
             usage = {
               promptTokens: chunk.usage.prompt_tokens,
@@ -85,6 +90,7 @@ export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
             calls.set(tc.index, cur);
           }
         }
+        annotateModelResponse(response?.id, response?.model);
         const toolCalls: ToolCall[] = [...calls.entries()]
           .sort(([a], [b]) => a - b)
           .map(([i, c]) => ({ id: c.id || `call_${i}`, name: c.name, arguments: c.arguments }));

@@ -5,6 +5,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
+import { listenPglite, listenPostgres, type Listen } from './listen.js';
 import type { DB } from './schema.js';
 
 export type { DB } from './schema.js';
@@ -25,6 +26,8 @@ export interface Database {
   db: Kysely<DB>;
   /** 'postgres' for a server, 'pglite' for the embedded engine. */
   kind: 'postgres' | 'pglite';
+  /** LISTEN on a channel (src/db/listen.ts): a dedicated, reconnecting connection on PostgreSQL; PGlite's own on PGlite. */
+  listen: Listen;
   close(): Promise<void>;
 }
 
@@ -55,7 +58,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, types: typeParsers });
     pool.on('error', (err) => (opts.onIdleError ?? reportIdleError)(err));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return { db, kind: 'postgres', listen: listenPostgres(opts.url), close: () => db.destroy() };
   }
   let pglite = opts.pglite;
   if (!pglite) {
@@ -70,6 +73,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return {
     db,
     kind: 'pglite',
+    listen: listenPglite(owned),
     close: async () => {
       await db.destroy();
       await owned.close();

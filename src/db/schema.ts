@@ -144,6 +144,20 @@ export interface ChatMessagesTable {
   created_at: DefaultedTimestamp;
 }
 
+/** A thumbs-down on an assistant message, with an optional comment (migration 20261201090000_feedback). */
+export interface ChatFeedbackTable {
+  id: Generated<bigint>;
+  message_id: string;
+  conversation_id: string;
+  account_id: string;
+  user_id: string;
+  /** Card numbers already removed (src/redaction); null when the user wrote none. */
+  comment: string | null;
+  comment_redacted: Generated<boolean>;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
 export interface ChatProposalsTable {
   id: string;
   conversation_id: string;
@@ -445,6 +459,7 @@ export interface McpElicitationsTable {
 export interface DB {
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
+  chat_feedback: ChatFeedbackTable;
   audit_log: AuditLogTable;
   mcp_clients: McpClientsTable;
   mcp_proposals: McpProposalsTable;

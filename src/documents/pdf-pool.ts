@@ -3,6 +3,7 @@ import { refProcess, type ChromiumResolution } from './chromium.js';
 import { browserFactory, cancelTrim, isFailedLaunch, replacePage, retireBrowser, scheduleTrim, type PoolContext, type PoolEntry, type PoolLog, type PooledBrowser } from './pdf-browser.js';
 import { busyError, closedError, describeError, failedError, PdfUnavailableError } from './pdf-errors.js';
 import { printPdf } from './pdf-page.js';
+import { observePdfPool } from '../telemetry/metrics.js';
 
 /**
  * A pool of warm Chromium instances that turns self-contained HTML into PDF, on generic-pool.
@@ -117,11 +118,13 @@ export function createPdfPool(opts: PdfPoolOptions): PdfRenderer {
     acquireTimeoutMillis: opts.acquireTimeoutMs ?? 60_000,
   });
   const state: PoolState = { ctx, pool, size: opts.size, queueMax: opts.queueMax, active: 0, closing: null };
+  // The pool's size, browsers and queue on /metrics (src/telemetry/metrics.ts) until it closes.
+  const unobserve = observePdfPool(() => poolStats(state));
   return {
     render: (html) => renderPdf(state, html),
     stats: () => poolStats(state),
     browserPids: () => [...ctx.browsers].filter((e) => e.browser.connected).flatMap((e) => e.browser.process()?.pid ?? []),
-    close: () => (state.closing ??= closePool(state)),
+    close: () => (state.closing ??= closePool(state).finally(unobserve)),
   };
 }
 

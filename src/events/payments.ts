@@ -1,16 +1,13 @@
 import { EventEmitter } from 'node:events';
 
 /**
- * Payment events inside one process: the webhook handler publishes after its transaction
- * commits; open chat streams (`GET /v1/chat/conversations/:id/events`) subscribe per account.
- *
- * In-process only. With several replicas the webhook may land on one replica while the reseller's
- * chat stream is held by another, so a multi-replica deployment must carry these events between
- * processes: PostgreSQL `LISTEN/NOTIFY` (publish with `pg_notify('payments', json)` in the same
- * transaction as the payment, so it is sent only on commit; each replica LISTENs on a dedicated
- * connection and re-publishes here) or Redis pub/sub. Subscribers only use the event as a signal
- * and read the current state from the database, so a lost or repeated event is harmless: the
- * next "what's my balance" always reads the database.
+ * Payment events inside one process: open chat streams (`GET /v1/chat/conversations/:id/events`)
+ * subscribe per account. The only publisher is this process's event relay
+ * (src/eventlog/relay.ts), which reads the committed `payment.completed` rows of the event log,
+ * whichever replica recorded them (woken by PostgreSQL NOTIFY, caught up from its cursor after a
+ * lost connection); the webhook handler publishes nothing itself, so no stream sees a payment
+ * twice. Subscribers only use the event as a signal and read the current state from the
+ * database, so a late event is harmless: the next "what's my balance" always reads the database.
  */
 
 export interface InvoicePaymentEvent {

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, 
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
+import { rateLimitRejectionsTotal } from '../telemetry/metrics.js';
 import { errorPageLocale, PAGE_HEADERS, tooManyRequestsPage } from '../web/routes.js';
 
 /**
@@ -130,6 +131,7 @@ function limitHook(count: ReturnType<typeof counter>): onRequestHookHandler {
     if (!limit || limit.isAllowed) return;
     void reply.headers({ 'x-ratelimit-limit': limit.max, 'x-ratelimit-remaining': limit.remaining, 'x-ratelimit-reset': limit.ttlInSeconds });
     if (!limit.isExceeded) return;
+    rateLimitRejectionsTotal.inc({ family: limitFamily(req) });
     const retryAfter = Math.max(1, limit.ttlInSeconds);
     if (wantsPage(req)) {
       return reply.code(429).headers(PAGE_HEADERS).header('retry-after', String(retryAfter)).send(tooManyRequestsPage(retryAfter, errorPageLocale(req)));
@@ -205,6 +207,7 @@ export async function registerLimits(app: FastifyInstance, config: Config): Prom
       spending.delete(req);
     }
     if (!limit || limit.isAllowed || !limit.isExceeded) return;
+    rateLimitRejectionsTotal.inc({ family });
     const retryAfter = Math.max(1, limit.ttlInSeconds);
     throw new RateLimitedError(`Too many ${TOO_MANY[family]}; try again in ${retryAfter} s`, retryAfter);
   });

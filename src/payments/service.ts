@@ -9,7 +9,7 @@ import type { PaymentsLog } from './context.js';
 import type { FaultHook, ProcessorEvent, ProcessResult } from './processing.js';
 import { createSandboxProcessor, createStripeProcessor, type CheckoutProcessor } from './processor.js';
 import { returnStatus, sandboxSession } from './session-views.js';
-import { processAndPublish, verifyWebhook, type PublishingContext } from './webhook.js';
+import { processAndAnnounce, verifyWebhook, type PublishingContext } from './webhook.js';
 
 // The service's public names, where its callers have always imported them.
 export { IDEMPOTENCY_BUCKET_SECONDS, REUSE_MARGIN_SECONDS, type CheckoutStart } from './checkout.js';
@@ -40,8 +40,12 @@ export function configuredProcessor(config: Config): CheckoutProcessor {
     : createSandboxProcessor({ secret: config.STRIPE_WEBHOOK_SECRET });
 }
 
-/** Wires the payment functions (checkout.ts, session-views.ts, webhook.ts) to their dependencies. */
-export function createPaymentsService(deps: { db: Kysely<DB>; config: Config; clock: Clock; billing: BillingService } & PaymentsOptions) {
+/**
+ * Wires the payment functions (checkout.ts, session-views.ts, webhook.ts) to their dependencies.
+ * `committed` runs after a transaction that recorded a payment commits (src/services.ts: the event
+ * relay reads the log at once instead of waiting for the notification).
+ */
+export function createPaymentsService(deps: { db: Kysely<DB>; config: Config; clock: Clock; billing: BillingService; committed?: () => void } & PaymentsOptions) {
   const { db, config, clock, log } = deps;
   const now = deps.now ?? (() => new Date());
   const bus = deps.bus ?? createPaymentEventBus({ onListenerError: (err) => log?.error({ err }, 'payment event listener failed') });
@@ -57,8 +61,8 @@ export function createPaymentsService(deps: { db: Kysely<DB>; config: Config; cl
     ttlSeconds: config.CHECKOUT_SESSION_TTL_MINUTES * 60,
     inflight: new Map<string, Promise<CheckoutStart>>(),
   };
-  const publishing: PublishingContext = { db, now, bus, today: () => clock.today(), faults: deps.faults };
-  const processEvent = (event: ProcessorEvent, source: 'webhook' | 'reconcile'): Promise<ProcessResult> => processAndPublish(publishing, event, source);
+  const publishing: PublishingContext = { db, today: () => clock.today(), faults: deps.faults, committed: deps.committed ?? (() => undefined) };
+  const processEvent = (event: ProcessorEvent, source: 'webhook' | 'reconcile'): Promise<ProcessResult> => processAndAnnounce(publishing, event, source);
 
   return {
     mode: processor.kind,
@@ -75,7 +79,7 @@ export function createPaymentsService(deps: { db: Kysely<DB>; config: Config; cl
     /** Verifies a webhook on its raw bytes (Stripe's default tolerance) and processes it exactly once. */
     handleWebhook: async (rawBody: Buffer, signature: string | string[] | undefined): Promise<ProcessResult> =>
       processEvent(verifyWebhook(rawBody, signature, config.STRIPE_WEBHOOK_SECRET), 'webhook'),
-    /** The one exactly-once path (webhooks and reconciliation); publishes after commit. */
+    /** The one exactly-once path (webhooks and reconciliation); the event relay announces a recorded payment. */
     processEvent,
     processor,
   };

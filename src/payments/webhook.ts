@@ -1,5 +1,4 @@
 import Stripe from 'stripe';
-import type { PaymentEventBus } from '../events/payments.js';
 import type { PaymentsContext } from './context.js';
 import { WebhookSignatureError } from './errors.js';
 import { processEvent, type FaultHook, type ProcessorEvent, type ProcessResult } from './processing.js';
@@ -18,27 +17,22 @@ export function verifyWebhook(rawBody: Buffer, signature: string | string[] | un
   return { id: event.id, type: event.type, created: event.created, object: event.data.object };
 }
 
-export interface PublishingContext extends Pick<PaymentsContext, 'db' | 'now'> {
-  bus: PaymentEventBus;
+export interface PublishingContext extends Pick<PaymentsContext, 'db'> {
   /** The billing day a payment is recorded on. */
   today: () => string;
   faults: FaultHook | undefined;
+  /** Called after a transaction that recorded a payment committed (the event relay reads the log now). */
+  committed: () => void;
 }
 
 /**
- * The one exactly-once path (webhooks and reconciliation). A recorded payment is announced on the
- * event bus after its transaction commits; subscribers (the chat streams) read the database.
+ * The one exactly-once path (webhooks and reconciliation). A recorded payment is announced
+ * through the event log only: its `payment.completed` row commits with it, and every replica's
+ * event relay (src/eventlog/relay.ts) publishes it to that replica's open chat streams. Nothing is
+ * published from here, so the replica that processed the webhook does not announce it twice.
  */
-export async function processAndPublish(ctx: PublishingContext, event: ProcessorEvent, source: 'webhook' | 'reconcile'): Promise<ProcessResult> {
+export async function processAndAnnounce(ctx: PublishingContext, event: ProcessorEvent, source: 'webhook' | 'reconcile'): Promise<ProcessResult> {
   const result = await processEvent({ db: ctx.db, today: ctx.today, faults: ctx.faults }, event, source);
-  if (result.outcome === 'applied' && result.accountId && result.invoiceNumber) {
-    ctx.bus.publish({
-      type: 'invoice_payment',
-      accountId: result.accountId,
-      invoiceNumber: result.invoiceNumber,
-      paymentNumber: result.paymentNumber ?? null,
-      at: ctx.now().toISOString(),
-    });
-  }
+  if (result.outcome === 'applied') ctx.committed();
   return result;
 }

@@ -13,18 +13,14 @@ import { security } from './billing.js';
 
 /**
  * `GET /v1/chat/conversations/:id/events`: payment updates for the invoices shown in a conversation.
- * The payments side only announces a confirmed payment (an event carrying ids); the chat side
- * decides whether the conversation shows that invoice and re-reads it from the database.
+ * The payments side only announces a confirmed payment (an event carrying ids, relayed from the
+ * event log by src/eventlog/relay.ts, whichever replica recorded it); the chat side decides
+ * whether the conversation shows that invoice and re-reads it from the database.
  */
 export const chatEventRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const streams = new Set<() => void>();
-    // Open streams would keep the server from closing.
-    app.addHook('preClose', async () => {
-      for (const close of [...streams]) close();
-    });
 
     r.get(
       '/conversations/:id/events',
@@ -34,7 +30,8 @@ export const chatEventRoutes =
           summary: 'Live updates for a conversation (server-sent events)',
           description:
             'Events: `invoice_updated` {invoiceNumber, status, statusLabel, amountDue} (labels in the `locale` given, else the token claim, else Accept-Language) when a payment is confirmed for an invoice that appears on one of ' +
-            "this conversation's cards, and `heartbeat` {at}. The data always comes from the database at the time of the event.",
+            "this conversation's cards, and `heartbeat` {at}. The data always comes from the database at the time of the event. " +
+            'A server that shuts down sends `retry: <ms>` and ends the stream: reconnect after that delay (updates are not replayed: look up the invoices shown again).',
           security,
           params: z.object({ id: z.uuid().describe('conversation id') }),
           querystring: localeQuery,
@@ -46,8 +43,10 @@ export const chatEventRoutes =
         const conversationId = req.params.id;
         // 404 for another account's conversation, before the stream opens.
         await services.chat.assertConversation(s, conversationId);
-        const stream = openEventStream(req, reply, services.config.corsOrigins);
-        stream.writeRaw(`retry: 5000\n\n${sseComment('stream open')}`);
+        // A live stream: when the app closes it is sent `retry:` and ended (src/http/sse.ts), and the
+        // client reconnects, to another replica behind the proxy.
+        const stream = openEventStream(req, reply, services.config.corsOrigins, { live: true });
+        stream.writeRaw(sseComment('stream open'));
 
         const forward = async (e: InvoicePaymentEvent) => {
           try {
@@ -66,12 +65,9 @@ export const chatEventRoutes =
         };
         const unsubscribe = services.payments.bus.subscribe(s.accountId, (e) => void forward(e));
         const heartbeat = setInterval(() => stream.send('heartbeat', { at: new Date().toISOString() }), services.payments.heartbeatMs);
-        const close = () => stream.end();
-        streams.add(close);
         stream.onClose(() => {
           clearInterval(heartbeat);
           unsubscribe();
-          streams.delete(close);
         });
       },
     );

@@ -9,6 +9,7 @@ import { notFoundPage, notPayablePage, processingPage, returnPage, sandboxErrorP
 import type { ProcessResult } from '../../payments/processing.js';
 import { deliverSandboxEvent, SANDBOX_OUTCOMES, sandboxEventsFor } from '../../payments/sandbox.js';
 import { CheckoutUnavailableError, WebhookSignatureError } from '../../payments/service.js';
+import { webhookEventsTotal } from '../../telemetry/metrics.js';
 
 /** Webhook bodies can be larger than our API's 64 KiB limit. */
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -181,9 +182,13 @@ export const paymentRoutes =
             if (!Buffer.isBuffer(body) || body.length === 0) throw new WebhookSignatureError('Expected the raw JSON body of a Stripe event');
             const result = await payments.handleWebhook(body, req.headers['stripe-signature']);
             logProcessResult(req.log, result);
+            webhookEventsTotal.inc({ outcome: result.outcome });
             return { received: true as const, outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}) };
           } catch (err) {
-            if (err instanceof WebhookSignatureError) req.log.warn({ alert: 'stripe_webhook_signature_invalid', reason: err.message }, 'webhook refused');
+            if (err instanceof WebhookSignatureError) {
+              req.log.warn({ alert: 'stripe_webhook_signature_invalid', reason: err.message }, 'webhook refused');
+              webhookEventsTotal.inc({ outcome: 'signature_invalid' });
+            } else webhookEventsTotal.inc({ outcome: 'error' });
             throw err;
           }
         },

@@ -3,6 +3,7 @@ import type { Services } from '../../../services.js';
 import { operatorOf, opsAuditHook } from '../../ops-auth.js';
 import { opsAlertsRoutes } from './alerts.js';
 import { opsEventsRoutes } from './events.js';
+import { opsFeedbackRoutes } from './feedback.js';
 import { opsAccountsRoutes } from './billing-accounts.js';
 import { opsCreditsRoutes } from './billing-credits.js';
 import { opsInvoicesRoutes } from './billing-invoices.js';
@@ -32,4 +33,5 @@ export const opsRoutes =
     await ops.register(opsInvoicesRoutes(services));
     await ops.register(opsPaymentsRoutes(services));
     await ops.register(opsCreditsRoutes(services));
+    await ops.register(opsFeedbackRoutes(services));
   };
