@@ -51,7 +51,7 @@ async function waitForCardStatus(page: Page, number: string, status: string, tim
   );
 }
 
-const liveRegion = (page: Page) => page.evaluate(() => document.querySelector('billing-assistant')?.shadowRoot?.querySelector('[role="status"]')?.textContent ?? '');
+const liveRegion = (page: Page) => page.evaluate(() => document.querySelector('billing-assistant')?.shadowRoot?.querySelector('p.sr-only[role="status"]')?.textContent ?? '');
 
 /** Records the page's live-stream and invoice look-up requests. */
 function trackRequests(page: Page) {
@@ -156,7 +156,7 @@ describeWithBrowser('paying from the widget (browser)', () => {
         viewShown: true,
       });
       await page.waitForFunction(
-        () => (document.querySelector('billing-assistant')?.shadowRoot?.querySelector('[role="status"]')?.textContent ?? '').includes('Invoice IN7654321 is now Paid'),
+        () => (document.querySelector('billing-assistant')?.shadowRoot?.querySelector('p.sr-only[role="status"]')?.textContent ?? '').includes('Invoice IN7654321 is now Paid'),
         { polling: 50 },
       );
       expect(await liveRegion(page)).toBe('Invoice IN7654321 is now Paid.');

@@ -159,7 +159,7 @@ export async function signInWithCookie(page: Page, e2e: E2eApp, accountId: strin
 export const W = {
   launcher: 'billing-assistant >>> .launcher',
   panel: 'billing-assistant >>> .panel',
-  input: 'billing-assistant >>> textarea',
+  input: 'billing-assistant >>> #ba-input',
   stop: 'billing-assistant >>> .stop',
   send: 'billing-assistant >>> .send',
 };

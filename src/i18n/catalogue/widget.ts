@@ -112,6 +112,13 @@ export const widget = {
       created: 'Created',
       topics: { dispute: 'Dispute', extension: 'Due-date extension', refund: 'Refund', other: 'Other request' },
     },
+    feedback: {
+      flag: 'This answer was not helpful',
+      flagged: 'Thanks for telling us.',
+      comment: 'What was wrong? (optional)',
+      send: 'Send feedback',
+      thanks: 'Thanks. Your comment was sent.',
+    },
     confirm: {
       title: 'Needs your approval',
       label: 'Needs your approval: {{action}}',
@@ -229,6 +236,13 @@ export const widget = {
       invoice: 'Facture',
       created: 'Créée le',
       topics: { dispute: 'Contestation', extension: 'Report de l’échéance', refund: 'Remboursement', other: 'Autre demande' },
+    },
+    feedback: {
+      flag: 'Cette réponse ne m’a pas aidé',
+      flagged: 'Merci de nous l’avoir signalé.',
+      comment: 'Qu’est-ce qui n’allait pas\u00a0? (facultatif)',
+      send: 'Envoyer le commentaire',
+      thanks: 'Merci. Votre commentaire a été envoyé.',
     },
     confirm: {
       title: 'Votre approbation est requise',

@@ -1,9 +1,16 @@
 import type { Card, TurnEvent } from '../../agent/types.js';
 import type { StoredMessage } from './api.js';
 import { renderCard, type OnDecide } from './cards.js';
-import { h } from './dom.js';
+import { errorText } from './connection.js';
+import { h, icon } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
+
+/** A thumbs-down (the hand, then the cuff). */
+const THUMB_DOWN = 'M15 3H6L2 12v2c0 1 1 2 2 2h6l-1 5 1 1 7-7V3zm4 0v12h4V3z';
+
+/** Sends a thumbs-down on the stored answer `id`, with the user's comment when there is one. */
+export type OnFlag = (id: string, comment?: string) => Promise<unknown>;
 
 /** One assistant answer in the log: text, tool progress, cards; built as events arrive. */
 export class AnswerView {
@@ -17,11 +24,17 @@ export class AnswerView {
   #cardList: Card[] = [];
   completed = false;
 
-  constructor(
-    private readonly base: string,
-    private readonly onStatus: (s: string) => void,
-    private readonly onDecide?: OnDecide,
-  ) {
+  // Private fields rather than parameter properties: the bundle has a size budget, and private names minify.
+  readonly #base: string;
+  readonly #onStatus: (s: string) => void;
+  readonly #onDecide: OnDecide | undefined;
+  readonly #onFlag: OnFlag | undefined;
+
+  constructor(base: string, onStatus: (s: string) => void, onDecide?: OnDecide, onFlag?: OnFlag) {
+    this.#base = base;
+    this.#onStatus = onStatus;
+    this.#onDecide = onDecide;
+    this.#onFlag = onFlag;
     this.#text = h('div', { class: 'bubble md' });
     this.#progress = h('ul', { class: 'progress', attrs: { 'aria-label': t('widget.progress') } });
     this.#cards = h('div', { class: 'cards' });
@@ -49,7 +62,7 @@ export class AnswerView {
         this.#steps.set(e.id, li);
         this.#progress.append(li);
         this.#progress.hidden = false;
-        this.onStatus(`${e.label}…`);
+        this.#onStatus(`${e.label}…`);
         break;
       }
       case 'tool_finished':
@@ -63,13 +76,13 @@ export class AnswerView {
         this.el.classList.add('msg-error');
         break;
       case 'completed':
-        this.complete(e.text, e.cards, 'complete');
+        this.complete(e.text, e.cards, 'complete', e.messageId);
         break;
     }
   }
 
-  /** The authoritative answer: replaces what was streamed. */
-  complete(text: string, cards: Card[], status: StoredMessage['status']): void {
+  /** The authoritative answer: replaces what was streamed. With its stored `id`, it can be flagged. */
+  complete(text: string, cards: Card[], status: StoredMessage['status'], id?: string): void {
     this.completed = true;
     this.#text.replaceChildren(...renderMarkdown(text));
     this.#cardList = cards;
@@ -78,6 +91,42 @@ export class AnswerView {
     this.#steps.clear();
     if (status === 'error') this.el.classList.add('msg-error');
     this.#settle('complete');
+    if (id && this.#onFlag) this.el.append(this.#feedback(id, this.#onFlag));
+  }
+
+  /**
+   * The thumbs-down, one form in two steps: the thumb (its first submit) flags the answer at once;
+   * then a comment box appears, and sending it flags the answer again with the comment.
+   */
+  #feedback(id: string, flag: OnFlag): HTMLElement {
+    const say = h('p', { class: 'note', attrs: { role: 'status' } });
+    // No maxlength: the server's 400 names the limit (2000), and the bundle has a size budget.
+    const input = h('textarea', { attrs: { 'aria-label': t('widget.feedback.comment') } });
+    const send = h('button', { class: 'chip', text: t('widget.feedback.send') });
+    const thumb = h('button', { class: 'icon-btn', attrs: { 'aria-label': t('widget.feedback.flag'), 'aria-pressed': 'false' } }, icon(THUMB_DOWN));
+    const form = h('form', { class: 'fb' }, thumb, say);
+    form.onsubmit = async (e) => {
+      e.preventDefault();
+      const comment = thumb.disabled ? input.value.trim() : undefined;
+      if (comment === '') return;
+      thumb.disabled = true;
+      try {
+        await flag(id, comment);
+        thumb.setAttribute('aria-pressed', 'true');
+        say.textContent = t(comment ? 'widget.feedback.thanks' : 'widget.feedback.flagged');
+        if (comment) {
+          input.remove();
+          send.remove();
+        } else {
+          say.before(input, send);
+          input.focus();
+        }
+      } catch (err) {
+        say.textContent = errorText(err);
+        thumb.disabled = comment !== undefined;
+      }
+    };
+    return form;
   }
 
   stopped(): void {
@@ -117,7 +166,7 @@ export class AnswerView {
   }
 
   #appendCard(card: Card): void {
-    const el = renderCard(card, this.base, this.onDecide);
+    const el = renderCard(card, this.#base, this.#onDecide);
     if (el) this.#cards.append(el);
   }
 }

@@ -31,18 +31,18 @@ export class NetworkError extends Error {
 export const isAbort = (err: unknown, signal?: AbortSignal): boolean =>
   signal?.aborted === true || (err instanceof DOMException && err.name === 'AbortError');
 
-/** Sleeps, or rejects with an AbortError as soon as the signal fires. */
+/** Sleeps, or rejects with the signal's reason (an AbortError unless the caller gave one) as soon as it fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new DOMException('Aborted', 'AbortError'));
-    };
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -76,6 +76,8 @@ export interface ApiClient {
   conversationEvents(conversationId: string, signal: AbortSignal): Promise<Response>;
   /** One invoice as the billing API has it now (status, statusLabel, amountDue...). */
   invoice(invoiceNumber: string, signal?: AbortSignal): Promise<unknown>;
+  /** A thumbs-down on an answer, with an optional comment (again: replaces the comment). */
+  feedback(conversationId: string, messageId: string, comment?: string): Promise<unknown>;
   token(): Promise<string>;
 }
 
@@ -184,6 +186,9 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       request('POST', conversation(conversationId, `/proposals/${encodeURIComponent(proposalId)}/${decision}?locale=${locale()}`), { accept: 'text/event-stream', signal }),
     conversationEvents: (conversationId, signal) =>
       request('GET', conversation(conversationId, `/events?locale=${locale()}`), { accept: 'text/event-stream', signal }),
+    // Setting the same feedback twice changes nothing: safe to retry.
+    feedback: (conversationId, messageId, comment) =>
+      withRetry(() => request('POST', conversation(conversationId, `/messages/${encodeURIComponent(messageId)}/feedback`), { body: { comment } })),
     invoice: async (invoiceNumber, signal) => {
       const res = await request('GET', `/v1/billing/invoices/${encodeURIComponent(invoiceNumber)}`, { signal });
       return (await res.json()) as unknown;

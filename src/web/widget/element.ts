@@ -113,15 +113,16 @@ export class BillingAssistantElement extends HTMLElement {
     this.#shell.lang = locale();
     this.#shell.replaceChildren(this.#panel, this.#launcher);
 
-    this.#launcher.addEventListener('click', () => (this.#panel.hidden ? this.open() : this.close()));
-    close.addEventListener('click', () => this.close());
-    restart.addEventListener('click', () => this.#restart());
-    this.#panel.addEventListener('keydown', (e) => {
+    // Handler properties, not addEventListener: the widget's own elements have one handler each, and the bundle has a size budget.
+    this.#launcher.onclick = () => (this.#panel.hidden ? this.open() : this.close());
+    close.onclick = () => this.close();
+    restart.onclick = () => this.#restart();
+    this.#panel.onkeydown = (e) => {
       if (e.key === 'Escape') {
         e.stopPropagation();
         this.close();
       }
-    });
+    };
   }
 
   connectedCallback(): void {
@@ -294,7 +295,13 @@ export class BillingAssistantElement extends HTMLElement {
   }
 
   #answer(onStatus: (s: string) => void = (s) => this.#list.announce(s)): AnswerView {
-    return new AnswerView(this.#conn.base, onStatus, (card, decision, el) => void this.decide(card, decision, el));
+    return new AnswerView(
+      this.#conn.base,
+      onStatus,
+      (card, decision, el) => void this.decide(card, decision, el),
+      // Answers on screen are the current conversation's (a new conversation clears them).
+      (id, comment) => this.#conn.client!.feedback(this.#conn.conversationId!, id, comment),
+    );
   }
 
   /**

@@ -11,7 +11,7 @@ import { createSseParser, toInvoiceUpdate, type InvoiceUpdate } from './sse.js';
 
 /** The server sends a heartbeat every 15 s: this long without a byte means a dead connection. */
 const LIVE_IDLE_MS = 45_000;
-/** Reconnecting the live stream backs off up to this (the server suggests `retry: 5000`). */
+/** Reconnecting the live stream backs off up to this (or waits the stream's `retry:`, sent by a replica that shuts down). */
 const LIVE_BACKOFF_CAP_MS = 30_000;
 /** A stream that stayed up this long was healthy: the next drop starts the backoff over. */
 const LIVE_HEALTHY_MS = 30_000;
@@ -75,7 +75,9 @@ export class LiveUpdates {
         // Updates sent while we were not listening (a drop, a closed panel, a page load) are
         // not replayed: look up the invoices on screen once the stream is listening.
         void this.#catchUp(live.client, signal);
-        await this.#read(res, signal);
+        // A replica that shuts down says `retry:` and ends the stream: come back after that (to
+        // another replica behind the proxy); the catch-up above covers what was sent meanwhile.
+        retryAfterMs = await this.#read(res, signal);
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof ApiError && !isRetryable(err)) {
@@ -96,9 +98,10 @@ export class LiveUpdates {
     }
   }
 
-  /** Reads the stream until it ends, fails, goes silent (no heartbeat) or is aborted. */
-  async #read(res: Response, signal: AbortSignal): Promise<void> {
-    if (!res.body) return;
+  /** Reads the stream until it ends, fails, goes silent (no heartbeat) or is aborted; returns its last `retry:`. */
+  async #read(res: Response, signal: AbortSignal): Promise<number | null> {
+    let retry: number | null = null;
+    if (!res.body) return retry;
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     const parser = createSseParser((m) => {
       if (m.event !== 'invoice_updated') return;
@@ -113,7 +116,7 @@ export class LiveUpdates {
         this.#seen.set(u.invoiceNumber, ++this.#seq);
         this.#apply(u);
       }
-    });
+    }, (ms) => (retry = ms));
     let idle: ReturnType<typeof setTimeout> | undefined;
     const watch = () => {
       clearTimeout(idle);
@@ -131,6 +134,7 @@ export class LiveUpdates {
       clearTimeout(idle);
       reader.cancel().catch(() => undefined);
     }
+    return retry;
   }
 
   /** Looks up the unsettled invoices on screen and brings their cards up to date. */

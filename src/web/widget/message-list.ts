@@ -29,7 +29,7 @@ export class MessageList {
       ...SUGGESTIONS.map((key) => {
         const s = t(key);
         const b = h('button', { class: 'chip', attrs: { type: 'button' }, text: s });
-        b.addEventListener('click', () => onSuggestion(s));
+        b.onclick = () => onSuggestion(s);
         return b;
       }),
     );
@@ -67,7 +67,7 @@ export class MessageList {
       if (m.role === 'user') this.appendUser(m.text);
       else {
         const a = newAnswer();
-        a.complete(m.text, m.cards, m.status);
+        a.complete(m.text, m.cards, m.status, m.id);
         this.append(a.el);
       }
     }
@@ -91,7 +91,7 @@ export class MessageList {
   }
 
   setBusy(busy: boolean): void {
-    this.log.setAttribute('aria-busy', busy ? 'true' : 'false');
+    this.log.setAttribute('aria-busy', String(busy));
   }
 
   announce(text: string): void {

@@ -10,9 +10,10 @@ export interface SseMessage {
 /**
  * An incremental text/event-stream parser over eventsource-parser (the WHATWG format). Feed it
  * decoded text in chunks of any size; `end()` drops an event cut off before its blank line.
+ * `onRetry` gets each `retry:` (ms): the server's wait before reconnecting.
  */
-export function createSseParser(onMessage: (m: SseMessage) => void): { push(chunk: string): void; end(): void } {
-  const parser = createParser({ onEvent: (m) => onMessage({ event: m.event ?? 'message', data: m.data }) });
+export function createSseParser(onMessage: (m: SseMessage) => void, onRetry?: (ms: number) => void): { push(chunk: string): void; end(): void } {
+  const parser = createParser({ onEvent: (m) => onMessage({ event: m.event ?? 'message', data: m.data }), onRetry });
   let heldCr = false;
   return {
     push(chunk: string) {
