@@ -2,6 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { invoiceStatus, type InvoiceStatus, type InvoiceStatusFilter } from './status.js';
 import { normalizeInvoiceNumber } from './invoice-number.js';
+import { executeNamed } from './named-statement.js';
 
 /**
  * Read side of billing. Every function takes the database, then the account id (from the
@@ -212,14 +213,14 @@ interface DetailJson {
   credits: Array<{ number: string; applied_on: string; reason: string; amount: string }>;
 }
 
+type DetailRow = SummaryRow & { memo: string | null; account_id: string; account_name: string; detail: DetailJson };
+
 /**
- * One invoice with its lines, payments and credits applied, in one statement (one round trip,
- * one plan). Cents travel as text inside the JSON so they come back as exact bigints.
+ * One invoice with its lines, payments and credits applied, in one statement (one round trip).
+ * Cents travel as text inside the JSON so they come back as exact bigints.
  */
-export async function getInvoice(db: Kysely<DB>, accountId: string, number: string, today: string): Promise<InvoiceDetail | null> {
-  const normalized = normalizeInvoiceNumber(number);
-  if (!normalized) return null;
-  const r = await sql<SummaryRow & { memo: string | null; account_id: string; account_name: string; detail: DetailJson }>`
+function invoiceDetailQuery(accountId: string, normalized: string) {
+  return sql<DetailRow>`
     select i.number, i.issued_on, i.due_on, i.currency, i.total_cents, i.paid_cents, i.credited_cents,
            i.amount_due_cents, i.voided_at, i.is_opening, i.memo, a.id as account_id, a.name as account_name,
            json_build_object(
@@ -238,9 +239,34 @@ export async function getInvoice(db: Kysely<DB>, accountId: string, number: stri
                from credit_applications ca join credit_memos c on c.id = ca.credit_memo_id where ca.invoice_id = i.id), '[]'::json)
            ) as detail
     from invoices i join accounts a on a.id = i.account_id
-    where i.number = ${normalized} and i.account_id = ${accountId}`.execute(db);
+    where i.number = ${normalized} and i.account_id = ${accountId}`;
+}
+
+/**
+ * The invoice as a named statement: planning seven tables was about three quarters of its server
+ * time; with a generic plan per connection the call pays execution only (BENCHMARKS.md).
+ */
+export async function getInvoice(db: Kysely<DB>, accountId: string, number: string, today: string): Promise<InvoiceDetail | null> {
+  const normalized = normalizeInvoiceNumber(number);
+  if (!normalized) return null;
+  const r = await executeNamed(db, 'get_invoice', invoiceDetailQuery(accountId, normalized));
   const head = r.rows[0];
-  if (!head) return null;
+  return head ? toDetail(head, today) : null;
+}
+
+/**
+ * The same statement sent unnamed, so PostgreSQL plans it on every call (how getInvoice ran
+ * before): bench/db.ts measures both in one run. Not used by the service.
+ */
+export async function getInvoicePlannedEachCall(db: Kysely<DB>, accountId: string, number: string, today: string): Promise<InvoiceDetail | null> {
+  const normalized = normalizeInvoiceNumber(number);
+  if (!normalized) return null;
+  const r = await invoiceDetailQuery(accountId, normalized).execute(db);
+  const head = r.rows[0];
+  return head ? toDetail(head, today) : null;
+}
+
+function toDetail(head: DetailRow, today: string): InvoiceDetail {
   const d = head.detail;
   return {
     ...toSummary(head, today),
