@@ -36,14 +36,18 @@ export const expectSchema = z
  * What the user typed. A YAML number or boolean (`user: 5555555555554444`) reaches here as its
  * source text (see `loadCaseFile`), so `0042`, `12.50` or a 19-digit number keep their form.
  */
-const userText = z.string().min(1);
+const userText = z.string({ error: 'user: needs the text the user typed (it is empty here)' }).min(1, 'user: needs the text the user typed (it is empty here)');
 
-export const turnSchema = z.union([
-  z.object({ user: userText, expect: expectSchema.default({}) }).strict(),
-  z.object({ approve: z.literal(true), expect: expectSchema.default({}) }).strict(),
-  z.object({ decline: z.literal(true), expect: expectSchema.default({}) }).strict(),
-  z.object({ advance_minutes: z.number().positive() }).strict(),
-]);
+export const turnSchema = z.union(
+  [
+    z.object({ user: userText, expect: expectSchema.default({}) }).strict(),
+    z.object({ approve: z.literal(true), expect: expectSchema.default({}) }).strict(),
+    z.object({ decline: z.literal(true), expect: expectSchema.default({}) }).strict(),
+    z.object({ advance_minutes: z.number().positive() }).strict(),
+  ],
+  // zod's own word for a union that matched nothing is "Invalid input": say what a turn can be.
+  { error: 'a turn is one of: user: <text> (with expect), approve: true, decline: true, advance_minutes: <minutes>' },
+);
 export type EvalTurn = z.infer<typeof turnSchema>;
 
 const isoDate = z.iso.date();
