@@ -138,9 +138,12 @@ describeWithBrowser('confirm cards in the widget (browser)', () => {
       expect(await outboxFor('IN7654320')).toEqual([]);
       await page.screenshot({ path: artifactPath('widget-confirm.png') });
 
-      // The card's buttons are reachable by keyboard: from the composer, Shift+Tab reaches Decline, then Approve.
+      // The card's buttons are reachable by keyboard: from the composer, Shift+Tab reaches the answer's
+      // thumbs-down (after its cards), then Decline, then Approve.
       await page.focus(W.input);
       await page.keyboard.down('Shift');
+      await page.keyboard.press('Tab');
+      expect(await focused(page)).toBe('button This answer was not helpful');
       await page.keyboard.press('Tab');
       expect(await focused(page)).toBe('button Decline: Email a PDF copy of IN7654320 to ap@mycompany.com');
       await page.keyboard.press('Tab');

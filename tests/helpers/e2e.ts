@@ -192,7 +192,8 @@ export function widgetState(page: Page): Promise<{ open: boolean; suggestions: s
         invoices: [...m.querySelectorAll<HTMLElement>('article[data-invoice]')].map((a) => a.dataset['invoice'] ?? ''),
         cardTypes: [...m.querySelectorAll<HTMLElement>('.cards > *')].map((c) => c.className),
         progress: [...m.querySelectorAll('.progress li')].map((l) => l.textContent ?? ''),
-        notes: [...m.querySelectorAll('.note')].map((n) => n.textContent ?? ''),
+        // The answer's notes, not the thumbs-down form's status line.
+        notes: [...m.querySelectorAll('.note:not(.fb *)')].map((n) => n.textContent ?? ''),
       })),
     };
   });

@@ -164,7 +164,7 @@ describe('coverage: which routes are limited', () => {
   it('every route carries the limit hook, last (after its scope\'s session check), except the documented exemptions', async () => {
     const t = await createTestApp();
     try {
-      const exempt = (path: string) => path === '/healthz' || path === '/readyz' || path === '/webhooks/stripe' || path.startsWith('/docs');
+      const exempt = (path: string) => path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/webhooks/stripe' || path.startsWith('/docs');
       const seen: string[] = [];
       for (const method of ['GET', 'POST', 'DELETE']) {
         for (const [path, hooks] of onRequestHooks(t.app, method)) {
