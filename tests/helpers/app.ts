@@ -36,7 +36,9 @@ export async function createTestApp(
   env: Record<string, string> = {},
   inject: Pick<AppOptions, 'model' | 'registry'> = {},
 ): Promise<TestApp> {
-  const config = testConfig({ FIXED_TODAY: TEST_TODAY, ...GENEROUS_LIMITS, ...env });
+  // A generous tool timeout unless a test sets its own: a tool's first PDF launches Chromium, which
+  // took over the default 10 s on a loaded CI machine and turned an email test into a timeout.
+  const config = testConfig({ FIXED_TODAY: TEST_TODAY, ...GENEROUS_LIMITS, AGENT_TOOL_TIMEOUT_MS: '60000', ...env });
   const database = await freshDatabase();
   const app = await buildApp({ config, database, clock: fixedClock(TEST_TODAY), ...inject });
   await app.ready();

@@ -76,6 +76,8 @@ export async function startE2eApp(opts: { database: Database; env?: Record<strin
       // for /widget.js and the widget's messages (public, per IP); the limits have their own tests.
       RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
       RATE_LIMIT_READS_PER_MINUTE: '100000',
+      // A tool's first PDF launches Chromium: slow on a loaded machine (timeouts have their own tests).
+      AGENT_TOOL_TIMEOUT_MS: '60000',
       ...opts.env,
     });
     const app = await buildApp({ config, database: opts.database, clock: fixedClock(TEST_TODAY), ...(opts.model ? { model: opts.model } : {}) });
