@@ -101,7 +101,7 @@ describeWithBrowser('widget on the portal (browser)', () => {
       expect(links[1]!.href).toMatch(new RegExp(`^${e2e.baseUrl}/pay/v1\\.`));
       await page.screenshot({ path: artifactPath('widget-outstanding.png') });
 
-      const pay = await page.waitForSelector('billing-assistant >>> article[data-invoice="IN7654321"] a.btn-primary');
+      const pay = await page.waitForSelector('billing-assistant >>> article[data-invoice="IN7654321"] a.btn-primary', { visible: true });
       await Promise.all([page.waitForNavigation(), pay!.click()]);
       expect(new URL(page.url()).pathname).toMatch(/^\/pay\/v1\./);
       expect(await page.$eval('h1', (h) => h.textContent)).toContain('Invoice IN7654321');
@@ -253,7 +253,7 @@ describeWithBrowser('widget on the portal (browser)', () => {
       await page.focus(W.launcher);
       expect(await page.$eval(W.launcher, (b) => b.getAttribute('aria-expanded'))).toBe('false');
       await page.keyboard.press('Enter');
-      await page.waitForSelector(`${W.panel}:not([hidden])`);
+      await page.waitForSelector(W.panel, { visible: true });
       expect(await focused()).toBe('billing-assistant > textarea.');
       expect(await page.$eval(W.launcher, (b) => b.getAttribute('aria-expanded'))).toBe('true');
       // Tab order from the composer: Send, then out of the panel to the launcher.
@@ -266,7 +266,7 @@ describeWithBrowser('widget on the portal (browser)', () => {
       await page.keyboard.up('Shift');
       expect(await focused()).toBe('billing-assistant > button.chip');
       await page.keyboard.press('Escape');
-      await page.waitForSelector(`${W.panel}[hidden]`);
+      await page.waitForSelector(W.panel, { hidden: true });
       expect(await focused()).toBe('billing-assistant > button.launcher');
       expect(await page.$eval(W.launcher, (b) => b.getAttribute('aria-expanded'))).toBe('false');
       // Labels and the live region screen readers rely on.

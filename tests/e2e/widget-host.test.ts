@@ -108,7 +108,7 @@ describeWithBrowser('widget on a hostile host page (browser)', () => {
       expect(box!.y + box!.height).toBeGreaterThan(860 - 40);
 
       await launcher!.click();
-      await page.waitForSelector(`${W.panel}:not([hidden])`);
+      await page.waitForSelector(W.panel, { visible: true });
       const input = await page.waitForSelector(W.input, { visible: true });
       await input!.type('Show me invoice IN7654321');
       await page.keyboard.press('Enter');
@@ -203,7 +203,7 @@ describeWithBrowser('widget on a hostile host page (browser)', () => {
       );
       // Under a loaded machine the messages fetch and the first paint can be slow: wait longer, and
       // when it never opens, say what the page saw (its console, failed requests, the element's state).
-      await page.waitForSelector(`${W.panel}:not([hidden])`, { timeout: 40_000 }).catch(async (err: unknown) => {
+      await page.waitForSelector(W.panel, { visible: true, timeout: 40_000 }).catch(async (err: unknown) => {
         const state = await page.evaluate(() => {
           const el = document.querySelector('billing-assistant');
           return el ? `mounted; shadow: ${el.shadowRoot?.innerHTML.slice(0, 300) ?? 'none'}` : 'not mounted';

@@ -125,7 +125,7 @@ describeWithBrowser('widget on phones (browser)', () => {
 
   async function tapLauncher(page: Page): Promise<void> {
     await (await page.waitForSelector(W.launcher, { visible: true }))!.tap();
-    await page.waitForSelector(`${W.panel}:not([hidden])`);
+    await page.waitForSelector(W.panel, { visible: true });
   }
 
   for (const size of PHONES) {
@@ -165,8 +165,8 @@ describeWithBrowser('widget on phones (browser)', () => {
         await page.screenshot({ path: artifactPath(size.shot) });
 
         // The close button in the header closes the sheet; the launcher is back on screen.
-        await (await page.waitForSelector('billing-assistant >>> .panel-head button[aria-label="Close the billing assistant"]'))!.tap();
-        await page.waitForSelector(`${W.panel}[hidden]`);
+        await (await page.waitForSelector('billing-assistant >>> .panel-head button[aria-label="Close the billing assistant"]', { visible: true }))!.tap();
+        await page.waitForSelector(W.panel, { hidden: true });
         const again = await layout(page);
         expectInside(again.launcher, again.screen, 'launcher after closing');
         expect(page.errors).toEqual([]);
@@ -234,7 +234,7 @@ describeWithBrowser('widget on phones (browser)', () => {
       await page.goto(`${host.origin}/`);
       const launcher = await page.waitForSelector(W.launcher, { visible: true });
       await launcher!.click();
-      await page.waitForSelector(`${W.panel}:not([hidden])`);
+      await page.waitForSelector(W.panel, { visible: true });
       const l = await layout(page);
       // 20 px from the right and bottom edges of the viewport (less its scroll bar), as before.
       const right = l.screen.right - 20;
@@ -352,7 +352,7 @@ describeWithBrowser('widget markdown (built bundle, browser)', () => {
         document.addEventListener('securitypolicyviolation', (e) => ((window as unknown as { violations: string[] }).violations ??= []).push(`${e.violatedDirective} ${e.blockedURI}`));
       });
       await page.goto(`${api.origin}/`);
-      await page.waitForSelector(`${W.panel}:not([hidden])`);
+      await page.waitForSelector(W.panel, { visible: true });
 
       api.replies.push(
         'Your open invoices:\n- **IN7654321** is overdue\n* `IN7654322` is due\n\n- IN7654323, with a\n  second line\n\n3. third\n4) fourth\n## Total **$2,494.96** ##\nDone.\nSecond line.',
@@ -418,7 +418,7 @@ describeWithBrowser('widget markdown (built bundle, browser)', () => {
       const context = await browser.createBrowserContext();
       const page = await newPage(context as unknown as Browser, { width: 1280, height: 800 });
       await page.goto(`${api.origin}/`);
-      await page.waitForSelector(`${W.panel}:not([hidden])`);
+      await page.waitForSelector(W.panel, { visible: true });
       // A conversation first (its id is stored), then long answers in its history, read on a reload.
       api.replies.push('ok');
       await ask(page, 'hi');

@@ -158,6 +158,11 @@ export async function signInWithCookie(page: Page, e2e: E2eApp, accountId: strin
 
 // ---- the widget ---------------------------------------------------------------------------
 
+// Waits on these selectors pass { visible: true } or { hidden: true }. Puppeteer polls a `>>>`
+// selector with a MutationObserver on the document, which never sees a change inside the widget's
+// shadow root: a plain wait that starts before the change waits until its timeout (CI saw the panel
+// open and the wait still time out). visible/hidden make it poll on animation frames instead.
+// tests/unit/e2e-waits.test.ts holds every test file to that.
 export const W = {
   launcher: 'billing-assistant >>> .launcher',
   panel: 'billing-assistant >>> .panel',
@@ -206,7 +211,7 @@ export async function openWidget(page: Page): Promise<void> {
   if (state.open) return;
   const launcher = await page.waitForSelector(W.launcher, { visible: true });
   await launcher!.click();
-  await page.waitForSelector(`${W.panel}:not([hidden])`);
+  await page.waitForSelector(W.panel, { visible: true });
 }
 
 /** Types a message in the widget and sends it with Enter. */
