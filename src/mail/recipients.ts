@@ -60,7 +60,9 @@ export function parseEmailAddress(raw: unknown): ParsedAddress | null {
 /** At most this many recipients are read from one text (the rest are counted, not checked). */
 export const MAX_RECIPIENTS = 10;
 
-const EMAIL_RE = /\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi;
+// An apostrophe joins two parts of a local part (o'brien@…): reading only the tail would send to
+// somebody else. It never starts or ends one, so quotes around an address stay quotes.
+const EMAIL_RE = /\b[a-z0-9._%+-]+(?:'[a-z0-9._%+-]+)*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi;
 /** A quoted local part: "anything"@domain (the quotes may hold commas, @ or line breaks). */
 const QUOTED_RE = /"[^"]{0,200}"@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b/gi;
 /** Characters that glue a source route or query to an address (`x!y@…`, `a?b@…`, `c/d@…`). */
