@@ -8,8 +8,9 @@ describe('system prompt', () => {
     expect(text).not.toContain('{{');
   });
 
-  it('keeps the version it had before the fee became a placeholder (the text the model sees is byte-identical)', () => {
-    expect(loadSystemPrompt().version).toBe('system.v1@68df0a34');
+  it('pins the version of the text the model sees: a prompt change shows here, in eval reports and in the response cache key', () => {
+    // 68df0a34 until 2026-12-02, when the policy line gained "It is the only fee you know of".
+    expect(loadSystemPrompt().version).toBe('system.v1@3827c553');
   });
 
   it('fills a known placeholder and stops on an unknown one', () => {

@@ -177,6 +177,33 @@ export function payRequest({ t, ref }: Clause): Draft | null {
   return { kind: 'pay', ref, cardNote };
 }
 
+const OPENING_WORDS = /\b(opening|open|opened|setup|set up|activation|new account|one time|onetime|sign up|signup|start up|startup)\b/;
+
+/**
+ * A question about a fee other than the opening fee (late fees, interest, penalties, card
+ * surcharges, returned payments, other charges). It goes before paying and how paying works: "is
+ * there a surcharge if I pay by card?" asks about a fee, not for a link. "Pay the late fee" gets the
+ * same answer, since no such fee is known to pay.
+ */
+export function otherFees(clause: Clause): Draft | null {
+  const { t, x } = clause;
+  // Asking the team about a fee ("pass my question about late fees to the team") is a hand-off.
+  if (OPENING_WORDS.test(t) || x.amounts.some((c) => c === 5000n) || handoff(clause)) return null;
+  // A fee word, never the verb: "charge my card for IN…" asks to pay.
+  const fee = /\b(?:fees?|extra|costs? more|more expensive|additional charges?|extra charges?)\b/;
+  if (/\bnsf\b|\b(?:non|in)[- ]?sufficient funds\b|\b(?:bounced?|bounces|bouncing|returned|rejected) (?:cheques?|checks?|payments?)\b|\b(?:cheques?|checks?|payments?) (?:bounces?|bounced|is returned|gets returned|was returned)\b/.test(t)) {
+    return { kind: 'policy', topic: 'feeReturned' };
+  }
+  if (/\b(?:surcharges?|processing fees?|convenience fees?|transaction fees?|card fees?|swipe fees?)\b/.test(t) || (fee.test(t) && /\b(credit card|card|visa|mastercard|amex)\b/.test(t))) {
+    return { kind: 'policy', topic: 'feeCard' };
+  }
+  if (/\binterests?\b(?! in\b)/.test(t)) return { kind: 'policy', topic: 'feeInterest' };
+  if (/\bpenalt(?:y|ies)\b|\bpenali[sz]e[ds]?\b/.test(t)) return { kind: 'policy', topic: 'feePenalty' };
+  if (/\blate (?:payment )?(?:fees?|charges?)\b|\b(?:fees?|charges?)\b.{0,20}\b(?:late|overdue|after the due date|past due)\b/.test(t)) return { kind: 'policy', topic: 'feeLate' };
+  if (/\b(?:other|hidden|extra|additional|admin|administration|administrative|service|wire|bank|any more) (?:fees?|charges?)\b/.test(t)) return { kind: 'policy', topic: 'feeOther' };
+  return null;
+}
+
 /** The opening fee. */
 export function openingFee({ x, t }: Clause): Draft | null {
   if (

@@ -2,6 +2,7 @@ import { OPENING_FEE_CENTS } from '../../billing/ledger.js';
 import { formatMoney } from '../../format/money.js';
 import type { Locale } from '../../i18n/locales.js';
 import type { Say } from './compose-common.js';
+import type { OtherFeeTopic } from './intent-draft.js';
 import type { OutOfScopeTopic, PolicyTopic } from './intent.js';
 
 /**
@@ -38,6 +39,12 @@ export const POLICY_KEY: Record<PolicyKey, string> = {
   emailHow: 'engine.policy.emailHow',
   handoffHow: 'engine.policy.handoffHow',
   fee: 'engine.policy.fee',
+  feeLate: 'engine.policy.otherFee',
+  feeInterest: 'engine.policy.otherFee',
+  feePenalty: 'engine.policy.otherFee',
+  feeCard: 'engine.policy.otherFee',
+  feeReturned: 'engine.policy.otherFee',
+  feeOther: 'engine.policy.otherFee',
   howToPay: 'engine.policy.howToPay',
   cardPayment: 'engine.policy.cardPayment',
   otherMethods: 'engine.policy.otherMethods',
@@ -50,7 +57,18 @@ export const POLICY_KEY: Record<PolicyKey, string> = {
   pdf: 'engine.policy.pdf',
 };
 
-export const policyText = (say: Say, topic: PolicyKey) => say.t(POLICY_KEY[topic], { fee: openingFee(say.locale) });
+/** What each other-fee answer names ("late fees", "les intérêts"). */
+const OTHER_FEE_KIND: Record<OtherFeeTopic, string> = {
+  feeLate: 'engine.feeKind.late',
+  feeInterest: 'engine.feeKind.interest',
+  feePenalty: 'engine.feeKind.penalty',
+  feeCard: 'engine.feeKind.card',
+  feeReturned: 'engine.feeKind.returned',
+  feeOther: 'engine.feeKind.other',
+};
+
+export const policyText = (say: Say, topic: PolicyKey) =>
+  say.t(POLICY_KEY[topic], { fee: openingFee(say.locale), ...(topic in OTHER_FEE_KIND ? { what: say.t(OTHER_FEE_KIND[topic as OtherFeeTopic]) } : {}) });
 
 export const helpText = (say: Say, canEmail: boolean) => say.t('engine.help', { capabilities: capabilities(say, canEmail) });
 

@@ -37,12 +37,22 @@ export const engine = {
       ack: 'Okay. Is there anything else I can help you with on your billing?',
       no: 'No problem. Is there anything else I can help you with?',
     },
+    feeKind: {
+      late: 'late fees',
+      interest: 'interest charges',
+      penalty: 'penalties',
+      card: 'card surcharges or processing fees',
+      returned: 'returned-payment (NSF) fees',
+      other: 'other fees or charges',
+    },
     policy: {
       emailHow:
         'I can email a PDF copy of an invoice when you ask me to, naming the invoice and the address, for example "Email IN7654321 to accounting@yourcompany.com". It can go to your billing contacts or to an address at your verified domain, and it is sent right away. Nothing is sent unless you ask.',
       handoffHow:
         "For disputes, due-date extensions, refunds or anything else I can't do, I can pass your request to our accounts-receivable team, who follow up by email. I only do that when you ask me to.",
       fee: "The {{fee}} charge is the one-time account opening fee. It is charged once, when an account is opened, on the account's first invoice, and it can be paid by credit card like the rest of that invoice, on our secure payment page. It is never charged again.",
+      otherFee:
+        "I don't have information about {{what}}: the only fee I know of is the one-time {{fee}} account opening fee, charged on an account's first invoice. Every charge on your account appears as a line on its invoice, so ask me to show an invoice to see what it is made of. For a question about {{what}}, I can pass it to our accounts-receivable team, who follow up by email: just ask me to.",
       howToPay:
         'To pay an invoice, ask me for a payment link (say "pay" and the invoice number, or "pay all my overdue invoices"), or click Pay Now next to the invoice on the Invoices tab of the Billing section in the portal. Either way you go to our secure payment page, run by our payment processor, where you enter your credit card details and confirm. The invoice is marked Paid once the payment completes. For your security, I never ask for or take card details in chat.',
       cardPayment:
@@ -373,12 +383,22 @@ export const engine = {
       ack: "D'accord. Puis-je vous aider avec autre chose concernant votre facturation\u00a0?",
       no: 'Aucun problème. Puis-je vous aider avec autre chose\u00a0?',
     },
+    feeKind: {
+      late: 'les frais de retard',
+      interest: 'les intérêts',
+      penalty: 'les pénalités',
+      card: 'les frais de carte ou de traitement',
+      returned: 'les frais de paiement refusé (chèque sans provision)',
+      other: "d'autres frais",
+    },
     policy: {
       emailHow:
         "Je peux envoyer par courriel une copie PDF d'une facture quand vous me le demandez, en précisant la facture et l'adresse, par exemple «\u00a0Envoyez IN7654321 à comptabilite@votreentreprise.com\u00a0». Elle peut être envoyée à vos contacts de facturation ou à une adresse de votre domaine vérifié, et elle part immédiatement. Rien n'est envoyé sans votre demande.",
       handoffHow:
         "Pour les contestations, les reports d'échéance, les remboursements ou tout ce que je ne peux pas faire, je peux transmettre votre demande à notre équipe des comptes clients, qui fait le suivi par courriel. Je le fais seulement quand vous me le demandez.",
       fee: "Les frais de {{fee}} sont les frais d'ouverture de compte uniques. Ils sont facturés une seule fois, à l'ouverture du compte, sur sa première facture, et peuvent être payés par carte de crédit comme le reste de cette facture, sur notre page de paiement sécurisée. Ils ne sont jamais facturés de nouveau.",
+      otherFee:
+        "Je n'ai pas d'information sur {{what}}\u00a0: les seuls frais que je connais sont les frais d'ouverture de compte uniques de {{fee}}, facturés sur la première facture d'un compte. Chaque montant facturé à votre compte figure comme une ligne sur sa facture\u00a0: demandez-moi d'afficher une facture pour voir ce qui la compose. Pour une question sur {{what}}, je peux la transmettre à notre équipe des comptes clients, qui fait le suivi par courriel\u00a0: il suffit de me le demander.",
       howToPay:
         "Pour payer une facture, demandez-moi un lien de paiement (dites «\u00a0payer\u00a0» suivi du numéro de la facture, ou «\u00a0payer toutes mes factures en retard\u00a0»), ou cliquez sur Payer maintenant à côté de la facture dans l'onglet Factures de la section Facturation du portail. Dans les deux cas, vous arrivez sur notre page de paiement sécurisée, gérée par notre processeur de paiement, où vous saisissez les données de votre carte de crédit et confirmez. La facture passe au statut Payée une fois le paiement terminé. Pour votre sécurité, je ne demande ni n'accepte jamais de données de carte dans le clavardage.",
       cardPayment:
