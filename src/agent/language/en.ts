@@ -84,9 +84,10 @@ export const englishLexicon: Lexicon = {
     p('get back to us'), p('follow up with me'), p('follow up with us'), p('someone from'), p('somebody from'), p('have someone'), p('have somebody'), p('get someone'), p('open a ticket'), p('raise a ticket'),
     p('connect me'), p('put me through'), p('transfer me'), p('someone in billing'), p('somebody in billing'), p('actual people'), p('real people'), p('actual person'), p('live person'), p('live agent'),
     p('pass this on'), p('pass it on'), p('pass this to'), p('forward this to your'), p('send this to your'), p('a person'), p('callback'), p('call back'), p('phone me'),
-    // Passing a question on to the accounts-receivable team (the other-fee answers offer it).
+    // Passing a question on to the accounts-receivable team (the other-fee answers offer it); never
+    // "our billing team" or "to the team: accounting@…", which name the user's own people.
     p('pass my question'), p('pass the question'), p('pass on my question'), p('forward my question'), p('send my question'), p('ask the team'), p('ask your team'),
-    p('to the team'), p('to your team'), p('accounts receivable'), p('receivable team'), p('ar team'), p('billing team'),
+    p('pass it to the team'), p('pass it to your team'), p('your accounts receivable team'), p('your ar team'), p('your billing team'),
   ],
   frustration: [
     p('useless'), p('not help'), p('not helpful'), p('waste of time'), p('ridiculous'), p('frustrating'), p('frustrated'), p('annoying'), p('stupid'), p('terrible'), p('awful'), p('ugh'), p('argh'), p('this be not work'),
