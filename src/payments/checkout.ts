@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely';
 import type { InvoiceDetail } from '../billing/queries.js';
 import type { DB } from '../db/schema.js';
 import type { PaymentsContext } from './context.js';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.js';
 import { CheckoutUnavailableError } from './errors.js';
 import { markExpired } from './processing.js';
 
 /**
  * The Pay button: a Checkout Session for the invoice's amount due read from the database now
- * (never from the link or the page). An open session for the same amount is reused; a payment
- * already under way is not started twice; a new session supersedes older open ones.
+ * (never from the link or the page). An open session for the same amount and language is reused; a
+ * payment already under way is not started twice; a new session supersedes older open ones.
  */
 
 /** Time buckets of the idempotency key: within one, the same invoice and amount get the same session. */
@@ -26,6 +27,8 @@ export type CheckoutStart =
 export interface CheckoutClaims {
   accountId: string;
   invoiceNumber: string;
+  /** The pay page's language: the processor's page and our return page speak it (default en-CA). */
+  locale?: Locale;
 }
 
 /** Where Checkout sends the reseller back ({CHECKOUT_SESSION_ID} is filled in by the processor). */
@@ -61,7 +64,7 @@ type PayableInvoice = NonNullable<Awaited<ReturnType<typeof payableInvoice>>>;
 async function invoiceSessions(db: Kysely<DB>, invoiceId: bigint) {
   return db
     .selectFrom('checkout_sessions')
-    .select(['id', 'url', 'state', 'amount_cents', 'currency', 'expires_at'])
+    .select(['id', 'url', 'state', 'amount_cents', 'currency', 'expires_at', 'idempotency_key'])
     .where('invoice_id', '=', invoiceId)
     .orderBy('created_at', 'desc')
     .execute();
@@ -74,11 +77,18 @@ async function invoiceDetail(ctx: PaymentsContext, accountId: string, invoiceNum
   return d;
 }
 
-function reusableSession(sessions: SessionRow[], inv: PayableInvoice, nowMs: number): SessionRow | undefined {
+/** The idempotency key's ending that names the page language ('' for en-CA, so older keys read as English). */
+const localeSuffix = (locale: Locale) => (locale === DEFAULT_LOCALE ? '' : `-${locale}`);
+
+/** The language a stored session was created in, read back from its key. */
+const sessionLocale = (s: SessionRow): Locale => (s.idempotency_key?.endsWith(localeSuffix('fr-CA')) ? 'fr-CA' : DEFAULT_LOCALE);
+
+function reusableSession(sessions: SessionRow[], inv: PayableInvoice, nowMs: number, locale: Locale): SessionRow | undefined {
   const currency = inv.currency.trim();
   return sessions.find(
     (s) =>
       s.state === 'open' &&
+      sessionLocale(s) === locale &&
       s.amount_cents === inv.amount_due_cents &&
       s.currency.trim() === currency &&
       new Date(s.expires_at).getTime() > nowMs + REUSE_MARGIN_SECONDS * 1000,
@@ -89,12 +99,12 @@ function reusableSession(sessions: SessionRow[], inv: PayableInvoice, nowMs: num
  * Same invoice, amount and time bucket → same key and identical parameters (expiry included),
  * so a retried or concurrent request gets the same session from Stripe.
  */
-function idempotency(accountId: string, inv: PayableInvoice, sessions: SessionRow[], nowMs: number, ttlSeconds: number) {
+function idempotency(accountId: string, inv: PayableInvoice, sessions: SessionRow[], nowMs: number, ttlSeconds: number, locale: Locale) {
   const bucket = Math.floor(nowMs / 1000 / IDEMPOTENCY_BUCKET_SECONDS);
   const expiresAt = (bucket + 1) * IDEMPOTENCY_BUCKET_SECONDS + ttlSeconds;
   // Sessions that ended unpaid bump a generation, so a new attempt in the same bucket is a new session.
   const generation = sessions.filter((s) => s.state === 'expired' || s.state === 'failed').length;
-  const key = `checkout-${accountId}-${inv.number}-${inv.amount_due_cents}-${inv.currency.trim()}-${bucket}-g${generation}`;
+  const key = `checkout-${accountId}-${inv.number}-${inv.amount_due_cents}-${inv.currency.trim()}-${bucket}-g${generation}${localeSuffix(locale)}`;
   return { key, expiresAt };
 }
 
@@ -124,6 +134,8 @@ async function expireSuperseded(ctx: PaymentsContext, invoiceId: bigint, current
 async function createSession(ctx: CheckoutContext, claims: CheckoutClaims, inv: PayableInvoice, key: string, expiresAt: number): Promise<CheckoutStart> {
   const { db, processor } = ctx;
   const currency = inv.currency.trim();
+  const locale = claims.locale ?? DEFAULT_LOCALE;
+  const withLang = (url: string) => `${url}&lang=${locale}`;
   let created;
   try {
     created = await processor.createSession({
@@ -133,8 +145,9 @@ async function createSession(ctx: CheckoutContext, claims: CheckoutClaims, inv: 
       amountCents: inv.amount_due_cents,
       currency,
       expiresAt,
-      successUrl: ctx.urls.success,
-      cancelUrl: ctx.urls.cancel,
+      successUrl: withLang(ctx.urls.success),
+      cancelUrl: withLang(ctx.urls.cancel),
+      locale,
       idempotencyKey: key,
     });
   } catch (err) {
@@ -176,10 +189,11 @@ export async function startCheckout(ctx: CheckoutContext, claims: CheckoutClaims
   if (sessions.some((s) => s.state === 'processing' && s.amount_cents >= inv.amount_due_cents)) {
     return { kind: 'processing', invoice: await invoiceDetail(ctx, claims.accountId, inv.number) };
   }
-  const reusable = reusableSession(sessions, inv, nowMs);
+  const locale = claims.locale ?? DEFAULT_LOCALE;
+  const reusable = reusableSession(sessions, inv, nowMs, locale);
   if (reusable) return { kind: 'redirect', url: reusable.url, sessionId: reusable.id, reused: true };
 
-  const { key, expiresAt } = idempotency(claims.accountId, inv, sessions, nowMs, ctx.ttlSeconds);
+  const { key, expiresAt } = idempotency(claims.accountId, inv, sessions, nowMs, ctx.ttlSeconds, locale);
   const running = ctx.inflight.get(key);
   if (running) return running;
   const p = createSession(ctx, claims, inv, key, expiresAt).finally(() => ctx.inflight.delete(key));

@@ -1,5 +1,10 @@
 import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
+import { t } from '../i18n/index.js';
+import type { Locale } from '../i18n/locales.js';
+
+/** Stripe Checkout's locale for ours (Stripe has fr-CA, and 'en' for English). */
+export const stripeLocale = (locale: Locale): 'fr-CA' | 'en' => (locale === 'fr-CA' ? 'fr-CA' : 'en');
 
 /**
  * The payment processor behind the Pay button: Stripe Checkout, or (without STRIPE_SECRET_KEY,
@@ -18,6 +23,8 @@ export interface NewCheckoutSession {
   expiresAt: number;
   successUrl: string;
   cancelUrl: string;
+  /** The pay page's language: Stripe Checkout's `locale` and the line item's words. */
+  locale: Locale;
   /** Same key, same parameters → the same session (Stripe idempotency; the sandbox derives the id from it). */
   idempotencyKey: string;
 }
@@ -67,7 +74,10 @@ export function createStripeProcessor(opts: { secretKey: string; maxNetworkRetri
               price_data: {
                 currency: i.currency.toLowerCase(),
                 unit_amount: Number(i.amountCents),
-                product_data: { name: `Invoice ${i.invoiceNumber}`, description: `${i.accountName} (account ${i.accountId})` },
+                product_data: {
+                  name: t(i.locale, 'pay.checkout.product', { number: i.invoiceNumber }),
+                  description: t(i.locale, 'pay.checkout.description', { name: i.accountName, account: i.accountId }),
+                },
               },
             },
           ],
@@ -78,6 +88,7 @@ export function createStripeProcessor(opts: { secretKey: string; maxNetworkRetri
           success_url: i.successUrl,
           cancel_url: i.cancelUrl,
           submit_type: 'pay',
+          locale: stripeLocale(i.locale),
         },
         { idempotencyKey: i.idempotencyKey },
       );

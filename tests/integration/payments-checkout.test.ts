@@ -52,8 +52,10 @@ describe('Pay Now → Stripe Checkout Session', () => {
     expect(b.get('metadata[amountCents]')).toBe('123456');
     expect(b.get('payment_intent_data[metadata][invoiceNumber]')).toBe('IN7654321');
     expect(b.get('client_reference_id')).toBe('R10042-IN7654321');
-    expect(b.get('success_url')).toBe('http://localhost:3000/pay/return?session_id={CHECKOUT_SESSION_ID}');
-    expect(b.get('cancel_url')).toBe('http://localhost:3000/pay/return?session_id={CHECKOUT_SESSION_ID}&cancelled=1');
+    // Stripe's page and our return page in the pay page's language (en-CA: Stripe's 'en').
+    expect(b.get('locale')).toBe('en');
+    expect(b.get('success_url')).toBe('http://localhost:3000/pay/return?session_id={CHECKOUT_SESSION_ID}&lang=en-CA');
+    expect(b.get('cancel_url')).toBe('http://localhost:3000/pay/return?session_id={CHECKOUT_SESSION_ID}&cancelled=1&lang=en-CA');
     // Expiry: at least Stripe's 30 minutes, at most the TTL plus one bucket.
     const expiresAt = Number(b.get('expires_at'));
     expect(expiresAt - wall / 1000).toBeGreaterThanOrEqual(30 * 60);
@@ -69,6 +71,35 @@ describe('Pay Now → Stripe Checkout Session', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: session.id, account_id: 'R10042', amount_cents: 123456n, currency: 'CAD', state: 'open', processor: 'stripe', idempotency_key: req.idempotencyKey });
     expect(new Date(rows[0]!.expires_at).getTime()).toBe(expiresAt * 1000);
+  });
+
+  it('a French pay page opens Stripe Checkout in French and comes back to a French return page; an English page gets its own session in English', async () => {
+    const number = await newInvoice(t, 'R10042', 27_700n);
+    const press = (headers: Record<string, string>, payload = '') =>
+      t.app.inject({ method: 'POST', url: `/pay/${payToken(t, number)}/checkout`, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload });
+    const fr = await press({ 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' });
+    expect(fr.statusCode, fr.body).toBe(303);
+    const [c] = stripe.creates();
+    expect(c!.body.get('locale')).toBe('fr-CA');
+    expect(c!.body.get('line_items[0][price_data][product_data][name]')).toBe(`Facture ${number}`);
+    expect(c!.body.get('line_items[0][price_data][product_data][description]')).toContain('(compte R10042)');
+    expect(c!.body.get('success_url')).toBe('http://localhost:3000/pay/return?session_id={CHECKOUT_SESSION_ID}&lang=fr-CA');
+    expect(c!.body.get('cancel_url')).toBe('http://localhost:3000/pay/return?session_id={CHECKOUT_SESSION_ID}&cancelled=1&lang=fr-CA');
+    // The French page again (its lang field this time) reuses the French session.
+    const again = await press({}, 'lang=fr-CA');
+    expect(again.headers.location).toBe(fr.headers.location);
+    expect(stripe.creates()).toHaveLength(1);
+    // An English page (lang=en-CA beats a French browser) gets a session in English; the French one is expired.
+    const en = await press({ 'accept-language': 'fr-CA' }, 'lang=en-CA');
+    expect(en.statusCode).toBe(303);
+    expect(en.headers.location).not.toBe(fr.headers.location);
+    const creates = stripe.creates();
+    expect(creates).toHaveLength(2);
+    expect(creates[1]!.body.get('locale')).toBe('en');
+    expect(creates[1]!.body.get('line_items[0][price_data][product_data][name]')).toBe(`Invoice ${number}`);
+    expect(creates[1]!.idempotencyKey).not.toBe(creates[0]!.idempotencyKey);
+    const rows = await sessionsOf(t, number);
+    expect(rows.map((r) => r.state)).toEqual(['open', 'expired']);
   });
 
   it('double click, a second link and a repeated tool call all reuse the one open session', async () => {

@@ -59,7 +59,7 @@ export const paymentRoutes =
           if (!claims) return reply;
           let start;
           try {
-            start = await payments.startCheckout({ accountId: claims.accountId, invoiceNumber: claims.invoiceNumber });
+            start = await payments.startCheckout({ accountId: claims.accountId, invoiceNumber: claims.invoiceNumber, locale });
           } catch (err) {
             if (!(err instanceof CheckoutUnavailableError)) throw err;
             const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);

@@ -74,6 +74,10 @@ export const pay = {
       unknown: 'We could not find this payment',
       unknownText: 'Nothing in our records matches this page’s address.',
     },
+    checkout: {
+      product: 'Invoice {{number}}',
+      description: '{{name}} (account {{account}})',
+    },
     sandbox: {
       banner: 'Sandbox — no real payment. This page stands in for the payment processor in development.',
       title: 'Sandbox checkout',
@@ -195,6 +199,10 @@ export const pay = {
       dashboard: 'Tableau de bord de facturation',
       unknown: 'Nous n’avons pas trouvé ce paiement',
       unknownText: 'Rien dans nos dossiers ne correspond à l’adresse de cette page.',
+    },
+    checkout: {
+      product: 'Facture {{number}}',
+      description: '{{name}} (compte {{account}})',
     },
     sandbox: {
       banner: 'Bac à sable — aucun paiement réel. Cette page remplace le processeur de paiement en développement.',
