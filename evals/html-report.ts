@@ -5,7 +5,7 @@ import { html, raw, type Raw } from '../src/format/html.js';
 import { localeOf, type Language, type Locale } from '../src/i18n/locales.js';
 import { projectPath } from '../src/paths.js';
 import type { WidgetMessages } from '../src/web/widget/i18n.js';
-import { widgetMessages } from '../src/web/widget-bundle.js';
+import { bundleForBrowser, widgetMessages } from '../src/web/widget-bundle.js';
 import type { Card } from '../tools/cards.js';
 import type { CaseReport, CheckResult, EvalReport, LatencyStats, MatrixReport, RenderHtmlReport, RunReport, TokenUsage, TrialReport, TurnReport } from './report.js';
 
@@ -31,30 +31,13 @@ const REPORT_CSS = projectPath('evals/html/report.css');
 let clientBundle: Promise<string> | null = null;
 
 /**
- * The page's script, built once per process with esbuild's JS API (in memory). esbuild is a dev
- * dependency, and so is tsx, which runs the evals and depends on it: wherever evals run, it is there.
+ * The page's script, built once per process in memory, as the widget is (bundleForBrowser in
+ * src/web/widget-bundle.ts). esbuild is a dev dependency, and so is tsx, which runs the evals and
+ * depends on it: wherever evals run, it is there.
  */
 function clientScript(): Promise<string> {
-  clientBundle ??= (async () => {
-    const esbuild = await import('esbuild');
-    const out = await esbuild.build({
-      entryPoints: [CLIENT_ENTRY],
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: ['es2022', 'chrome111', 'firefox111', 'safari16.4'],
-      minify: true,
-      legalComments: 'none',
-      charset: 'utf8',
-      // The widget's stylesheet as a string (the widget's own build minifies it; a report needn't).
-      loader: { '.css': 'text' },
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = out.outputFiles[0]?.text;
-    if (!code) throw new Error('esbuild produced no output for the HTML report script');
-    return code;
-  })();
+  // The widget's stylesheet as a string (the widget's own build minifies it; a report needn't).
+  clientBundle ??= bundleForBrowser(CLIENT_ENTRY, { loader: { '.css': 'text' } });
   clientBundle.catch(() => {
     clientBundle = null;
   });

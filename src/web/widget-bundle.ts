@@ -31,12 +31,12 @@ export interface WidgetBundle {
 const BANNER = '/* Billing Assistant widget. Built from src/web/widget by esbuild (npm run build:widget). */';
 
 /** `import css from './styles.css'` gives the stylesheet as one minified string (no copy of the source in the bundle). */
-function minifiedCssAsText(esbuild: typeof import('esbuild')): import('esbuild').Plugin {
+function minifiedCssAsText(): import('esbuild').Plugin {
   return {
     name: 'minified-css-as-text',
     setup(build) {
       build.onLoad({ filter: /\.css$/ }, async (args) => {
-        const { code } = await esbuild.transform(await fs.readFile(args.path, 'utf8'), { loader: 'css', minify: true, target: ['chrome111', 'firefox111', 'safari16.4'] });
+        const { code } = await build.esbuild.transform(await fs.readFile(args.path, 'utf8'), { loader: 'css', minify: true, target: ['chrome111', 'firefox111', 'safari16.4'] });
         return { contents: code.trim(), loader: 'text' };
       });
     },
@@ -62,12 +62,16 @@ function shortMessageKeys(): import('esbuild').Plugin {
   };
 }
 
-/** Builds the bundle with esbuild's JS API, in memory. Throws when esbuild is not installed. */
-export async function buildWidget(): Promise<string> {
+/**
+ * Bundles `entry` for a browser page with esbuild's JS API, in memory, and returns the code: one
+ * minified iife for the browsers the widget supports, with `options` added (a loader, plugins...).
+ * esbuild (a dev dependency) is imported here, on first use: throws when it is not installed. The
+ * widget (buildWidget) and the HTML eval report's script (evals/html-report.ts) are built by it.
+ */
+export async function bundleForBrowser(entry: string, options: Omit<import('esbuild').BuildOptions, 'entryPoints' | 'write'> = {}): Promise<string> {
   const esbuild = await import('esbuild');
   const out = await esbuild.build({
-    entryPoints: [WIDGET_ENTRY],
-    tsconfig: WIDGET_TSCONFIG,
+    entryPoints: [entry],
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -75,14 +79,22 @@ export async function buildWidget(): Promise<string> {
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
-    banner: { js: BANNER },
-    plugins: [minifiedCssAsText(esbuild), shortMessageKeys()],
-    write: false,
     logLevel: 'silent',
+    ...options,
+    write: false,
   });
   const file = out.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no output');
+  if (!file) throw new Error(`esbuild produced no output for ${entry}`);
   return file.text;
+}
+
+/** Builds the widget bundle in memory. Throws when esbuild is not installed. */
+export function buildWidget(): Promise<string> {
+  return bundleForBrowser(WIDGET_ENTRY, {
+    tsconfig: WIDGET_TSCONFIG,
+    banner: { js: BANNER },
+    plugins: [minifiedCssAsText(), shortMessageKeys()],
+  });
 }
 
 const etagOf = (text: string): string => `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
