@@ -1,15 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { signSessionToken } from '../../src/identity/session.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
 import { TEST_TODAY } from '../helpers/constants.js';
 import { freshDatabase } from '../helpers/db.js';
+import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 
 /**
  * The README's first command, as a process: `src/server.ts` on its embedded defaults (PGlite in a
@@ -20,67 +15,34 @@ import { freshDatabase } from '../helpers/db.js';
 
 const mode = inject('dbMode');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe(`the service process (npm start) on ${mode === 'postgres' ? 'an empty PostgreSQL database' : 'embedded PGlite'}`, () => {
-  let child: ChildProcess;
-  let output = '';
+  let server: ServerProcess;
   let base = '';
-  let dataDir = '';
   let database: (Awaited<ReturnType<typeof freshDatabase>> & { url?: string }) | null = null;
-  let exit: Promise<number | null>;
 
   beforeAll(async () => {
-    const port = await freePort();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ba-server-'));
-    // Only what a new user's shell would have: none of our settings but the ones below.
-    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: process.env['HOME'] ?? os.tmpdir() };
-    Object.assign(env, { NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', FIXED_TODAY: TEST_TODAY, PGLITE_DATA_DIR: path.join(dataDir, 'pglite') });
+    // Only what a new user's shell would have: spawnServer's clean environment (LOG_LEVEL info), and the database on PostgreSQL.
+    const env: NodeJS.ProcessEnv = {};
     if (mode === 'postgres') {
       database = await freshDatabase({ empty: true });
       env['DATABASE_URL'] = database.url;
     }
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-    exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    base = `http://127.0.0.1:${port}`;
-    await until(() => output.includes('Billing Assistant on') || child.exitCode !== null, 'the service to start');
-    expect(child.exitCode, output).toBeNull();
+    server = await spawnServer({ tmpPrefix: 'ba-server-', env });
+    base = server.url;
+    await server.waitForStart((s) => s.output.includes('Billing Assistant on'), 'the service to start', 60_000);
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exit;
-    }
+    await server?.stop('SIGKILL');
     // Only the server's own sessions are left to end: the forced drop takes care of them.
     await database?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   const auth = async () => ({ authorization: `Bearer ${await signSessionToken(testConfig(), { accountId: 'R10042', userId: 'jordan@mycompany.com' })}` });
 
   it('migrated and loaded the demo fixture into the empty database, and says which database it uses', async () => {
-    expect(output).toMatch(/migrations applied: /);
-    expect(output).toContain(`empty database: loaded the demo fixture as of ${TEST_TODAY}`);
+    expect(server.output).toMatch(/migrations applied: /);
+    expect(server.output).toContain(`empty database: loaded the demo fixture as of ${TEST_TODAY}`);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toStrictEqual({ status: 'ready', database: mode });
@@ -115,16 +77,16 @@ describe(`the service process (npm start) on ${mode === 'postgres' ? 'an empty P
     } finally {
       await admin.end();
     }
-    await until(() => output.includes('database: an idle connection failed and was dropped'), 'the warning', 10_000);
-    expect(child.exitCode).toBeNull();
+    await server.waitFor((s) => s.output.includes('database: an idle connection failed and was dropped'), 'the warning', 10_000);
+    expect(server.exitCode).toBeNull();
     const balance = await fetch(`${base}/v1/billing/balance`, { headers: await auth() });
     expect(balance.status).toBe(200);
   });
 
   it('exits 0 on SIGTERM after a graceful shutdown', async () => {
-    child.kill('SIGTERM');
-    const code = await Promise.race([exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
-    expect(code, output.slice(-2000)).toBe(0);
-    expect(output).toContain('shutting down');
+    server.child.kill('SIGTERM');
+    const code = await Promise.race([server.exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+    expect(code, server.output.slice(-2000)).toBe(0);
+    expect(server.output).toContain('shutting down');
   }, 20_000);
 });

@@ -1,14 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { bannerLines, bannerRecord, databaseLabel, localUrl } from '../../src/http/start-banner.js';
 import { appLogging, requestLogLevel } from '../../src/http/logging.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
-import { TEST_TODAY } from '../helpers/constants.js';
-import { freePort } from '../helpers/e2e.js';
+import { spawnServer, type ServerProcess as Server } from '../helpers/server-process.js';
 
 /**
  * The first run (issue #12): `src/server.ts` prints where to go once it listens (sign-in page,
@@ -21,55 +16,11 @@ const CARD = '4539148803436467';
 /** A link token's shape (src/links/signer.ts): the payload and the MAC must not be logged. */
 const LINK = 'v1.k1.cGF5bG9hZC1vZi1hLWxpbmstdG9rZW4.bWFjLW9mLWEtbGluay10b2tlbi0xMjM0';
 
-interface Server {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  port: number;
-  dataDir: string;
-  exit: Promise<number | null>;
-}
+/** The server as a new user starts it: a shell with none of our settings but spawnServer's and `extra`, stdout a pipe (not a terminal). */
+const startServer = (extra: Record<string, string>): Promise<Server> => spawnServer({ tmpPrefix: 'ba-banner-', env: extra });
 
-async function until(cond: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The server as a new user starts it: a shell with none of our settings but these, stdout a pipe (not a terminal). */
-async function startServer(extra: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ba-banner-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'] ?? os.tmpdir(),
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'info',
-    FIXED_TODAY: TEST_TODAY,
-    PGLITE_DATA_DIR: path.join(dataDir, 'pglite'),
-    ...extra,
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const server: Server = { child, stdout: '', stderr: '', port, dataDir, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-  child.stdout!.on('data', (b: Buffer) => (server.stdout += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (server.stderr += b.toString()));
-  await until(() => server.stdout.includes('npm run token -- R10042') || child.exitCode !== null, 'the start banner');
-  expect(child.exitCode, server.stdout + server.stderr).toBeNull();
-  return server;
-}
-
-async function stopServer(server: Server | undefined): Promise<void> {
-  if (!server) return;
-  if (server.child.exitCode === null) {
-    server.child.kill('SIGTERM');
-    await server.exit;
-  }
-  fs.rmSync(server.dataDir, { recursive: true, force: true });
-}
+/** Waits for the end of the start banner (the process still running). */
+const bannerPrinted = (server: Server): Promise<void> => server.waitForStart((s) => s.stdout.includes('npm run token -- R10042'), 'the start banner', 90_000);
 
 /**
  * GET a URL (carrying `marker`) and return every stdout line of that request: the line that shows
@@ -78,7 +29,7 @@ async function stopServer(server: Server | undefined): Promise<void> {
 async function get(server: Server, url: string, marker: string): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${server.port}${url}`);
   await res.arrayBuffer();
-  await until(() => server.stdout.includes(marker), `the log line of ${url}`, 10_000);
+  await server.waitFor((s) => s.stdout.includes(marker), `the log line of ${url}`, 10_000);
   // Anything else the request writes would follow within a moment.
   await new Promise((r) => setTimeout(r, 300));
   const lines = server.stdout.split('\n');
@@ -99,8 +50,9 @@ describe('npm start: the banner and one JSON line per request (stdout not a term
   let server: Server | undefined;
   beforeAll(async () => {
     server = await startServer({});
+    await bannerPrinted(server);
   }, 120_000);
-  afterAll(() => stopServer(server));
+  afterAll(() => server?.stop('SIGTERM'));
 
   it('prints where to go, which model answers and which database is used, with the real port', () => {
     const base = `http://127.0.0.1:${server!.port}`;
@@ -155,8 +107,9 @@ describe('LOG_PRETTY=true: human-readable lines, still redacted', () => {
   let server: Server | undefined;
   beforeAll(async () => {
     server = await startServer({ LOG_PRETTY: 'true' });
+    await bannerPrinted(server);
   }, 120_000);
-  afterAll(() => stopServer(server));
+  afterAll(() => server?.stop('SIGTERM'));
 
   it('start-up lines and request lines are text, not JSON, and carry neither the card number nor the link token', async () => {
     expect(server!.stdout).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+$/m);

@@ -1,9 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import type net from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { http as mswHttp, HttpResponse } from 'msw';
@@ -11,12 +7,11 @@ import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { signSessionToken } from '../../src/identity/session.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
 import { fastifyTracing, startTracing, stopTracing, tracingEnabled } from '../../src/telemetry/tracing.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { TEST_TODAY } from '../helpers/constants.js';
 import { freshDatabase } from '../helpers/db.js';
 import { mockChatCompletions, OPENAI_TEST_ENV, OPENAI_TEST_MODEL } from '../helpers/openai-msw.js';
+import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 
 /**
  * Traces: the span shape of real chat turns (offline engine, and the OpenAI path through the real
@@ -294,34 +289,12 @@ function attr(a: OtlpSpan['attributes'], key: string): unknown {
   return v ? Object.values(v)[0] : undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe(`OTLP/HTTP export from a src/server.ts process on ${mode === 'postgres' ? 'PostgreSQL' : 'PGlite'}`, () => {
-  let child: ChildProcess;
-  let output = '';
-  let dataDir = '';
+  let server: ServerProcess;
   let base = '';
   let receiver: http.Server;
   const received: Array<{ path: string; contentType: string; body: OtlpRequest }> = [];
   let database: Awaited<ReturnType<typeof freshDatabase>> | null = null;
-  let exit: Promise<number | null>;
 
   beforeAll(async () => {
     receiver = http.createServer((req, res) => {
@@ -335,17 +308,8 @@ describe(`OTLP/HTTP export from a src/server.ts process on ${mode === 'postgres'
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const otlpPort = (receiver.address() as net.AddressInfo).port;
 
-    const port = await freePort();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ba-otel-'));
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'] ?? os.tmpdir(),
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: String(port),
       LOG_LEVEL: 'warn',
-      FIXED_TODAY: TEST_TODAY,
-      PGLITE_DATA_DIR: path.join(dataDir, 'pglite'),
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
       OTEL_SERVICE_NAME: 'ba-telemetry-test',
     };
@@ -353,23 +317,15 @@ describe(`OTLP/HTTP export from a src/server.ts process on ${mode === 'postgres'
       database = await freshDatabase({ empty: true });
       env['DATABASE_URL'] = database.url;
     }
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-    exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    base = `http://127.0.0.1:${port}`;
-    await until(() => output.includes('Billing Assistant on') || child.exitCode !== null, 'the service to start', 150_000);
-    expect(child.exitCode, output).toBeNull();
+    server = await spawnServer({ tmpPrefix: 'ba-otel-', env });
+    base = server.url;
+    await server.waitForStart((s) => s.output.includes('Billing Assistant on'), 'the service to start', 150_000);
   }, 180_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exit;
-    }
+    await server?.stop('SIGKILL');
     await new Promise<void>((r) => receiver?.close(() => r()));
     await database?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('sends the request, agent and tool spans of a turn (one trace) to <endpoint>/v1/traces as OTLP JSON, flushed on SIGTERM', async () => {
@@ -392,8 +348,8 @@ describe(`OTLP/HTTP export from a src/server.ts process on ${mode === 'postgres'
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(await metrics.text()).toMatch(/^billing_assistant_chat_turns_total\{stop_reason="answered"\} 1$/m);
 
-    child.kill('SIGTERM');
-    expect(await exit).toBe(0);
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
 
     expect(received.length).toBeGreaterThan(0);
     for (const r of received) {
