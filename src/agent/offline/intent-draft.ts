@@ -4,7 +4,7 @@ import type { Period } from './dates.js';
 
 /** The shapes of intent parsing: what one clause of a user message asks for (see intent.ts). */
 
-export type PolicyTopic = 'fee' | OtherFeeTopic | 'howToPay' | 'cardPayment' | 'otherMethods' | 'statuses' | 'whenPaid' | 'security' | 'portal' | 'cardData' | 'pdf' | 'trouble';
+export type PolicyTopic = 'fee' | OtherFeeTopic | 'howToPay' | 'cardPayment' | 'otherMethods' | 'statuses' | 'whenPaid' | 'security' | 'portal' | 'cardData' | 'pdf' | 'trouble' | 'notShownYet';
 
 /** A fee or charge other than the opening fee, which the brief does not describe: the answer says so. */
 export type OtherFeeTopic = 'feeLate' | 'feeInterest' | 'feePenalty' | 'feeCard' | 'feeReturned' | 'feeOther';

@@ -55,6 +55,7 @@ export const POLICY_KEY: Record<PolicyKey, string> = {
   cardData: 'engine.policy.cardData',
   trouble: 'engine.policy.trouble',
   pdf: 'engine.policy.pdf',
+  notShownYet: 'engine.policy.notShownYet',
 };
 
 /** What each other-fee answer names ("late fees", "les intérêts"). */

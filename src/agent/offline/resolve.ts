@@ -201,6 +201,9 @@ const READS: ReadonlySet<Draft['kind']> = new Set(['show', 'balance', 'outstandi
 
 const WITHHOLDING: readonly Mood[] = ['negated', 'hypothetical', 'cancelled'];
 
+/** Asking to see one invoice or a fact of it, without naming it ("just tell me the amount", "I just want to see it"). */
+const READ_ONE = /\b(amount|total|how much|what (?:is |was )?it for|what for|details?|see it|look at it|view it|show (?:it|me)|about it|when (?:is |was )?it due|due date|status)\b/;
+
 /**
  * What the words around a draft do to it (NLP negation scope and mood): a negated, hypothetical,
  * cancelled or how-does-it-work request to email becomes `withheld`; likewise paying (a question
@@ -232,8 +235,28 @@ function parseWithMood(raw: string, today: string): Draft {
   return applyMood(parsed.draft, analyze(raw), extract(raw).text);
 }
 
-/** The requests in one user message: usually one; several when clearly separate ("What's my balance? Also list my payments."). */
+/** "I paid it by wire", "we mailed a cheque", "we already paid it": a payment the user says they made. */
+const CLAIMED_PAYMENT =
+  /\b(?:i|we)(?: have| has| had| already| just| did)* (?:paid|sent|mailed|wired|transferred|made (?:a |the )?payment)\b|\b(?:payment|cheque|check|wire|transfer)s? (?:was|were|has been|have been) (?:sent|made|mailed|wired|done)\b/;
+/** …and asks why it does not show ("why is it still overdue?", "my balance has not changed"). */
+const NOT_SHOWN =
+  /\b(?:why|how come)\b.{0,40}\b(?:still|not|yet)\b|\bstill (?:shows?|showing|says|appears?|overdue|unpaid|due|open|outstanding|not paid|the same)\b|\b(?:not|never) (?:showing|shown|show|showed|reflected|updated|applied|changed|gone down|received)\b|\b(?:has|have|did) not (?:changed?|moved|gone down|updated)\b/;
+
+/**
+ * The requests in one user message: usually one; several when clearly separate ("What's my
+ * balance? Also list my payments."). A payment the user says they made that does not show yet adds
+ * the answer on how such payments are applied (after what is read), unless the message already
+ * asks for the team.
+ */
 export function parseMessage(raw: string, today: string): Draft[] {
+  const drafts = parseRequests(raw, today);
+  const t = extract(raw).text;
+  if (!CLAIMED_PAYMENT.test(t) || !NOT_SHOWN.test(t) || drafts.some((d) => d.kind === 'handoff' || d.kind === 'withheld')) return drafts;
+  const reads = drafts.filter((d) => READS.has(d.kind) && d.kind !== 'policy');
+  return [...(reads.length > 0 ? reads : [{ kind: 'balance', focus: 'balance' } as const]), { kind: 'policy', topic: 'notShownYet' }];
+}
+
+function parseRequests(raw: string, today: string): Draft[] {
   const whole = parseWithMood(raw, today);
   let clauses = splitClauses(raw);
   // "don't email IN7654323 to anyone, what's it for?": a withheld action next to a read, split at the comma.
@@ -246,7 +269,14 @@ export function parseMessage(raw: string, today: string): Draft[] {
   }
   if (clauses.length < 2) return [whole];
   // Split at a comma, only the withheld part and plain reads count ("…, we'll pay it on time" asks for nothing).
-  const drafts = clauses.map((c) => parseWithMood(c, today)).filter((d) => !commaSplit || d.kind === 'withheld' || READS.has(d.kind));
+  // A clause that asks to see the invoice without naming it ("…, just tell me the amount", "…, what's
+  // it for?") reads the one the withheld part names: the pronoun resolves to it.
+  const drafts = clauses
+    .map((c) => {
+      const d = parseWithMood(c, today);
+      return (commaSplit || whole.kind === 'withheld') && (d.kind === 'unknown' || d.kind === 'fragment') && READ_ONE.test(extract(c).text) ? ({ kind: 'show', ref: { kind: 'pronoun', plural: false } } as const) : d;
+    })
+    .filter((d) => !commaSplit || d.kind === 'withheld' || READS.has(d.kind));
   const substantive = drafts.filter((d) => d.kind !== 'chat' && d.kind !== 'unknown');
   const cancelledLater = drafts.findIndex((d, i) => i > 0 && (d.kind === 'no' || (d.kind === 'chat' && d.what === 'ack')) && analyze(clauses[i]!).cancellation);
   if (cancelledLater > 0) {

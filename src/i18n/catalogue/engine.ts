@@ -51,6 +51,8 @@ export const engine = {
       handoffHow:
         "For disputes, due-date extensions, refunds or anything else I can't do, I can pass your request to our accounts-receivable team, who follow up by email. I only do that when you ask me to.",
       fee: "The {{fee}} charge is the one-time account opening fee. It is charged once, when an account is opened, on the account's first invoice, and it can be paid by credit card like the rest of that invoice, on our secure payment page. It is never charged again.",
+      notShownYet:
+        "A payment made outside our secure payment page (a wire, a bank transfer or a cheque) shows here once our accounts-receivable team has received and applied it, which can take a few business days; what you see is what is recorded today. If it has been longer, ask me to pass it to the team and they will trace it.",
       otherFee:
         "I don't have information about {{what}}: the only fee I know of is the one-time {{fee}} account opening fee, charged on an account's first invoice. Every charge on your account appears as a line on its invoice, so ask me to show an invoice to see what it is made of. For a question about {{what}}, I can pass it to our accounts-receivable team, who follow up by email: just ask me to.",
       howToPay:
@@ -397,6 +399,8 @@ export const engine = {
       handoffHow:
         "Pour les contestations, les reports d'échéance, les remboursements ou tout ce que je ne peux pas faire, je peux transmettre votre demande à notre équipe des comptes clients, qui fait le suivi par courriel. Je le fais seulement quand vous me le demandez.",
       fee: "Les frais de {{fee}} sont les frais d'ouverture de compte uniques. Ils sont facturés une seule fois, à l'ouverture du compte, sur sa première facture, et peuvent être payés par carte de crédit comme le reste de cette facture, sur notre page de paiement sécurisée. Ils ne sont jamais facturés de nouveau.",
+      notShownYet:
+        "Un paiement fait hors de notre page de paiement sécurisée (un virement, un transfert bancaire ou un chèque) apparaît ici une fois que notre équipe des comptes clients l'a reçu et appliqué, ce qui peut prendre quelques jours ouvrables\u00a0; ce que vous voyez est ce qui est enregistré aujourd'hui. Si cela fait plus longtemps, demandez-moi de transmettre la question à l'équipe et elle retracera le paiement.",
       otherFee:
         "Je n'ai pas d'information sur {{what}}\u00a0: les seuls frais que je connais sont les frais d'ouverture de compte uniques de {{fee}}, facturés sur la première facture d'un compte. Chaque montant facturé à votre compte figure comme une ligne sur sa facture\u00a0: demandez-moi d'afficher une facture pour voir ce qui la compose. Pour une question sur {{what}}, je peux la transmettre à notre équipe des comptes clients, qui fait le suivi par courriel\u00a0: il suffit de me le demander.",
       howToPay:
