@@ -100,6 +100,15 @@ export function analyzeWith(lang: Language, text: string): Analysis {
   const tokens = lang.tokenizer.tokenize(text);
   const cancels = occurrences(tokens, lex.cancel);
   const negCues = occurrences(tokens, lex.negationCues);
+  const negVerbs = occurrences(tokens, lex.negativeVerbs);
+  const gap = new Set(lex.governedGap);
+  /** A negative verb governs the action at i: only gap words (lemmas) stand between them, in one sentence. */
+  const governedByNegativeVerb = (i: number) =>
+    negVerbs.some((o) => {
+      const end = o.at + o.len;
+      if (end > i || tokens[o.at]!.sentence !== tokens[i]!.sentence || i - end > 4) return false;
+      return tokens.slice(end, i).every((t) => gap.has(t.lemma) || gap.has(t.value.toLowerCase()));
+    });
   const polite = occurrences(tokens, lex.politeConditionals);
   const hypos = occurrences(tokens, lex.hypothetical).filter((h) => !polite.some((p) => p.at === h.at));
   const trailing = occurrences(tokens, lex.trailingConditions);
@@ -139,7 +148,7 @@ export function analyzeWith(lang: Language, text: string): Analysis {
   function occurrenceMood(i: number): Exclude<Mood, 'absent'> {
     const t = tokens[i]!;
     const sameSentenceBefore = (o: { at: number }) => o.at < i && tokens[o.at]!.sentence === t.sentence;
-    if (t.negated || negCues.some(sameSentenceBefore)) return 'negated';
+    if (t.negated || negCues.some(sameSentenceBefore) || governedByNegativeVerb(i)) return 'negated';
     if (hypos.some(sameSentenceBefore) || trailing.some((o) => o.at > i && tokens[o.at]!.sentence === t.sentence)) return 'hypothetical';
     if (isQuestionSentence(t.sentence)) return 'question';
     if (cancels.some((c) => c.at > i) || takeBacks.some((at) => at > i)) return 'cancelled';
@@ -155,6 +164,8 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     return tokens.some((t, i) => {
       if (t.lemma !== 'link' && !/^links?$/.test(t.value.toLowerCase())) return false;
       if (negCues.some((o) => o.at < i && tokens[o.at]!.sentence === t.sentence)) return true;
+      // "refrain from making a payment link", "hold back on the pay link".
+      if (governedByNegativeVerb(i) || (i > 0 && /^(payment|pay)$/.test(tokens[i - 1]!.lemma) && governedByNegativeVerb(i - 1))) return true;
       if (!t.negated) return false;
       const verb = tokens.slice(0, i).reverse().find((v) => v.sentence === t.sentence && v.negated && DECLINING_VERBS.has(v.lemma));
       return verb !== undefined;

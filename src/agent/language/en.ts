@@ -40,7 +40,7 @@ const p = (s: string) => s.split(' ');
 export const englishLexicon: Lexicon = {
   actions: {
     email: {
-      lemmas: ['email', 'e-mail', 'emial', 'emal', 'mail', 'send', 'forward', 'resend', 'cc', 'fwd', 'copy'],
+      lemmas: ['email', 'e-mail', 'emial', 'emal', 'mail', 'send', 'forward', 'forwarding', 'resend', 'cc', 'fwd', 'copy'],
       phrases: [p('e mail')],
     },
     pay: {
@@ -56,6 +56,11 @@ export const englishLexicon: Lexicon = {
     p('hold off'), p('put off'), p('wait on'), p('wait with'), p('hold on'), p('no need'), p('rather not'), p('not yet'), p('nobody'), p('no one'), p('dnt'), p('dont'), p('doesnt'), p('didnt'), p('wont'),
     p('dun'), p('no pay link'), p('no payment link'), p('no link'), p('without'), p('skip'), p('never'),
   ],
+  negativeVerbs: [
+    p('refrain'), p('avoid'), p('abstain'), p('forgo'), p('forego'), p('stop'), p('quit'), p('cease'), p('desist'), p('decline'), p('refuse'),
+    p('keep from'), p('hold back'), p('hold back on'), p('pause'), p('withhold'),
+  ],
+  governedGap: ['from', 'on', 'to', 'with', 'let', 'you', 'the', 'a', 'an', 'any', 'me', 'us', 'it', 'this', 'that', 'those', 'them', 'my', 'our', 'your', 'please', 'kindly', 'make', 'create', 'generate', 'give', 'get', 'do', 'any more', 'anymore', 'more', 'further'],
   cancel: [
     p('never mind'), p('nevermind'), p('nvm'), p('forget it'), p('forget that'), p('forget about it'), p('forget the'), p('scratch that'), p('cancel that'), p('cancel it'),
     p('cancel the'), p('hold off'), p('no wait'), p('no , wait'), p('hmm no'), p('on reflection'), p('on second think'), p('second thought'), p('wait'), p('scrap that'), p('scrap it'), p('ignore that'), p('i will do it myself'), p('wait no'), p('wait , no'), p('on second thought'), p('on second thoughts'), p('actually no'), p('actually , no'), p('do not bother'), p('ignore that'), p('ignore my last'), p('disregard that'), p('not anymore'), p('changed my mind'), p('change my mind'),

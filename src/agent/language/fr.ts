@@ -970,7 +970,7 @@ const PHRASE_VERBS: Row[] = [
   ['il faut que|faut que', 'i need to', 'v'],
   ['il me faut|il nous faut', 'i need', 'v'],
   ['évitez de|évitez d|éviter de|éviter d|évite de|évite d', 'do not', 'x'],
-  ['abstenez-vous de|abstenez-vous d', 'do not', 'x'],
+  ['abstenez-vous de|abstenez-vous d|vous abstenir de|vous abstenir d|s\'abstenir de|s\'abstenir d|abstiens-toi de|abstiens-toi d', 'do not', 'x'],
   ['je préfère ne pas|je préférerais ne pas|on préfère ne pas|nous préférons ne pas|j\'aimerais mieux ne pas|préfère ne pas|préférerais ne pas', 'i would rather not', 'x'],
   ['il reste|il me reste|il nous reste|reste-t-il|me reste-t-il|nous reste-t-il|reste t il|me reste t il|qui reste|qui me reste', 'is left', 'x'],
   ['reste à payer|restant à payer|reste à régler|qui reste à payer', 'left to pay', 'x'],

@@ -30,6 +30,14 @@ export interface Lexicon {
   actions: Record<Action, { lemmas: readonly string[]; phrases: readonly Phrase[] }>;
   /** Negation the tokenizer's scope misses ("hold off on emailing"): cue phrases whose scope runs to the sentence end. */
   negationCues: readonly Phrase[];
+  /**
+   * Verbs that decline the action they govern ("refrain from emailing", "avoid sending", "stop
+   * sending", "hold back on the link"): the action is negated when it follows one with only
+   * `governedGap` words between them, so "to avoid late fees, pay IN…" still pays.
+   */
+  negativeVerbs: readonly Phrase[];
+  /** Words allowed between a negative verb and its action ("from", "on", "making a", "the"). */
+  governedGap: readonly string[];
   /** Second thoughts: after an action in the same message, they cancel it ("actually, forget it"). */
   cancel: readonly Phrase[];
   /** Words that open a hypothetical before the action in the same sentence ("if", "suppose"). */

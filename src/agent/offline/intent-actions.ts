@@ -189,6 +189,8 @@ export function otherFees(clause: Clause): Draft | null {
   const { t, x } = clause;
   // Asking the team about a fee ("pass my question about late fees to the team") is a hand-off.
   if (OPENING_WORDS.test(t) || x.amounts.some((c) => c === 5000n) || handoff(clause)) return null;
+  // "To avoid late fees, give me a link for IN…" asks to pay that invoice.
+  if (clause.ref.kind === 'numbers' && payRequest(clause) !== null) return null;
   // A fee word, never the verb: "charge my card for IN…" asks to pay.
   const fee = /\b(?:fees?|extra|costs? more|more expensive|additional charges?|extra charges?)\b/;
   if (/\bnsf\b|\b(?:non|in)[- ]?sufficient funds\b|\b(?:bounced?|bounces|bouncing|returned|rejected) (?:cheques?|checks?|payments?)\b|\b(?:cheques?|checks?|payments?) (?:bounces?|bounced|is returned|gets returned|was returned)\b/.test(t)) {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/agent/language/analyze.js';
+
+/** Verbs that decline the action they govern, and where they stop governing it. */
+describe('a negative verb negates the action it governs', () => {
+  it.each([
+    ['please refrain from emailing IN7654321 to ap@mycompany.com', 'email'],
+    ['kindly abstain from forwarding IN7654323 to ap@mycompany.com', 'email'],
+    ['Stop sending IN7654322 to ap@mycompany.com', 'email'],
+    ['quit emailing invoices to accounting@mycompany.com', 'email'],
+    ['I refuse to let you email IN7654321 to ap@mycompany.com', 'email'],
+    ['decline to send it', 'email'],
+    ['hold back on the payment link for IN7654321', 'pay'],
+    ["refrain from making a payment link for IN7654322, I'll pay by cheque", 'pay'],
+    ['avoid paying IN7654321 for now', 'pay'],
+  ] as const)('%s → %s negated', (text, action) => {
+    expect(analyze(text).mood(action)).toBe('negated');
+    expect(analyze(text).withholds(action)).toBe(true);
+  });
+
+  it.each([
+    ['to avoid any late fees, give me a payment link for IN7654323', 'pay'],
+    ["I'll avoid paying by cheque, send me a pay link for IN7654321", 'pay'],
+    ['I want to avoid any confusion: email IN7654321 to ap@mycompany.com', 'email'],
+    ['stop the reminders and email IN7654321 to ap@mycompany.com', 'email'],
+  ] as const)('%s → %s still asked', (text, action) => {
+    expect(analyze(text).mood(action)).toBe('request');
+  });
+});
