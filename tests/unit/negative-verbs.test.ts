@@ -27,3 +27,29 @@ describe('a negative verb negates the action it governs', () => {
     expect(analyze(text).mood(action)).toBe('request');
   });
 });
+
+describe('telling is not asking', () => {
+  it.each([
+    ['I already emailed IN7654321 to ap@mycompany.com myself', 'reported'],
+    ["we've sent IN7654320 to accounting@mycompany.com", 'reported'],
+    ['I have just forwarded it to ap@mycompany.com', 'reported'],
+    ['please email IN7654321 to ap@mycompany.com tomorrow morning', 'deferred'],
+    ["once it's approved, email IN7654320 to accounting@mycompany.com", 'deferred'],
+    ['send IN7654322 to ap@mycompany.com next week', 'deferred'],
+  ] as const)('%s → email %s, withheld', (text, mood) => {
+    expect(analyze(text).mood('email')).toBe(mood);
+    expect(analyze(text).withholds('email')).toBe(true);
+  });
+
+  it.each([
+    'I sent IN7654321 to the wrong person, please email it to ap@mycompany.com',
+    'email IN7654321 to ap@mycompany.com as soon as possible',
+    'when you get a chance, email IN7654320 to ap@mycompany.com',
+  ])('%s → still asked', (text) => {
+    expect(analyze(text).mood('email')).toBe('request');
+  });
+
+  it('a payment link asked for a later day is still given (no side effect)', () => {
+    expect(analyze('send me a payment link for IN7654321, I will pay it tomorrow').withholds('pay')).toBe(false);
+  });
+});

@@ -13,7 +13,15 @@ import type { Action, Lexicon, Phrase, Token, Tokenizer } from './types.js';
  * - cancelled: a second thought comes after it ("…, actually forget it");
  * - request: none of these.
  */
-export type Mood = 'request' | 'negated' | 'hypothetical' | 'question' | 'cancelled' | 'absent';
+/**
+ * How an action is mentioned. `reported`: the user says they did it ("I already emailed it
+ * myself"); `deferred`: asked for a later time or after a condition ("email it tomorrow", "once
+ * it's approved, email it"), which nothing here can schedule.
+ */
+export type Mood = 'request' | 'negated' | 'hypothetical' | 'question' | 'cancelled' | 'reported' | 'deferred' | 'absent';
+
+/** The moods under which an action is not done. */
+export const WITHHOLDING_MOODS: readonly Mood[] = ['negated', 'hypothetical', 'cancelled', 'reported', 'deferred'];
 
 export interface Analysis {
   tokens: readonly Token[];
@@ -145,13 +153,33 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     .filter((seg) => seg.length > 0 && wholeMessageIs(seg, [...lex.refusals, ...lex.cancel], lex))
     .map((seg) => (seg[0] as Token & { index: number }).index);
 
-  function occurrenceMood(i: number): Exclude<Mood, 'absent'> {
+  const deferrals = occurrences(tokens, lex.deferrals);
+  const deferralOpeners = occurrences(tokens, lex.deferralOpeners);
+  const fillers = new Set(lex.reportFillers);
+  /** "I (already) emailed", "we've sent", "I have forwarded": a past-tense action the user did. */
+  function reportedAt(i: number): boolean {
+    const t = tokens[i]!;
+    const v = t.value.toLowerCase();
+    if (v === t.lemma || !(/ed$/.test(v) || v === 'sent')) return false;
+    for (let k = i - 1; k >= 0 && tokens[k]!.sentence === t.sentence && i - k <= 4; k--) {
+      const w = tokens[k]!;
+      const lw = w.value.toLowerCase();
+      if (lex.reportSubjects.includes(lw)) return true;
+      if (!fillers.has(w.lemma) && !fillers.has(lw) && !/^'(ve|d)$/.test(lw)) return false;
+    }
+    return false;
+  }
+
+  function occurrenceMood(i: number, action: Action): Exclude<Mood, 'absent'> {
     const t = tokens[i]!;
     const sameSentenceBefore = (o: { at: number }) => o.at < i && tokens[o.at]!.sentence === t.sentence;
     if (t.negated || negCues.some(sameSentenceBefore) || governedByNegativeVerb(i)) return 'negated';
     if (hypos.some(sameSentenceBefore) || trailing.some((o) => o.at > i && tokens[o.at]!.sentence === t.sentence)) return 'hypothetical';
+    if (reportedAt(i)) return 'reported';
     if (isQuestionSentence(t.sentence)) return 'question';
     if (cancels.some((c) => c.at > i) || takeBacks.some((at) => at > i)) return 'cancelled';
+    // A payment link is no side effect: "pay it tomorrow" still gets one, to use when the user likes.
+    if (action !== 'pay' && (deferrals.some((o) => o.at > i && tokens[o.at]!.sentence === t.sentence) || deferralOpeners.some(sameSentenceBefore))) return 'deferred';
     return 'request';
   }
 
@@ -188,7 +216,7 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     const at = actionAt(action);
     let m: Mood = 'absent';
     if (at.length > 0) {
-      const each = at.map(occurrenceMood);
+      const each = at.map((i) => occurrenceMood(i, action));
       m = each.includes('request') ? 'request' : each[0]!;
     }
     // "I'll pay it Friday, no need for a link", "we'll settle it, don't need a payment link": a
@@ -217,7 +245,7 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     withholds: (action) => {
       const m = mood(action);
       // Asking how emailing works is not asking for an email; "can I get a link?" or "is there a human?" still asks.
-      return m === 'negated' || m === 'hypothetical' || m === 'cancelled' || (m === 'question' && action === 'email');
+      return WITHHOLDING_MOODS.includes(m) || (m === 'question' && action === 'email');
     },
     isNegated: (lemma) => negated.has(lemma),
     affirmation: !tokens.some((t) => t.negated) && wholeMessageIs(tokens, lex.affirmations, lex),

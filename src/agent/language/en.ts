@@ -76,7 +76,16 @@ export const englishLexicon: Lexicon = {
   politeRequests: [
     p('can you'), p('could you'), p('would you'), p('will you'), p('can u'), p('could u'), p('would u'), p('please'), p('pls'), p('plz'), p('can i get'), p('could i get'),
     p('can i have'), p('could i have'), p('may i have'), p('would you mind'), p('be it possible'), p('would it be possible'), p('could you please'), p('can you please'),
+    p('when you get a chance'), p('when you have a chance'), p('when you get a moment'), p('when you have a moment'), p('when you can'), p('whenever you can'),
   ],
+  reportSubjects: ['i', 'we'],
+  reportFillers: ['already', 'just', 'also', 'previously', 'have', 'had', 'did', 'actually', 'myself', 'ourselves', 'both'],
+  deferrals: [
+    p('tomorrow'), p('tonight'), p('later today'), p('later'), p('next week'), p('next month'), p('next monday'), p('next tuesday'), p('next wednesday'), p('next thursday'), p('next friday'),
+    p('on monday'), p('on tuesday'), p('on wednesday'), p('on thursday'), p('on friday'), p('on saturday'), p('on sunday'), p('this afternoon'), p('this evening'),
+    p('end of the day'), p('end of the week'), p('end of the month'), p('in an hour'), p('in a few days'), p('in a week'), p('next time'),
+  ],
+  deferralOpeners: [p('once'), p('after it'), p('after the'), p('after we'), p('after i'), p('when it'), p('when the'), p('when we'), p('as soon as it'), p('as soon as the'), p('as soon as we')],
   affirmations: [
     p('yes'), p('yeah'), p('yep'), p('yup'), p('sure'), p('ok'), p('okay'), p('okey'), p('k'), p('correct'), p('confirm'), p('confirmed'), p('approve'), p('approved'), p('go ahead'), p('go for it'), p('do it'), p('send it'),
     p('send'), p('please do'), p('absolutely'), p('definitely'), p('of course'), p('sound good'), p('that be right'), p('that be correct'), p('yes please'), p('proceed'), p('y'), p('affirmative'), p('please proceed'), p('do that'), p('send that'),

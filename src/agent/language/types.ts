@@ -38,6 +38,14 @@ export interface Lexicon {
   negativeVerbs: readonly Phrase[];
   /** Words allowed between a negative verb and its action ("from", "on", "making a", "the"). */
   governedGap: readonly string[];
+  /** Who reports having done an action ("I", "we"): "I already emailed it myself" tells, it does not ask. */
+  reportSubjects: readonly string[];
+  /** Words between that subject and the past-tense action ("already", "have", "just"). */
+  reportFillers: readonly string[];
+  /** A later time after the action in its sentence ("tomorrow", "next week"): nothing can be scheduled, so nothing is done now. */
+  deferrals: readonly Phrase[];
+  /** A condition before the action in its sentence ("once it's approved, …", "after the audit, …"). */
+  deferralOpeners: readonly Phrase[];
   /** Second thoughts: after an action in the same message, they cancel it ("actually, forget it"). */
   cancel: readonly Phrase[];
   /** Words that open a hypothetical before the action in the same sentence ("if", "suppose"). */

@@ -156,6 +156,8 @@ export function withheldText(say: Say, intent: Extract<Intent, { kind: 'withheld
   switch (intent.action) {
     case 'email':
       if (intent.mood === 'question' || intent.mood === 'hypothetical') return policyText(say, 'emailHow');
+      if (intent.mood === 'reported') return some ? say.t('engine.withheld.reportedThese', { numbers }) : say.t('engine.withheld.reported');
+      if (intent.mood === 'deferred') return some ? say.t('engine.withheld.deferredThese', { numbers }) : say.t('engine.withheld.deferred');
       return some ? say.t('engine.withheld.emailThese', { numbers }) : say.t('engine.withheld.email');
     case 'pay':
       if (intent.mood === 'hypothetical') return policyText(say, 'howToPay');

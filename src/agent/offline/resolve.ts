@@ -1,5 +1,5 @@
 import type { DialogueContext, EngineNote } from '../context.js';
-import { analyze, type Analysis, type Mood } from '../language/analyze.js';
+import { analyze, WITHHOLDING_MOODS, type Analysis, type Mood } from '../language/analyze.js';
 import { MAX_INVOICES, resolveRef, type Ref, type StatusFilter } from '../references.js';
 import type { Period } from './dates.js';
 import { handoffTopicIn, parseClause, type AmountRange, type BalanceFocus, type Draft, type OutOfScopeTopic, type PolicyTopic } from './intent.js';
@@ -199,7 +199,7 @@ function standalone(d: Draft): boolean {
 
 const READS: ReadonlySet<Draft['kind']> = new Set(['show', 'balance', 'outstanding', 'invoices', 'payments', 'credits', 'policy']);
 
-const WITHHOLDING: readonly Mood[] = ['negated', 'hypothetical', 'cancelled'];
+const WITHHOLDING: readonly Mood[] = WITHHOLDING_MOODS;
 
 /** Asking to see one invoice or a fact of it, without naming it ("just tell me the amount", "I just want to see it"). */
 const READ_ONE = /\b(amount|total|how much|what (?:is |was )?it for|what for|details?|see it|look at it|view it|show (?:it|me)|about it|when (?:is |was )?it due|due date|status)\b/;

@@ -333,6 +333,10 @@ export const engine = {
     withheld: {
       email: "OK, I won't email anything. Nothing was sent.",
       emailThese: "OK, I won't email {{numbers}}. Nothing was sent.",
+      reported: "Noted: you sent it yourself, so I haven't sent anything. If you'd like me to email a copy too, ask me and name the address.",
+      reportedThese: "Noted: you sent {{numbers}} yourself, so I haven't sent anything. If you'd like me to email a copy too, ask me and name the address.",
+      deferred: "I can't schedule an email for later, so nothing was sent. When you want it sent, ask me then and it goes right away.",
+      deferredThese: "I can't schedule an email for later, so nothing was sent. When you want {{numbers}} sent, ask me then and it goes right away.",
       pay: "Understood, no payment for now. Whenever you're ready, ask me for a secure payment link.",
       payThese: "Understood, no payment for now on {{numbers}}. Whenever you're ready, ask me for a secure payment link.",
       followup: "Understood, I won't pass anything on to the billing team.",
@@ -723,6 +727,10 @@ export const engine = {
     withheld: {
       email: "D'accord, je n'enverrai rien par courriel. Rien n'a été envoyé.",
       emailThese: "D'accord, je n'enverrai pas {{numbers}} par courriel. Rien n'a été envoyé.",
+      reported: "C'est noté\u00a0: vous l'avez envoyée vous-même, donc je n'ai rien envoyé. Si vous voulez que j'en envoie aussi une copie par courriel, demandez-le-moi en précisant l'adresse.",
+      reportedThese: "C'est noté\u00a0: vous avez envoyé {{numbers}} vous-même, donc je n'ai rien envoyé. Si vous voulez que j'en envoie aussi une copie par courriel, demandez-le-moi en précisant l'adresse.",
+      deferred: "Je ne peux pas programmer un courriel pour plus tard, donc rien n'a été envoyé. Quand vous voudrez l'envoyer, demandez-le-moi à ce moment-là et il partira aussitôt.",
+      deferredThese: "Je ne peux pas programmer un courriel pour plus tard, donc rien n'a été envoyé. Quand vous voudrez envoyer {{numbers}}, demandez-le-moi à ce moment-là et il partira aussitôt.",
       pay: "Entendu, aucun paiement pour l'instant. Dès que vous le souhaiterez, demandez-moi un lien de paiement sécurisé.",
       payThese: "Entendu, aucun paiement pour l'instant sur {{numbers}}. Dès que vous le souhaiterez, demandez-moi un lien de paiement sécurisé.",
       followup: "Entendu, je ne transmettrai rien à l'équipe de facturation.",
