@@ -80,7 +80,7 @@ export const emailInvoicePdf = defineTool({
     // one invoice a pronoun/ordinal resolves to; the message does not withhold the action.
     explicit(args, req) {
       const number = normalizeInvoiceNumber(args.invoiceNumber);
-      if (!number || req.withholds('email')) return false;
+      if (!number || req.withholds('email') || req.tentative?.('email')) return false;
       if (req.addresses.length !== 1 || req.addresses[0] !== args.to.trim().toLowerCase()) return false;
       const reading = readRecipients(req.text);
       if (answeredAsAWhole(reading) || reading.recipients[0]?.typed !== req.addresses[0]) return false;

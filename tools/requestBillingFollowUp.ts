@@ -69,7 +69,7 @@ export const requestBillingFollowUp = defineTool({
     // and the message does not withhold the action. A dispute, extension or refund stated without
     // asking for a person is proposed (confirm card), never run.
     explicit(args, req) {
-      if (!req.asksForPerson || req.withholds('followup')) return false;
+      if (!req.asksForPerson || req.withholds('followup') || req.tentative?.('followup')) return false;
       if (args.invoiceNumber === null) return true;
       const number = normalizeInvoiceNumber(args.invoiceNumber);
       if (!number) return false;

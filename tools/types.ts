@@ -22,6 +22,8 @@ export interface UserRequest {
   referencedInvoice: string | null;
   /** True when the message withholds this action: negated, hypothetical, a question about how it works, or cancelled. */
   withholds(action: 'email' | 'pay' | 'followup'): boolean;
+  /** It asks for this action tentatively ("maybe email it…?"): not explicit, so it is proposed. Absent: never. */
+  tentative?(action: 'email' | 'pay' | 'followup'): boolean;
   /** The message itself asks for a person to follow up ("have someone call me", "talk to a human"). */
   asksForPerson: boolean;
 }

@@ -25,6 +25,7 @@ export function buildUserRequest(text: string, context: DialogueContext | null, 
     invoiceNumbers: x.invoiceNumbers,
     referencedInvoice,
     withholds: (action) => analysis.withholds(action),
+    tentative: (action) => analysis.tentative(action),
     asksForPerson: analysis.asksForPerson,
   };
 }

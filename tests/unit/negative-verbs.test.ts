@@ -53,3 +53,15 @@ describe('telling is not asking', () => {
     expect(analyze('send me a payment link for IN7654321, I will pay it tomorrow').withholds('pay')).toBe(false);
   });
 });
+
+describe('a tentative request is proposed, not done', () => {
+  it.each(['maybe email IN7654321 to ap@mycompany.com?', 'perhaps send IN7654320 to accounting@mycompany.com', 'I guess you could email IN7654322 to ap@mycompany.com'])('%s', (text) => {
+    const a = analyze(text);
+    expect(a.withholds('email')).toBe(false);
+    expect(a.tentative('email')).toBe(true);
+  });
+  it('a plain request is not tentative; "maybe later" stays hypothetical', () => {
+    expect(analyze('email IN7654321 to ap@mycompany.com').tentative('email')).toBe(false);
+    expect(analyze('maybe later email IN7654321 to ap@mycompany.com').withholds('email')).toBe(true);
+  });
+});

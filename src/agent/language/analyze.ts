@@ -28,6 +28,8 @@ export interface Analysis {
   mood(action: Action): Mood;
   /** The message does not ask for the action (negated, hypothetical, cancelled, or for email a question about how it works). */
   withholds(action: Action): boolean;
+  /** It asks, but tentatively ("maybe email it…?", "I guess you could send it"): propose, let the user confirm. */
+  tentative(action: Action): boolean;
   /** A word (as typed or as its lemma) inside a negation's scope ("haven't been paid¬" → "paid", "pay"). */
   isNegated(lemma: string): boolean;
   /** The whole message says yes (to a proposal). */
@@ -153,6 +155,7 @@ export function analyzeWith(lang: Language, text: string): Analysis {
     .filter((seg) => seg.length > 0 && wholeMessageIs(seg, [...lex.refusals, ...lex.cancel], lex))
     .map((seg) => (seg[0] as Token & { index: number }).index);
 
+  const tentatives = occurrences(tokens, lex.tentative);
   const deferrals = occurrences(tokens, lex.deferrals);
   const deferralOpeners = occurrences(tokens, lex.deferralOpeners);
   const fillers = new Set(lex.reportFillers);
@@ -247,6 +250,8 @@ export function analyzeWith(lang: Language, text: string): Analysis {
       // Asking how emailing works is not asking for an email; "can I get a link?" or "is there a human?" still asks.
       return WITHHOLDING_MOODS.includes(m) || (m === 'question' && action === 'email');
     },
+    tentative: (action) =>
+      mood(action) === 'request' && actionAt(action).some((i) => tentatives.some((o) => o.at < i && tokens[o.at]!.sentence === tokens[i]!.sentence)),
     isNegated: (lemma) => negated.has(lemma),
     affirmation: !tokens.some((t) => t.negated) && wholeMessageIs(tokens, lex.affirmations, lex),
     refusal: wholeMessageIs(tokens, [...lex.refusals, ...lex.cancel], lex),

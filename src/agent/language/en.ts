@@ -78,6 +78,7 @@ export const englishLexicon: Lexicon = {
     p('can i have'), p('could i have'), p('may i have'), p('would you mind'), p('be it possible'), p('would it be possible'), p('could you please'), p('can you please'),
     p('when you get a chance'), p('when you have a chance'), p('when you get a moment'), p('when you have a moment'), p('when you can'), p('whenever you can'),
   ],
+  tentative: [p('maybe'), p('perhaps'), p('possibly'), p('i guess'), p('i suppose'), p('i think you could'), p('i think you should'), p('might as well'), p('probably should'), p('not sure but')],
   reportSubjects: ['i', 'we'],
   reportFillers: ['already', 'just', 'also', 'previously', 'have', 'had', 'did', 'actually', 'myself', 'ourselves', 'both'],
   deferrals: [

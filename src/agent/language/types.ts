@@ -38,6 +38,8 @@ export interface Lexicon {
   negativeVerbs: readonly Phrase[];
   /** Words allowed between a negative verb and its action ("from", "on", "making a", "the"). */
   governedGap: readonly string[];
+  /** Words that make a request tentative before the action in its sentence ("maybe", "perhaps", "I guess"). */
+  tentative: readonly Phrase[];
   /** Who reports having done an action ("I", "we"): "I already emailed it myself" tells, it does not ask. */
   reportSubjects: readonly string[];
   /** Words between that subject and the past-tense action ("already", "have", "just"). */
