@@ -344,6 +344,7 @@ const WORDS: Row[] = [
   ['frais administratifs|frais d\'administration|frais de gestion|frais de service|frais de dossier', 'admin fee', 'n', 'admin fees'],
   ['frais cachés|autres frais|d\'autres frais', 'other fees', 'n'],
   ['politique|politiques', 'policy', 'n'],
+  ['sauf|excepté|exceptée|hormis|à part|mis à part|à l\'exception de|à l\'exception du|sans compter|autre que|autres que', 'except', 'x'],
   ['coûte|coute|coûtent|coutent|coûter|couter|coûterait|couterait', 'cost', 'x'],
   ['lien', 'payment link', 'n', 'payment links'],
   ['liens', 'payment links', 'n'],

@@ -58,8 +58,9 @@ export function payText(say: Say, outcomes: CallOutcome[], cardNote: boolean, sc
 }
 
 /** "Pay all my overdue invoices": the list looked up, then a link for each (up to the engine's limit). */
-export function payAllText(say: Say, listed: CallOutcome, links: CallOutcome[], scope: 'overdue' | 'outstanding'): string {
-  const { open, more } = openOf(listed);
+export function payAllText(say: Say, listed: CallOutcome, links: CallOutcome[], scope: 'overdue' | 'outstanding', except: readonly string[] = []): string {
+  const { open: all, more } = openOf(listed);
+  const open = all.filter((i) => !except.includes(i.invoiceNumber));
   if (open.length === 0) return say.t(scope === 'overdue' ? 'engine.pay.noneOverdue' : 'engine.pay.noneOutstanding');
   const text = payText(say, links, false, scope);
   if (more) return `${text} ${say.t('engine.pay.mayBeMore')}`;

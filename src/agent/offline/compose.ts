@@ -58,7 +58,7 @@ export function composeIntent(say: Say, intent: Intent, rounds: CallOutcome[][],
     case 'pay':
       return payText(say, rounds.flat(), intent.cardNote, null);
     case 'payAll':
-      return afterLookup(say, first, (o) => payAllText(say, o, next, intent.scope));
+      return afterLookup(say, first, (o) => payAllText(say, o, next, intent.scope, intent.except ?? []));
     case 'payPick':
       return afterLookup(say, first, (o) => payPickText(say, o, next, intent.cardNote));
     case 'pick':

@@ -154,7 +154,8 @@ function howToPayTopic(t: string): Draft {
 }
 
 /** Paying, or asking how to pay. */
-export function payRequest({ t, ref }: Clause): Draft | null {
+export function payRequest({ t, ref, x }: Clause): Draft | null {
+  const except = x.excludedInvoiceNumbers.length > 0 ? { except: x.excludedInvoiceNumbers } : {};
   const howToPayQuestion =
     /\b(how|where|when)\b.{0,25}\b(pay|make (?:a )?payment|paying)\b/.test(t) ||
     /\b(ways|way|options?|methods?) (?:to|of) pay(?:ing|ment)?\b|\bpayment (?:methods?|options?)\b/.test(t) ||
@@ -169,10 +170,10 @@ export function payRequest({ t, ref }: Clause): Draft | null {
   const cardNote = /\b(credit card|card|visa|mastercard|amex)\b/.test(t);
   if (ref.kind === 'numbers') return { kind: 'pay', ref, cardNote };
   if (ref.kind === 'superlative' || ref.kind === 'status' || ref.kind === 'ordinal' || ref.kind === 'other') return { kind: 'pay', ref, cardNote };
-  if (OVERDUE_WORD.test(t) && !(ref.kind === 'pronoun' && !ref.plural)) return { kind: 'payAll', scope: 'overdue' };
+  if (OVERDUE_WORD.test(t) && !(ref.kind === 'pronoun' && !ref.plural)) return { kind: 'payAll', scope: 'overdue', ...except };
   if (ref.kind === 'pronoun' && ref.plural) return { kind: 'pay', ref, cardNote };
   if (/\b(all|every|everything|whole|entire|full|total)\b/.test(t) || /\b(balance|outstanding|unpaid|open)\b/.test(t) || /\binvoices\b/.test(t)) {
-    return { kind: 'payAll', scope: 'outstanding' };
+    return { kind: 'payAll', scope: 'outstanding', ...except };
   }
   return { kind: 'pay', ref, cardNote };
 }

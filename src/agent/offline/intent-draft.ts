@@ -23,7 +23,8 @@ export type Draft =
   | { kind: 'payments'; period: Period | null; limit: number | null; refs?: string[] }
   | { kind: 'credits' }
   | { kind: 'pay'; ref: Ref; cardNote: boolean }
-  | { kind: 'payAll'; scope: 'overdue' | 'outstanding' }
+  /** `except`: invoices the user left out ("all overdue except IN…"). */
+  | { kind: 'payAll'; scope: 'overdue' | 'outstanding'; except?: readonly string[] }
   | { kind: 'email'; ref: Ref; to: string | null; bulk: boolean; sameAddress: boolean }
   | { kind: 'policy'; topic: PolicyTopic }
   | { kind: 'badRef'; refs: string[] }

@@ -89,6 +89,7 @@ export function step(intent: Intent, round: number, done: CallOutcome[][]): Plan
     const first = done[0]?.[0];
     if (intent.kind === 'payAll') {
       return payableFrom(first)
+        .filter((n) => !intent.except?.includes(n))
         .slice(0, MAX_INVOICES)
         .map((n) => ({ name: 'createPaymentLink', args: { invoiceNumber: n } }));
     }

@@ -23,7 +23,7 @@ export type Intent =
   | { kind: 'payments'; period: Period | null; limit: number | null; refs?: string[] }
   | { kind: 'credits' }
   | { kind: 'pay'; numbers: string[]; cardNote: boolean }
-  | { kind: 'payAll'; scope: 'overdue' | 'outstanding' }
+  | { kind: 'payAll'; scope: 'overdue' | 'outstanding'; except?: readonly string[] }
   | { kind: 'payPick'; cardNote: boolean }
   | { kind: 'pick'; action: 'pay' | 'show'; by: 'amount' | 'issued'; dir: 'max' | 'min'; overdue: boolean }
   | { kind: 'email'; number: string; to: string }

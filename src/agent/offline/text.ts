@@ -19,6 +19,8 @@ const ACCOUNT_RE = /\b[rR][\s-]?(\d{5})\b/g;
 const AMOUNT_RE = /\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s*(?:dollars|bucks|cad)\b|\b(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})(?=\s+one\b)/gi;
 
 export const INVOICE_PLACEHOLDER = 'invref';
+/** Words right before an invoice number that leave it out ("except IN…", "but not the IN…", "other than invoice IN…"). */
+const EXCLUDING = /\b(?:except(?: for)?|excepting|excluding|exclude|other than|apart from|aside from|but not|not|minus|save for)\s+(?:(?:the|invoice|inv|number|for|la|le)\s+){0,2}$/i;
 export const EMAIL_PLACEHOLDER = 'emailaddr';
 export const ACCOUNT_PLACEHOLDER = 'otheraccountref';
 export const BAD_INVOICE_PLACEHOLDER = 'badinvref';
@@ -277,6 +279,8 @@ export interface Extracted {
   /** Lower-case, corrected text; invoice numbers and email addresses replaced by placeholders. */
   text: string;
   invoiceNumbers: string[];
+  /** Invoice numbers the user leaves out ("except IN…", "other than", "but not", "not IN…"): never acted on. */
+  excludedInvoiceNumbers: string[];
   badInvoiceRefs: string[];
   emails: string[];
   accountIds: string[];
@@ -328,8 +332,15 @@ export function extract(raw: string): Extracted {
     return ' creditref ';
   });
   const invoiceNumbers: string[] = [];
-  s = s.replace(INVOICE_RE, (_m, digits: string) => {
-    invoiceNumbers.push(normalizeInvoiceNumber(digits)!);
+  const excluded: string[] = [];
+  s = s.replace(INVOICE_RE, (_m, digits: string, offset: number, whole: string) => {
+    const number = normalizeInvoiceNumber(digits)!;
+    // Left out: the number is gone from the text, so nothing reads it as the one meant.
+    if (EXCLUDING.test(whole.slice(Math.max(0, offset - 40), offset))) {
+      excluded.push(number);
+      return ' ';
+    }
+    invoiceNumbers.push(number);
     return ` ${INVOICE_PLACEHOLDER} `;
   });
   const badInvoiceRefs: string[] = [];
@@ -373,6 +384,7 @@ export function extract(raw: string): Extracted {
   return {
     text: s,
     invoiceNumbers: uniq(invoiceNumbers),
+    excludedInvoiceNumbers: uniq(excluded).filter((n) => !invoiceNumbers.includes(n)),
     badInvoiceRefs: uniq(badInvoiceRefs),
     emails: uniq(emails),
     accountIds: uniq(accountIds),
