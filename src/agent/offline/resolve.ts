@@ -201,6 +201,9 @@ const READS: ReadonlySet<Draft['kind']> = new Set(['show', 'balance', 'outstandi
 
 const WITHHOLDING: readonly Mood[] = WITHHOLDING_MOODS;
 
+/** A clause that is a command to pay ("but pay it", "just pay IN…", "please pay them"), not a statement ("we'll pay it"). */
+const IMPERATIVE_PAY = /^(?:(?:but|and|just|instead|please|only|rather|so)\s+)*pay\b/i;
+
 /** Asking to see one invoice or a fact of it, without naming it ("just tell me the amount", "I just want to see it"). */
 const READ_ONE = /\b(amount|total|how much|what (?:is |was )?it for|what for|details?|see it|look at it|view it|show (?:it|me)|about it|when (?:is |was )?it due|due date|status)\b/;
 
@@ -276,7 +279,8 @@ function parseRequests(raw: string, today: string): Draft[] {
       const d = parseWithMood(c, today);
       return (commaSplit || whole.kind === 'withheld') && (d.kind === 'unknown' || d.kind === 'fragment') && READ_ONE.test(extract(c).text) ? ({ kind: 'show', ref: { kind: 'pronoun', plural: false } } as const) : d;
     })
-    .filter((d) => !commaSplit || d.kind === 'withheld' || READS.has(d.kind));
+    // "…, but pay it", "…, just pay IN…": an imperative to pay next to the refusal is asked for.
+    .filter((d, i) => !commaSplit || d.kind === 'withheld' || READS.has(d.kind) || ((d.kind === 'pay' || d.kind === 'payAll') && IMPERATIVE_PAY.test(clauses[i]!.trim())));
   const substantive = drafts.filter((d) => d.kind !== 'chat' && d.kind !== 'unknown');
   const cancelledLater = drafts.findIndex((d, i) => i > 0 && (d.kind === 'no' || (d.kind === 'chat' && d.what === 'ack')) && analyze(clauses[i]!).cancellation);
   if (cancelledLater > 0) {
