@@ -717,6 +717,10 @@ const WORDS: Row[] = [
   ['juste|seulement|uniquement|simplement|que ça', 'just', 'x'],
   ['en fait|finalement|au fond|tout compte fait|à la réflexion|réflexion faite', 'actually', 'x'],
   ['peut-être|peut être|éventuellement', 'maybe', 'x'],
+  ['peut-être que|peut être que|je suppose que|je suppose qu|j\'imagine que|j\'imagine qu|je présume que|je présume qu', 'i guess', 'x'],
+  // A condition before the action ("une fois approuvée, envoyez…"): nothing is scheduled, so nothing is sent now.
+  ['une fois que|une fois qu|une fois|dès que|dès qu|aussitôt que|aussitôt qu|après que|après qu', 'once', 'x'],
+  ['dès que possible|aussitôt que possible|le plus tôt possible|au plus vite', 'as soon as possible', 'x'],
   ['plus tard|ultérieurement', 'later', 'x'],
   ['bientôt', 'soon', 'x'],
   ['très|vraiment|tellement|complètement|totalement|du tout', 'really', 'x'],
