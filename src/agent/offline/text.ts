@@ -9,10 +9,11 @@ import { ENGLISH_WORDS_NEAR_VOCAB } from './english-words.js';
 
 /**
  * Invoice numbers as people write them in chat: IN7654321, in 7654321, IN-7654321, inv 7654321,
- * #7654321, 7654321. Looser than typedInvoiceNumbersIn (src/billing/invoice-number.ts) on purpose;
- * the digits it finds are made canonical by that module's normalizeInvoiceNumber.
+ * #7654321, 7654321, IN_7654321, IN.7654321, IN/7654321, and after IN the digits grouped 3 + 4
+ * (IN 765 4321, IN765-4321). Looser than typedInvoiceNumbersIn (src/billing/invoice-number.ts) on
+ * purpose; the digits it finds are made canonical by that module's normalizeInvoiceNumber.
  */
-const INVOICE_RE = /(?<![\w.,$-])(?:(?:in|inv)[\s#:-]*|#\s?)?(\d{7})(?!\d|,\d|\.\d)/gi;
+const INVOICE_RE = /(?<![\w.,$-])(?:(?:(?:in|inv)[\s#:._/-]*|#\s?)?(\d{7})|(?:in|inv)[\s#:._/-]*(\d{3})[\s.-](\d{4}))(?!\d|,\d|\.\d)/gi;
 /** Things that look like an invoice number but are not one (wrong digit count). */
 const BAD_INVOICE_RE = /\b(?:in|inv)[#:-]?(\d{4,6}|\d{8,12})\b/gi;
 const ACCOUNT_RE = /\b[rR][\s-]?(\d{5})\b/g;
@@ -333,8 +334,8 @@ export function extract(raw: string): Extracted {
   });
   const invoiceNumbers: string[] = [];
   const excluded: string[] = [];
-  s = s.replace(INVOICE_RE, (_m, digits: string, offset: number, whole: string) => {
-    const number = normalizeInvoiceNumber(digits)!;
+  s = s.replace(INVOICE_RE, (_m, seven: string | undefined, head: string | undefined, tail: string | undefined, offset: number, whole: string) => {
+    const number = normalizeInvoiceNumber(seven ?? `${head}${tail}`)!;
     // Left out: the number is gone from the text, so nothing reads it as the one meant.
     if (EXCLUDING.test(whole.slice(Math.max(0, offset - 40), offset))) {
       excluded.push(number);
