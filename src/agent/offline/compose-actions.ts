@@ -61,8 +61,13 @@ export function payText(say: Say, outcomes: CallOutcome[], cardNote: boolean, sc
 export function payAllText(say: Say, listed: CallOutcome, links: CallOutcome[], scope: 'overdue' | 'outstanding', except: readonly string[] = []): string {
   const { open: all, more } = openOf(listed);
   const open = all.filter((i) => !except.includes(i.invoiceNumber));
-  if (open.length === 0) return say.t(scope === 'overdue' ? 'engine.pay.noneOverdue' : 'engine.pay.noneOutstanding');
-  const text = payText(say, links, false, scope);
+  const left = all.filter((i) => except.includes(i.invoiceNumber)).map((i) => i.invoiceNumber);
+  if (open.length === 0) {
+    if (left.length > 0) return say.t('engine.pay.noneBesides', { numbers: say.and(left) });
+    return say.t(scope === 'overdue' ? 'engine.pay.noneOverdue' : 'engine.pay.noneOutstanding');
+  }
+  // With invoices left out, "you have 1 overdue invoice" would be wrong: name what was left out instead.
+  const text = left.length > 0 ? `${say.t('engine.pay.leftOut', { numbers: say.and(left) })} ${payText(say, links, false, null)}` : payText(say, links, false, scope);
   if (more) return `${text} ${say.t('engine.pay.mayBeMore')}`;
   return open.length > links.length ? `${text} ${say.t('engine.pay.firstOnly', { n: links.length })}` : text;
 }

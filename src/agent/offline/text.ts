@@ -20,6 +20,8 @@ const ACCOUNT_RE = /\b[rR][\s-]?(\d{5})\b/g;
 const AMOUNT_RE = /\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s*(?:dollars|bucks|cad)\b|\b(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})(?=\s+one\b)/gi;
 
 export const INVOICE_PLACEHOLDER = 'invref';
+/** What joins the numbers of one list ("IN… and IN…", "IN…, IN… or IN…"). */
+const LIST_JOIN = /^\s*(?:,|&|\/|and|or|nor|,\s*and|,\s*or)?\s*(?:(?:the|invoice|inv)\s+)?$/i;
 /** Words right before an invoice number that leave it out ("except IN…", "but not the IN…", "other than invoice IN…"). */
 const EXCLUDING = /\b(?:except(?: for)?|excepting|excluding|exclude|other than|apart from|aside from|but not|not|minus|save for)\s+(?:(?:the|invoice|inv|number|for|la|le)\s+){0,2}$/i;
 export const EMAIL_PLACEHOLDER = 'emailaddr';
@@ -334,11 +336,15 @@ export function extract(raw: string): Extracted {
   });
   const invoiceNumbers: string[] = [];
   const excluded: string[] = [];
-  s = s.replace(INVOICE_RE, (_m, seven: string | undefined, head: string | undefined, tail: string | undefined, offset: number, whole: string) => {
+  let excludedEnd = -1;
+  s = s.replace(INVOICE_RE, (m: string, seven: string | undefined, head: string | undefined, tail: string | undefined, offset: number, whole: string) => {
     const number = normalizeInvoiceNumber(seven ?? `${head}${tail}`)!;
-    // Left out: the number is gone from the text, so nothing reads it as the one meant.
-    if (EXCLUDING.test(whole.slice(Math.max(0, offset - 40), offset))) {
+    // Left out ("except IN…", and the numbers listed right after it: "except IN… and IN…"): the
+    // number is gone from the text, so nothing reads it as the one meant.
+    const listedAfterExcluded = excludedEnd >= 0 && LIST_JOIN.test(whole.slice(excludedEnd, offset));
+    if (listedAfterExcluded || EXCLUDING.test(whole.slice(Math.max(0, offset - 40), offset))) {
       excluded.push(number);
+      excludedEnd = offset + m.length;
       return ' ';
     }
     invoiceNumbers.push(number);

@@ -300,6 +300,8 @@ export const engine = {
       noneOutstanding: 'You have no outstanding invoices, so there is nothing to pay right now.',
       mayBeMore: 'There may be more; check the Invoices tab in the portal.',
       firstOnly: 'I prepared links for the first {{n}}; ask again for the rest once those are paid.',
+      leftOut: 'Leaving out {{numbers}}, as you asked.',
+      noneBesides: 'Apart from {{numbers}}, which you left out, there is nothing to pay.',
       which: 'Which invoice would you like to pay? Use its Pay button below, tell me its number (or "the first one"), or say "pay all my overdue invoices".',
     },
     email: {
@@ -690,6 +692,8 @@ export const engine = {
       noneOutstanding: "Vous n'avez aucune facture impayée, il n'y a donc rien à payer pour le moment.",
       mayBeMore: "Il pourrait y en avoir d'autres\u00a0; consultez l'onglet Factures du portail.",
       firstOnly: "J'ai préparé des liens pour les {{n}} premières\u00a0; redemandez-moi les autres une fois celles-ci payées.",
+      leftOut: 'Comme vous le demandez, je laisse de côté {{numbers}}.',
+      noneBesides: "À part {{numbers}}, que vous laissez de côté, il n'y a rien à payer.",
       which:
         'Quelle facture souhaitez-vous payer\u00a0? Utilisez son bouton Payer ci-dessous, donnez-moi son numéro (ou «\u00a0la première\u00a0»), ou dites «\u00a0payer toutes mes factures en retard\u00a0».',
     },
